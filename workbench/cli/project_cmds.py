@@ -1,0 +1,169 @@
+"""init, import, segments, codebook, codings, status."""
+from __future__ import annotations
+
+import argparse
+
+from ..errors import UsageError
+from ..importer import import_files, parse_attrs
+from ..project import Project, init_project
+from .common import add_json, add_project, open_project
+from .output import emit_json, table, warn
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="create a new project folder",
+                       description="Create a project folder with workbench.toml, a starter "
+                                   "codebooks/codebook.yaml, transcripts/, codings/, exports/.")
+    p.add_argument("path", metavar="PATH", help="folder to create (may exist, must not be a project)")
+    p.add_argument("--name", help="project name (default: the folder name)")
+    p.add_argument("--language", default="en", help="spaCy language code of the transcripts (default: en)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="copy transcripts into a project",
+                       description="Parse transcript files (.txt, .md, .docx, .vtt, .srt), then "
+                                   "copy them into PROJECT/transcripts/ and report what was parsed. "
+                                   "Nothing is copied if any file fails or an id is taken. The id "
+                                   "is the front matter 'id' or the file name without extension.")
+    add_project(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="transcript files")
+    p.add_argument("--attr", action="append", metavar="KEY=VALUE",
+                   help="attribute for every imported transcript (repeatable), stored in "
+                        "transcripts/attributes.csv; front matter wins")
+    add_json(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("segments", help="list the segments (speaker turns) of transcripts",
+                       description="Each segment: transcript, index, speaker, role "
+                                   "(interviewer|interviewee), start, end, text, timestamp. "
+                                   "Offsets are code points into the normalized text.")
+    add_project(p)
+    p.add_argument("transcript", nargs="?", metavar="TRANSCRIPT", help="one transcript id (default: all)")
+    add_json(p)
+    p.set_defaults(func=cmd_segments)
+
+    p = sub.add_parser("codebook", help="show the validated codebook tree")
+    add_project(p)
+    add_json(p)
+    p.set_defaults(func=cmd_codebook)
+
+    p = sub.add_parser("codings", help="the current codings after replaying the logs",
+                       description="Each coding: id, coder, transcript, code, start, end, quote, "
+                                   "segment, status (ok, moved, needs_review, orphan, "
+                                   "unknown_code, out_of_range).")
+    add_project(p)
+    p.add_argument("--coder", help="one coder (default: all)")
+    add_json(p)
+    p.set_defaults(func=cmd_codings)
+
+    p = sub.add_parser("status", help="per coder and transcript: codings, done, problems")
+    add_project(p)
+    add_json(p)
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_init(args) -> int:
+    root = init_project(args.path, name=args.name, language=args.language)
+    print(f"Created project in {root}")
+    print("Next: workbench import", root, "interview.txt   then: workbench open", root)
+    return 0
+
+
+def cmd_import(args) -> int:
+    project = open_project(args)
+    results = import_files(project, args.files, parse_attrs(args.attr))
+    if args.json:
+        emit_json([{"id": r.id, "file": str(r.dest.relative_to(project.root)), "format": r.format,
+                    "segments": r.segments, "speakers": r.speakers,
+                    "interviewer_turns": r.interviewer_turns, "attributes": r.attributes,
+                    "warnings": r.warnings} for r in results])
+        for r in results:
+            for w in r.warnings:
+                warn(f"{r.source}: {w}")
+        return 0
+    for r in results:
+        print(f"{r.id}: {r.format}, {r.segments} segments ({r.interviewer_turns} interviewer), "
+              f"speakers: {', '.join(r.speakers) or '(none)'}")
+        if r.attributes:
+            print("    " + ", ".join(f"{k}={v}" for k, v in r.attributes.items()))
+        for w in r.warnings:
+            warn(f"{r.source}: {w}")
+    print(f"Imported {len(results)} transcript(s) into {project.transcripts_dir}")
+    return 0
+
+
+def cmd_segments(args) -> int:
+    project = open_project(args)
+    tids = [project.info(args.transcript).id] if args.transcript else project.transcript_ids()
+    rows = []
+    for tid in tids:
+        t = project.transcript(tid)
+        for w in t.warnings:
+            warn(f"{t.path.name}: {w}")
+        rows.extend(s.to_dict() for s in t.segments)
+    if args.json:
+        emit_json(rows)
+        return 0
+    print(table(rows, ["transcript", "index", "speaker", "role", "start", "end", "timestamp",
+                       "text"], max_width=70))
+    return 0
+
+
+def cmd_codebook(args) -> int:
+    project = open_project(args)
+    cb = project.codebook
+    if args.json:
+        emit_json({"name": cb.name, "path": str(cb.path.relative_to(project.root)),
+                   "codes": [c.to_dict() for c in cb.codes.values()], "merges": cb.merges})
+        return 0
+    print(f"{cb.name}  ({cb.path.relative_to(project.root)}, {len(cb)} codes)")
+    for c in cb.codes.values():
+        key = f"[{c.key}] " if c.key else "    "
+        print(f"{'  ' * cb.depth(c.id)}{key}{c.id} — {c.name}")
+    return 0
+
+
+def cmd_codings(args) -> int:
+    project = open_project(args)
+    coders = [args.coder] if args.coder else project.coders()
+    if args.coder and args.coder not in project.coders():
+        raise UsageError(f"no coding log for coder '{args.coder}'",
+                         hint=f"coders with a log: {', '.join(project.coders()) or 'none'}")
+    rows = []
+    for coder in coders:
+        for w in project.state(coder).warnings:
+            warn(w)
+        rows.extend(c.to_dict() for c in project.codings(coder))
+    bad = [r for r in rows if r["status"] != "ok"]
+    if bad:
+        warn(f"{len(bad)} coding(s) need attention (status other than ok); see 'workbench status'")
+    if args.json:
+        emit_json(rows)
+        return 0
+    print(table(rows, ["coder", "transcript", "segment", "code", "start", "end", "status",
+                       "quote"], max_width=50))
+    return 0
+
+
+def cmd_status(args) -> int:
+    project = open_project(args)
+    df = project.status_frame()
+    warnings = []
+    for coder in project.coders():
+        warnings.extend(project.state(coder).warnings)
+    for tid, info in project.catalog().items():
+        warnings.extend(f"{info.path}: {w}" for w in info.warnings)
+    if args.json:
+        for w in warnings:
+            warn(w)
+        emit_json({"project": project.name, "transcripts": len(project.transcript_ids()),
+                   "coders": project.coders(), "rows": df.to_dict(orient="records")})
+        return 0
+    print(f"Project: {project.name}  ({project.root})")
+    print(f"Transcripts: {len(project.transcript_ids())}   Codebook: {project.codebook.name} "
+          f"({len(project.codebook)} codes)   Coders: {', '.join(project.coders()) or 'none yet'}")
+    if len(df):
+        print()
+        print(table(df.to_dict(orient="records")))
+    for w in warnings:
+        warn(w)
+    return 0

@@ -1,0 +1,439 @@
+"""The codebook: a tree of codes in YAML, validated on load, edited and saved by the workbench.
+
+File format (documented in docs/FORMATS.md)::
+
+    name: Cluster managers 2019
+    codes:
+      - id: value
+        name: Added value for members
+        definition: ...
+        children:
+          - id: value.joint_rnd
+            name: Joint R&D projects
+            definition: ...
+            include: ...
+            exclude: ...
+            examples: ["..."]
+            keywords: ["joint research", "R&D project"]
+            key: "1"
+            color: "#1f77b4"
+    merges:                      # written by the workbench when codes are merged
+      - {from: value.old, into: value.new, at: "2026-11-28T10:00:00+00:00"}
+
+A code may also be listed flat with ``parent: <id>`` instead of being nested. A merge rewrites no
+coding log: replay maps the old id to the new one through :meth:`Codebook.resolve`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import CodebookError
+
+KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
+                "color", "children", "parent")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"^[^\s:]+$")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+
+@dataclass
+class Code:
+    id: str
+    name: str
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    key: str | None = None
+    color: str | None = None
+    parent: str | None = None
+    children: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    line: int | None = None
+
+    def to_dict(self) -> dict:
+        d = {"id": self.id, "name": self.name, "definition": self.definition,
+             "include": self.include, "exclude": self.exclude, "examples": list(self.examples),
+             "keywords": list(self.keywords), "key": self.key, "color": self.color,
+             "parent": self.parent, "children": list(self.children)}
+        return d
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping (as ``__line__``)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return "\n".join(str(x) for x in v)
+    return str(v).strip()
+
+
+class Codebook:
+    """A validated code tree. ``codes`` is ordered depth-first (tree order)."""
+
+    def __init__(self, name: str, codes: dict[str, Code], *, path: Path | None = None,
+                 merges: list[dict] | None = None, description: str = "",
+                 extra: dict | None = None):
+        self.name = name
+        self.codes = codes
+        self.path = path
+        self.merges = list(merges or [])
+        self.description = description
+        self.extra = dict(extra or {})
+        self._merge_map = {m["from"]: m["into"] for m in self.merges}
+
+    # ---- queries -----------------------------------------------------------------------------
+    def __contains__(self, code_id: str) -> bool:
+        return code_id in self.codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def get(self, code_id: str) -> Code | None:
+        return self.codes.get(self.resolve(code_id))
+
+    def roots(self) -> list[Code]:
+        return [c for c in self.codes.values() if c.parent is None]
+
+    def children(self, code_id: str) -> list[Code]:
+        return [self.codes[c] for c in self.codes[code_id].children]
+
+    def parent(self, code_id: str) -> Code | None:
+        p = self.codes[code_id].parent
+        return self.codes[p] if p else None
+
+    def ancestors(self, code_id: str) -> list[str]:
+        """Ids of the parent, grandparent, … of ``code_id`` (nearest first)."""
+        out = []
+        p = self.codes[code_id].parent if code_id in self.codes else None
+        while p:
+            out.append(p)
+            p = self.codes[p].parent
+        return out
+
+    def descendants(self, code_id: str) -> list[str]:
+        out, stack = [], list(reversed(self.codes[code_id].children))
+        while stack:
+            c = stack.pop()
+            out.append(c)
+            stack.extend(reversed(self.codes[c].children))
+        return out
+
+    def depth(self, code_id: str) -> int:
+        return len(self.ancestors(code_id))
+
+    def resolve(self, code_id: str) -> str:
+        """Follow recorded merges: the id a coding of ``code_id`` counts as today."""
+        seen = set()
+        while code_id in self._merge_map and code_id not in seen:
+            seen.add(code_id)
+            code_id = self._merge_map[code_id]
+        return code_id
+
+    def by_key(self, key: str) -> Code | None:
+        for c in self.codes.values():
+            if c.key == key:
+                return c
+        return None
+
+    def select(self, prefixes: list[str] | str | None) -> list[str]:
+        """Ids of codes equal to or below any of ``prefixes`` (``value`` or ``value.``)."""
+        if not prefixes:
+            return list(self.codes)
+        if isinstance(prefixes, str):
+            prefixes = [p for p in prefixes.split(",") if p]
+        out = []
+        for cid in self.codes:
+            for p in prefixes:
+                p = p.rstrip(".")
+                if cid == p or cid.startswith(p + ".") or p in self.ancestors(cid):
+                    out.append(cid)
+                    break
+        return out
+
+    def color_of(self, code_id: str) -> str:
+        """The code's colour, else its nearest ancestor's, else one from a fixed palette."""
+        cid = self.resolve(code_id)
+        for c in [cid, *self.ancestors(cid)] if cid in self.codes else []:
+            if self.codes[c].color:
+                return self.codes[c].color
+        return PALETTE[sum(map(ord, cid)) % len(PALETTE)]
+
+    # ---- loading -----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> "Codebook":
+        path = Path(path)
+        try:
+            raw = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise CodebookError("codebook file not found", file=path,
+                                hint="create it with 'workbench init' or fix 'codebook' in workbench.toml") from None
+        except UnicodeDecodeError as e:
+            raise CodebookError(f"invalid UTF-8 at byte offset {e.start}", file=path,
+                                hint="save the codebook as UTF-8") from None
+        return cls.from_yaml(raw, path)
+
+    @classmethod
+    def from_yaml(cls, raw: str, path: str | Path | None = None) -> "Codebook":
+        try:
+            data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            raise CodebookError(f"not valid YAML ({getattr(e, 'problem', None) or e})", file=path,
+                                line=mark.line + 1 if mark else None,
+                                hint="check indentation and quoting on that line") from None
+        if not isinstance(data, dict):
+            raise CodebookError("the codebook must be a mapping with 'name' and 'codes'",
+                                file=path, line=1)
+        codes_raw = data.get("codes")
+        if not isinstance(codes_raw, list) or not codes_raw:
+            raise CodebookError("the codebook has no 'codes' list", file=path,
+                                line=data.get("__line__"), hint="add 'codes:' with at least one code")
+        codes: dict[str, Code] = {}
+        pending_parents: list[Code] = []
+
+        def add(item, parent: str | None):
+            if not isinstance(item, dict):
+                raise CodebookError("each code must be a mapping with 'id' and 'name'", file=path)
+            line = item.get("__line__")
+            cid = item.get("id")
+            if cid is None or not str(cid).strip():
+                raise CodebookError("a code has no 'id'", file=path, line=line,
+                                    hint="give every code a stable id such as 'value.joint_rnd'")
+            cid = str(cid).strip()
+            if not _ID.match(cid):
+                raise CodebookError(f"code id '{cid}' contains spaces or ':'", file=path,
+                                    line=line, hint="use ids like 'value.joint_rnd'")
+            if cid in codes:
+                raise CodebookError(f"duplicate code id '{cid}' (first defined on line "
+                                    f"{codes[cid].line})", file=path, line=line,
+                                    hint="every code needs its own id")
+            name = _text(item.get("name"))
+            if not name:
+                raise CodebookError(f"code '{cid}' has an empty name", file=path, line=line,
+                                    hint="add 'name: ...'")
+            key = item.get("key")
+            key = str(key) if key is not None and str(key) != "" else None
+            if key is not None and len(key) != 1:
+                raise CodebookError(f"code '{cid}': hotkey '{key}' must be one character",
+                                    file=path, line=line)
+            color = item.get("color")
+            if color is not None and not _COLOR.match(str(color)):
+                raise CodebookError(f"code '{cid}': colour '{color}' is not like '#1f77b4'",
+                                    file=path, line=line)
+            declared_parent = item.get("parent")
+            if declared_parent is not None and parent is not None and str(declared_parent) != parent:
+                raise CodebookError(f"code '{cid}' is nested under '{parent}' but says "
+                                    f"parent: {declared_parent}", file=path, line=line)
+            lst = lambda v: [str(x) for x in v] if isinstance(v, list) else ([str(v)] if v else [])
+            code = Code(
+                id=cid, name=name, definition=_text(item.get("definition")),
+                include=_text(item.get("include")), exclude=_text(item.get("exclude")),
+                examples=lst(item.get("examples")), keywords=lst(item.get("keywords")),
+                key=key, color=str(color) if color else None,
+                parent=parent if parent is not None else (str(declared_parent) if declared_parent else None),
+                extra={k: v for k, v in item.items() if k not in KNOWN_FIELDS and k != "__line__"},
+                line=line,
+            )
+            codes[cid] = code
+            if parent is None and code.parent is not None:
+                pending_parents.append(code)
+            children = item.get("children") or []
+            if not isinstance(children, list):
+                raise CodebookError(f"code '{cid}': 'children' must be a list", file=path, line=line)
+            for child in children:
+                add(child, cid)
+
+        for item in codes_raw:
+            add(item, None)
+        # flat 'parent:' references: check they exist and form no cycle
+        for code in pending_parents:
+            if code.parent not in codes:
+                raise CodebookError(f"code '{code.id}' names an unknown parent '{code.parent}'",
+                                    file=path, line=code.line,
+                                    hint="fix the parent id or define that code")
+        for code in codes.values():
+            seen, p = {code.id}, code.parent
+            while p:
+                if p in seen:
+                    raise CodebookError(f"codes form a cycle through '{code.id}' (parent chain "
+                                        f"returns to '{p}')", file=path, line=code.line,
+                                        hint="a code cannot be its own ancestor")
+                seen.add(p)
+                p = codes[p].parent
+        for code in codes.values():
+            if code.parent:
+                codes[code.parent].children.append(code.id) if code.id not in codes[code.parent].children else None
+        keys: dict[str, str] = {}
+        for code in codes.values():
+            if code.key:
+                if code.key in keys:
+                    raise CodebookError(f"hotkey '{code.key}' is used by both '{keys[code.key]}' "
+                                        f"and '{code.id}'", file=path, line=code.line,
+                                        hint="give each code its own key, or none")
+                keys[code.key] = code.id
+        ordered: dict[str, Code] = {}
+
+        def walk(cid):
+            ordered[cid] = codes[cid]
+            for ch in codes[cid].children:
+                walk(ch)
+        for c in codes.values():
+            if c.parent is None:
+                walk(c.id)
+        merges = []
+        for m in data.get("merges") or []:
+            if not isinstance(m, dict) or "from" not in m or "into" not in m:
+                raise CodebookError("each merge needs 'from' and 'into'", file=path,
+                                    line=m.get("__line__") if isinstance(m, dict) else None)
+            merges.append({"from": str(m["from"]), "into": str(m["into"]),
+                           **({"at": str(m["at"])} if m.get("at") else {})})
+        cb = cls(_text(data.get("name")) or "Codebook", ordered,
+                 path=Path(path) if path else None, merges=merges,
+                 description=_text(data.get("description")),
+                 extra={k: v for k, v in data.items()
+                        if k not in ("name", "codes", "merges", "description", "__line__")})
+        for m in merges:
+            if cb.resolve(m["from"]) == m["from"]:
+                raise CodebookError(f"merges form a cycle through '{m['from']}'", file=path)
+        return cb
+
+    # ---- editing (used by the codebook screen) -------------------------------------------------
+    def add(self, code_id: str, name: str, *, parent: str | None = None, **fields) -> Code:
+        if code_id in self.codes:
+            raise CodebookError(f"a code with id '{code_id}' already exists", file=self.path)
+        if not _ID.match(code_id or ""):
+            raise CodebookError(f"code id '{code_id}' is empty or contains spaces", file=self.path)
+        if not name.strip():
+            raise CodebookError("a code needs a name", file=self.path)
+        if parent is not None and parent not in self.codes:
+            raise CodebookError(f"unknown parent '{parent}'", file=self.path)
+        code = Code(id=code_id, name=name.strip(), parent=parent, **fields)
+        if code.key and self.by_key(code.key):
+            raise CodebookError(f"hotkey '{code.key}' is already used by "
+                                f"'{self.by_key(code.key).id}'", file=self.path)
+        self.codes[code_id] = code
+        if parent:
+            self.codes[parent].children.append(code_id)
+        self._reorder()
+        return code
+
+    def update(self, code_id: str, **fields) -> Code:
+        """Rename or redefine: set any of name, definition, include, exclude, examples,
+        keywords, key, color."""
+        code = self.codes[code_id]
+        if "name" in fields and not str(fields["name"]).strip():
+            raise CodebookError("a code needs a name", file=self.path)
+        if fields.get("key"):
+            other = self.by_key(fields["key"])
+            if other and other.id != code_id:
+                raise CodebookError(f"hotkey '{fields['key']}' is already used by '{other.id}'",
+                                    file=self.path)
+        for k, v in fields.items():
+            if k not in ("name", "definition", "include", "exclude", "examples", "keywords",
+                         "key", "color"):
+                raise ValueError(f"cannot set {k}")
+            setattr(code, k, v)
+        return code
+
+    def move(self, code_id: str, new_parent: str | None) -> None:
+        if new_parent is not None:
+            if new_parent not in self.codes:
+                raise CodebookError(f"unknown parent '{new_parent}'", file=self.path)
+            if new_parent == code_id or new_parent in self.descendants(code_id):
+                raise CodebookError(f"cannot move '{code_id}' under its own descendant",
+                                    file=self.path)
+        code = self.codes[code_id]
+        if code.parent:
+            self.codes[code.parent].children.remove(code_id)
+        code.parent = new_parent
+        if new_parent:
+            self.codes[new_parent].children.append(code_id)
+        self._reorder()
+
+    def merge(self, old: str, into: str) -> None:
+        """Merge ``old`` into ``into``: ``old``'s children move under ``into``, ``old`` leaves
+        the tree, and the merge is recorded so that replay maps codings of ``old`` to ``into``."""
+        if old not in self.codes or into not in self.codes:
+            raise CodebookError(f"cannot merge '{old}' into '{into}': unknown code", file=self.path)
+        if old == into or into in self.descendants(old):
+            raise CodebookError(f"cannot merge '{old}' into itself or its descendant", file=self.path)
+        for child in list(self.codes[old].children):
+            self.move(child, into)
+        code = self.codes[old]
+        if code.parent:
+            self.codes[code.parent].children.remove(old)
+        del self.codes[old]
+        self.merges.append({"from": old, "into": into,
+                            "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
+        self._merge_map[old] = into
+
+    def _reorder(self) -> None:
+        ordered: dict[str, Code] = {}
+
+        def walk(cid):
+            ordered[cid] = self.codes[cid]
+            for ch in self.codes[cid].children:
+                walk(ch)
+        for c in list(self.codes.values()):
+            if c.parent is None:
+                walk(c.id)
+        self.codes = ordered
+
+    def to_data(self) -> dict:
+        def node(cid):
+            c = self.codes[cid]
+            d: dict = {"id": c.id, "name": c.name}
+            for k in ("definition", "include", "exclude"):
+                if getattr(c, k):
+                    d[k] = getattr(c, k)
+            if c.examples:
+                d["examples"] = list(c.examples)
+            if c.keywords:
+                d["keywords"] = list(c.keywords)
+            if c.key:
+                d["key"] = c.key
+            if c.color:
+                d["color"] = c.color
+            d.update(c.extra)
+            if c.children:
+                d["children"] = [node(ch) for ch in c.children]
+            return d
+        data: dict = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
+        data.update(self.extra)
+        data["codes"] = [node(c.id) for c in self.roots()]
+        if self.merges:
+            data["merges"] = self.merges
+        return data
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the codebook atomically (temporary file, fsync, rename)."""
+        path = Path(path or self.path)
+        text = yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True, width=100)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".codebook-", suffix=".yaml")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        self.path = path
+        return path

@@ -1,0 +1,513 @@
+"""A project is a folder: ``workbench.toml``, ``codebooks/``, ``transcripts/``, ``codings/``,
+``exports/``. :class:`Project` reads it and hands out transcripts, the codebook, coding logs and
+tidy DataFrames of segments, codings, attributes and done marks.
+
+Derived state lives in ``.workbench/`` (safe to delete, rebuilt on demand): the transcript
+catalog cache and the log locks.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tomllib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .codebook import Codebook
+from .codinglog import Coding, CodingLog, LogState, replay
+from .errors import ProjectError, TranscriptError, UsageError
+from .paths import PROJECT_FILE, state_dir
+from .transcripts import (DEFAULT_INTERVIEWER_SPEAKERS, FORMATS, Transcript, is_transcript_file,
+                          load_transcript, segment_index_for)
+
+ATTRIBUTES_FILE = "attributes.csv"
+CONSENSUS = "consensus"
+_CODER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+CATALOG_VERSION = 2
+
+
+@dataclass
+class SuggestConfig:
+    threshold: float = 0.5
+    rule_weight: float = 0.6
+    model_weight: float = 0.4
+    fuzzy_threshold: int = 88
+
+
+@dataclass
+class ProjectConfig:
+    name: str = "Untitled project"
+    language: str = "en"
+    codebook: str | None = None
+    interviewer_speakers: list[str] = field(
+        default_factory=lambda: list(DEFAULT_INTERVIEWER_SPEAKERS))
+    spacy_model: str | None = None
+    suggest: SuggestConfig = field(default_factory=SuggestConfig)
+
+
+@dataclass
+class TranscriptInfo:
+    """What the catalog knows about a transcript without parsing it again."""
+
+    id: str
+    path: str  # relative to the project root
+    format: str
+    attributes: dict
+    n_segments: int
+    n_chars: int
+    starts: list[int]
+    ends: list[int]
+    roles: str  # one letter per segment: "I" interviewer, "E" interviewee
+    speakers: list[str | None]
+    warnings: list[str]
+
+    def segment_of(self, offset: int) -> int | None:
+        return segment_index_for(self.starts, self.ends, offset)
+
+    def segments_overlapping(self, start: int, end: int) -> list[int]:
+        import bisect
+        i = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        out = []
+        for j in range(i, len(self.starts)):
+            if self.starts[j] >= end:
+                break
+            if self.ends[j] > start:
+                out.append(j)
+        return out
+
+
+def validate_coder(name: str) -> str:
+    if not name or not _CODER.match(name):
+        raise UsageError(f"'{name}' is not a usable coder name",
+                         hint="use letters, digits, '-', '_' or '.', e.g. 'anna' or 'coder-2'")
+    return name
+
+
+def load_config(root: Path) -> ProjectConfig:
+    path = root / PROJECT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise ProjectError(f"workbench.toml is not valid TOML ({e})", file=path,
+                           line=int(m.group(1)) if m else None,
+                           hint="check quotes and brackets on that line") from None
+    cfg = ProjectConfig()
+    cfg.name = str(data.get("name") or root.name)
+    cfg.language = str(data.get("language") or "en")
+    cfg.codebook = data.get("codebook")
+    spk = data.get("interviewer_speakers")
+    if spk is not None:
+        if not isinstance(spk, list) or not all(isinstance(s, str) for s in spk):
+            raise ProjectError("'interviewer_speakers' must be a list of names", file=path,
+                               hint='e.g. interviewer_speakers = ["Interviewer", "Q"]')
+        cfg.interviewer_speakers = spk
+    cfg.spacy_model = data.get("spacy_model") or None
+    sug = data.get("suggest") or {}
+    for k in ("threshold", "rule_weight", "model_weight", "fuzzy_threshold"):
+        if k in sug:
+            setattr(cfg.suggest, k, type(getattr(cfg.suggest, k))(sug[k]))
+    return cfg
+
+
+class Project:
+    """An open project folder. Cheap to open: transcripts are parsed on demand."""
+
+    def __init__(self, root: Path, config: ProjectConfig):
+        self.root = root
+        self.config = config
+        self._codebook: Codebook | None = None
+        self._catalog: dict[str, TranscriptInfo] | None = None
+        self._transcripts: OrderedDict[str, Transcript] = OrderedDict()
+        self._states: dict[str, tuple[tuple, LogState]] = {}
+        self.warnings: list[str] = []
+
+    # ---- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Project":
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise ProjectError("no such folder", file=root,
+                               hint="give the path of a project folder, or create one with 'workbench init'")
+        if not (root / PROJECT_FILE).is_file():
+            raise ProjectError("not a workbench project (no workbench.toml)", file=root,
+                               hint=f"create one with 'workbench init {path}'")
+        return cls(root, load_config(root))
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def transcripts_dir(self) -> Path:
+        return self.root / "transcripts"
+
+    @property
+    def codings_dir(self) -> Path:
+        return self.root / "codings"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def state_dir(self) -> Path:
+        return state_dir(self.root)
+
+    # ---- codebook ----------------------------------------------------------------------------
+    def codebook_path(self) -> Path:
+        if self.config.codebook:
+            return self.root / self.config.codebook
+        folder = self.root / "codebooks"
+        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        if len(files) == 1:
+            return files[0]
+        if not files:
+            raise ProjectError("the project has no codebook", file=folder,
+                               hint="add a codebook YAML file to codebooks/")
+        raise ProjectError(f"codebooks/ holds {len(files)} codebooks and workbench.toml names none",
+                           file=self.root / PROJECT_FILE,
+                           hint=f'add: codebook = "codebooks/{files[0].name}"')
+
+    @property
+    def codebook(self) -> Codebook:
+        if self._codebook is None:
+            self._codebook = Codebook.load(self.codebook_path())
+        return self._codebook
+
+    def reload_codebook(self) -> Codebook:
+        self._codebook = None
+        return self.codebook
+
+    # ---- transcripts -------------------------------------------------------------------------
+    def transcript_files(self) -> list[Path]:
+        if not self.transcripts_dir.is_dir():
+            return []
+        return sorted(p for p in self.transcripts_dir.rglob("*") if is_transcript_file(p)
+                      and not any(part.startswith(".") for part in p.relative_to(self.root).parts))
+
+    def attribute_table(self) -> dict[str, dict[str, str]]:
+        """Attributes from ``transcripts/attributes.csv`` (column ``id`` + one per attribute)."""
+        path = self.transcripts_dir / ATTRIBUTES_FILE
+        if not path.is_file():
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames or "id" not in reader.fieldnames:
+                raise ProjectError("attributes.csv needs a header row starting with 'id'",
+                                   file=path, line=1, hint="e.g. id,region,cluster")
+            for row in reader:
+                tid = (row.pop("id") or "").strip()
+                if tid:
+                    out[tid] = {k: (v or "").strip() for k, v in row.items() if k}
+        return out
+
+    def _parse(self, path: Path, extra: dict[str, dict]) -> Transcript:
+        stem_attrs = extra.get(path.stem, {})
+        t = load_transcript(path, interviewer_speakers=self.config.interviewer_speakers,
+                            extra_attributes=stem_attrs)
+        if t.id != path.stem and t.id in extra:
+            t.attributes = {**extra[t.id], **{k: v for k, v in t.attributes.items()
+                                              if k not in extra[t.id] or k not in stem_attrs}}
+        return t
+
+    def catalog(self, refresh: bool = False) -> dict[str, TranscriptInfo]:
+        """id → TranscriptInfo for every transcript; cached in ``.workbench/catalog.json``."""
+        if self._catalog is not None and not refresh:
+            return self._catalog
+        cache_path = self.state_dir / "catalog.json"
+        cache: dict = {}
+        try:
+            raw = json.loads(cache_path.read_text(encoding="utf-8"))
+            if raw.get("version") == CATALOG_VERSION and raw.get("speakers") == self.config.interviewer_speakers:
+                cache = raw.get("files", {})
+        except (OSError, ValueError):
+            cache = {}
+        attrs_path = self.transcripts_dir / ATTRIBUTES_FILE
+        attrs_sig = _sig(attrs_path) if attrs_path.is_file() else None
+        extra = None
+        files_out: dict = {}
+        catalog: dict[str, TranscriptInfo] = {}
+        where: dict[str, str] = {}
+        changed = False
+        for path in self.transcript_files():
+            rel = path.relative_to(self.root).as_posix()
+            sig = _sig(path)
+            entry = cache.get(rel)
+            if not entry or entry.get("sig") != sig or entry.get("attrs_sig") != attrs_sig:
+                if extra is None:
+                    extra = self.attribute_table()
+                t = self._parse(path, extra)
+                entry = {"sig": sig, "attrs_sig": attrs_sig, "id": t.id, "format": t.format,
+                         "attributes": t.attributes, "n_chars": len(t.text),
+                         "starts": [s.start for s in t.segments],
+                         "ends": [s.end for s in t.segments],
+                         "roles": "".join("I" if s.role == "interviewer" else "E"
+                                          for s in t.segments),
+                         "speakers": [s.speaker for s in t.segments], "warnings": t.warnings}
+                self._remember(t)
+                changed = True
+            files_out[rel] = entry
+            tid = entry["id"]
+            if tid in where:
+                raise TranscriptError(f"two transcripts have the id '{tid}': {where[tid]} and {rel}",
+                                      file=self.root / rel,
+                                      hint="rename one file or give it another 'id:' in its front matter")
+            where[tid] = rel
+            catalog[tid] = TranscriptInfo(
+                id=tid, path=rel, format=entry["format"], attributes=entry["attributes"],
+                n_segments=len(entry["starts"]), n_chars=entry["n_chars"],
+                starts=entry["starts"], ends=entry["ends"], roles=entry["roles"],
+                speakers=entry["speakers"], warnings=entry["warnings"])
+        if changed or len(files_out) != len(cache):
+            try:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                tmp = cache_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"version": CATALOG_VERSION,
+                                           "speakers": self.config.interviewer_speakers,
+                                           "files": files_out}), encoding="utf-8")
+                os.replace(tmp, cache_path)
+            except OSError:
+                pass  # a read-only project still works, only slower next time
+        self._catalog = dict(sorted(catalog.items()))
+        return self._catalog
+
+    def transcript_ids(self) -> list[str]:
+        return list(self.catalog())
+
+    def info(self, tid: str) -> TranscriptInfo:
+        cat = self.catalog()
+        if tid not in cat:
+            raise UsageError(f"no transcript with id '{tid}'",
+                             hint="see the ids with 'workbench segments PROJECT'")
+        return cat[tid]
+
+    def _remember(self, t: Transcript) -> None:
+        self._transcripts[t.id] = t
+        self._transcripts.move_to_end(t.id)
+        while len(self._transcripts) > 64:
+            self._transcripts.popitem(last=False)
+
+    def transcript(self, tid: str) -> Transcript:
+        if tid in self._transcripts:
+            self._transcripts.move_to_end(tid)
+            return self._transcripts[tid]
+        info = self.info(tid)
+        t = self._parse(self.root / info.path, self.attribute_table())
+        self._remember(t)
+        return t
+
+    def transcripts(self):
+        for tid in self.catalog():
+            yield self.transcript(tid)
+
+    # ---- coding logs -------------------------------------------------------------------------
+    def coders(self) -> list[str]:
+        if not self.codings_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.codings_dir.glob("*.jsonl"))
+
+    def log_path(self, coder: str) -> Path:
+        return self.codings_dir / f"{validate_coder(coder)}.jsonl"
+
+    def log(self, coder: str, timeout: float = 0.0) -> CodingLog:
+        """Open ``codings/<coder>.jsonl`` for appending (takes the coder's lock)."""
+        return CodingLog(self.log_path(coder), self.state_dir / "locks", timeout=timeout)
+
+    def state(self, coder: str) -> LogState:
+        """Replay a coder's log (cached until the file changes)."""
+        path = self.log_path(coder)
+        sig = _sig(path) if path.exists() else None
+        hit = self._states.get(coder)
+        if hit and hit[0] == sig:
+            return hit[1]
+        st = replay(path, coder)
+        self._states[coder] = (sig, st)
+        return st
+
+    def codings(self, coder: str, tid: str | None = None) -> list[Coding]:
+        """The coder's current codings with ``code`` resolved through merges and ``status`` and
+        ``segment`` filled in."""
+        st = self.state(coder)
+        cat = self.catalog()
+        cb = self.codebook
+        out = []
+        for c in st.codings.values():
+            if tid is not None and c.transcript != tid:
+                continue
+            c = _copy(c)
+            c.original_code = c.code
+            c.code = cb.resolve(c.code)
+            info = cat.get(c.transcript)
+            if info is None:
+                c.status = "orphan"
+            elif c.code not in cb.codes:
+                c.status = "unknown_code"
+            elif c.start < 0 or c.end > info.n_chars or c.start >= c.end:
+                c.status = "out_of_range"
+            else:
+                if c.quote is not None:
+                    text = self.transcript(c.transcript).text
+                    if text[c.start:c.end] != c.quote:
+                        _reanchor(c, text)
+                c.segment = info.segment_of(c.start)
+            out.append(c)
+        out.sort(key=lambda c: (c.transcript, c.start, c.end, c.code))
+        return out
+
+    def codings_for(self, coder: str, tid: str) -> list[Coding]:
+        return self.codings(coder, tid)
+
+    # ---- DataFrames --------------------------------------------------------------------------
+    def codings_frame(self, coders: list[str] | None = None):
+        import pandas as pd
+        rows = []
+        for coder in coders or self.coders():
+            rows.extend(c.to_dict() for c in self.codings(coder))
+        cols = ["id", "coder", "transcript", "code", "start", "end", "quote", "segment",
+                "status", "source", "memo", "at"]
+        df = pd.DataFrame(rows, columns=cols)
+        df["segment"] = df["segment"].astype("Int64")
+        return df
+
+    def segments_frame(self, tids: list[str] | None = None):
+        """One row per segment, from the catalog (no text) — add ``text`` with ``with_text``."""
+        import pandas as pd
+        rows = []
+        for tid in tids or self.transcript_ids():
+            t = self.transcript(tid)
+            rows.extend(s.to_dict() for s in t.segments)
+        return pd.DataFrame(rows, columns=["transcript", "index", "speaker", "role", "start",
+                                           "end", "text", "timestamp"])
+
+    def attributes_frame(self):
+        import pandas as pd
+        rows = [{"transcript": tid, **info.attributes} for tid, info in self.catalog().items()]
+        return pd.DataFrame(rows).fillna("") if rows else pd.DataFrame(columns=["transcript"])
+
+    def done_frame(self, coders: list[str] | None = None):
+        import pandas as pd
+        rows = []
+        for coder in coders or self.coders():
+            done = self.state(coder).done
+            rows.extend({"coder": coder, "transcript": tid, "done": tid in done}
+                        for tid in self.transcript_ids())
+        return pd.DataFrame(rows, columns=["coder", "transcript", "done"])
+
+    def status_frame(self):
+        """Per coder and transcript: number of codings, coded segments, done, problems."""
+        import pandas as pd
+        rows = []
+        for coder in self.coders():
+            st = self.state(coder)
+            codings = self.codings(coder)
+            by_t: dict[str, list[Coding]] = {}
+            for c in codings:
+                by_t.setdefault(c.transcript, []).append(c)
+            for tid in sorted(set(self.transcript_ids()) | set(by_t)):
+                cs = by_t.get(tid, [])
+                problems = {}
+                for c in cs:
+                    if c.status != "ok":
+                        problems[c.status] = problems.get(c.status, 0) + 1
+                rows.append({"coder": coder, "transcript": tid, "codings": len(cs),
+                             "segments_coded": len({c.segment for c in cs if c.segment is not None}),
+                             "done": tid in st.done,
+                             "problems": ", ".join(f"{n} {k}" for k, n in sorted(problems.items()))})
+        return pd.DataFrame(rows, columns=["coder", "transcript", "codings", "segments_coded",
+                                           "done", "problems"])
+
+
+def _sig(path: Path) -> list:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _copy(c: Coding) -> Coding:
+    from dataclasses import replace
+    return replace(c)
+
+
+def _reanchor(c: Coding, text: str) -> None:
+    """The text at the offsets no longer matches the quote: find the quote again (exact, nearest
+    to the old place; else fuzzy with rapidfuzz) and mark the coding ``moved``, or
+    ``needs_review`` when it cannot be found."""
+    q = c.quote or ""
+    hits = [m.start() for m in re.finditer(re.escape(q), text)] if q else []
+    if hits:
+        best = min(hits, key=lambda s: abs(s - c.start))
+        c.start, c.end, c.status = best, best + len(q), "moved"
+        return
+    if len(q) >= 12:
+        from rapidfuzz import fuzz
+        lo, hi = max(0, c.start - 5000), min(len(text), c.end + 5000)
+        al = fuzz.partial_ratio_alignment(q, text[lo:hi])
+        if al is not None and al.score >= 90:
+            c.start, c.end, c.status = lo + al.dest_start, lo + al.dest_end, "moved"
+            return
+    c.status = "needs_review"
+
+
+STARTER_TOML = """# workbench project settings
+name = {name!r}
+# spaCy language of the transcripts: "en", "ru", ...
+language = {language!r}
+# the codebook in use (when omitted: the single YAML file in codebooks/)
+codebook = "codebooks/codebook.yaml"
+# speaker labels that are the interviewer (case-insensitive); a transcript's front matter
+# may also name its interviewer with 'interviewer: <label>'
+interviewer_speakers = ["Interviewer", "Moderator", "I", "Q"]
+# a full spaCy pipeline to use when installed, e.g. "en_core_web_sm" (optional)
+# spacy_model = "en_core_web_sm"
+
+[suggest]
+# one score per code per segment: rule_weight * rules + model_weight * model
+threshold = 0.5
+"""
+
+STARTER_CODEBOOK = """# The codebook: a tree of codes. See docs/FORMATS.md for every field.
+name: {name}
+codes:
+  - id: theme
+    name: First theme
+    definition: >-
+      Say here, for a coder, what a passage must express to get this code.
+    color: "#1f77b4"
+    children:
+      - id: theme.example
+        name: An example sub-theme
+        definition: >-
+          What counts as this sub-theme.
+        include: When to apply it.
+        exclude: When not to apply it (and which code to use instead).
+        examples: ["A short quote that is a clear case."]
+        keywords: ["example phrase"]
+        key: "1"
+"""
+
+
+def init_project(path: str | os.PathLike, name: str | None = None, language: str = "en") -> Path:
+    """Create a new, empty project folder (refuses to touch an existing project)."""
+    root = Path(path).expanduser().resolve()
+    if (root / PROJECT_FILE).exists():
+        raise ProjectError("a project already exists here", file=root / PROJECT_FILE,
+                           hint="open it with 'workbench open', or choose another folder")
+    if root.exists() and not root.is_dir():
+        raise ProjectError("exists and is not a folder", file=root)
+    name = name or root.name
+    for sub in ("codebooks", "transcripts", "codings", "exports"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / PROJECT_FILE).write_text(STARTER_TOML.format(name=name, language=language),
+                                     encoding="utf-8")
+    cb = root / "codebooks" / "codebook.yaml"
+    if not cb.exists():
+        cb.write_text(STARTER_CODEBOOK.format(name=name), encoding="utf-8")
+    gi = root / ".gitignore"
+    if not gi.exists():
+        gi.write_text("# derived state, rebuilt from the logs\n.workbench/\nmodels/\n",
+                      encoding="utf-8")
+    return root
