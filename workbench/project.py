@@ -301,6 +301,18 @@ class Project:
         self._remember(t)
         return t
 
+    def text(self, tid: str) -> str:
+        """The normalized text of a transcript. For txt/md this skips segmenting (it is the
+        file's normalized content); other formats are parsed."""
+        if tid in self._transcripts:
+            return self._transcripts[tid].text
+        info = self.info(tid)
+        if info.format in ("txt", "md"):
+            from .transcripts.text import decode, normalize
+            path = self.root / info.path
+            return normalize(decode(path.read_bytes(), path))
+        return self.transcript(tid).text
+
     def transcripts(self):
         for tid in self.catalog():
             yield self.transcript(tid)
@@ -336,7 +348,8 @@ class Project:
         cat = self.catalog()
         cb = self.codebook
         out = []
-        for c in st.codings.values():
+        texts: dict[str, str] = {}
+        for c in sorted(st.codings.values(), key=lambda c: c.transcript):
             if tid is not None and c.transcript != tid:
                 continue
             c = _copy(c)
@@ -351,7 +364,9 @@ class Project:
                 c.status = "out_of_range"
             else:
                 if c.quote is not None:
-                    text = self.transcript(c.transcript).text
+                    if texts.get(c.transcript) is None:
+                        texts = {c.transcript: self.text(c.transcript)}
+                    text = texts[c.transcript]
                     if text[c.start:c.end] != c.quote:
                         _reanchor(c, text)
                 c.segment = info.segment_of(c.start)

@@ -25,6 +25,8 @@ SPEAKER_LINE = re.compile(
     re.MULTILINE,
 )
 _MAX_LABEL_WORDS = 5
+# libyaml's safe loader when available: ten times faster on front matter
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
                               file=path, line=1, hint="add a line '---' after the attributes")
     block = text[4:m.start()]
     try:
-        data = yaml.safe_load(block) if block.strip() else {}
+        data = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}  # noqa: S506
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
