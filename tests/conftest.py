@@ -1,0 +1,35 @@
+"""Shared fixtures: small hand-made projects and a copy of the bundled demo."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import SMALL_CODEBOOK, write_transcript  # noqa: F401  (re-exported)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+
+@pytest.fixture
+def demo_copy(tmp_path) -> Path:
+    """A private copy of the bundled demo project (its logs included)."""
+    dst = tmp_path / "demo"
+    dst.mkdir()
+    for name in ("workbench.toml", "codebooks", "transcripts", "codings"):
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name)
+        else:
+            shutil.copy(src, dst / name)
+    return dst
+
+
+@pytest.fixture
+def small_project(tmp_path):
+    """An empty project with the small codebook above (no transcripts, no codings)."""
+    from workbench.project import init_project
+    root = init_project(tmp_path / "proj", name="Small")
+    (root / "codebooks" / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    return root

@@ -1,0 +1,37 @@
+"""Helpers shared by the tests (import as `from helpers import ...`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+SMALL_CODEBOOK = """\
+name: Small
+codes:
+  - id: value
+    name: Added value
+    children:
+      - id: value.rnd
+        name: Joint R&D
+        keywords: ["joint research"]
+        key: "1"
+      - id: value.funding
+        name: Project funding
+        keywords: ["fund"]
+        key: "2"
+  - id: finance
+    name: Financing
+    children:
+      - id: finance.fees
+        name: Membership fees
+        keywords: ["membership fee"]
+        key: "3"
+"""
+
+
+def write_transcript(root: Path, tid: str, turns: list[tuple[str, str]], **attrs) -> Path:
+    head = "---\n" + f"id: {tid}\n" + "".join(f"{k}: {v}\n" for k, v in attrs.items()) + "---\n"
+    body = "".join(f"{spk}: {text}\n" for spk, text in turns)
+    path = root / "transcripts" / f"{tid}.txt"
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
