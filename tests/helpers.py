@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+
 SMALL_CODEBOOK = """\
 name: Small
 codes:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CodebookError
+from .errors import CodebookError, yaml_error_location
 
 KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
                 "color", "children", "parent")
@@ -69,12 +69,44 @@ class Code:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers the line of every mapping (as ``__line__``)."""
+    """A SafeLoader that remembers the line of every mapping (as ``__line__``) and of every
+    item of a list (``_Seq.lines``)."""
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
         return mapping
+
+
+class _Seq(list):
+    """A YAML list that knows the line of each item."""
+
+    lines: list[int] = []
+
+
+def _construct_seq(loader, node):
+    data = _Seq()
+    data.lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_sequence(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def _plain(v):
+    """``v`` without the loader's bookkeeping (``__line__`` keys, ``_Seq`` lists), so that
+    unknown fields round-trip through :meth:`Codebook.save` unchanged."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items() if k != "__line__"}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _item_line(seq, i: int, default=None):
+    lines = getattr(seq, "lines", None)
+    return lines[i] if lines and i < len(lines) else default
 
 
 def _text(v) -> str:
@@ -195,9 +227,8 @@ class Codebook:
         try:
             data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
         except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            raise CodebookError(f"not valid YAML ({getattr(e, 'problem', None) or e})", file=path,
-                                line=mark.line + 1 if mark else None,
+            line, problem = yaml_error_location(e)
+            raise CodebookError(f"not valid YAML ({problem})", file=path, line=line,
                                 hint="check indentation and quoting on that line") from None
         if not isinstance(data, dict):
             raise CodebookError("the codebook must be a mapping with 'name' and 'codes'",
@@ -209,9 +240,11 @@ class Codebook:
         codes: dict[str, Code] = {}
         pending_parents: list[Code] = []
 
-        def add(item, parent: str | None):
+        def add(item, parent: str | None, item_line: int | None = None):
             if not isinstance(item, dict):
-                raise CodebookError("each code must be a mapping with 'id' and 'name'", file=path)
+                raise CodebookError("each code must be a mapping with 'id' and 'name', not "
+                                    f"{item!r}", file=path, line=item_line,
+                                    hint="write a code as '- id: ...' with 'name: ...' below it")
             line = item.get("__line__")
             cid = item.get("id")
             if cid is None or not str(cid).strip():
@@ -249,7 +282,8 @@ class Codebook:
                 examples=lst(item.get("examples")), keywords=lst(item.get("keywords")),
                 key=key, color=str(color) if color else None,
                 parent=parent if parent is not None else (str(declared_parent) if declared_parent else None),
-                extra={k: v for k, v in item.items() if k not in KNOWN_FIELDS and k != "__line__"},
+                extra={k: _plain(v) for k, v in item.items()
+                       if k not in KNOWN_FIELDS and k != "__line__"},
                 line=line,
             )
             codes[cid] = code
@@ -258,11 +292,11 @@ class Codebook:
             children = item.get("children") or []
             if not isinstance(children, list):
                 raise CodebookError(f"code '{cid}': 'children' must be a list", file=path, line=line)
-            for child in children:
-                add(child, cid)
+            for i, child in enumerate(children):
+                add(child, cid, _item_line(children, i, line))
 
-        for item in codes_raw:
-            add(item, None)
+        for i, item in enumerate(codes_raw):
+            add(item, None, _item_line(codes_raw, i))
         # flat 'parent:' references: check they exist and form no cycle
         for code in pending_parents:
             if code.parent not in codes:
@@ -299,20 +333,27 @@ class Codebook:
             if c.parent is None:
                 walk(c.id)
         merges = []
-        for m in data.get("merges") or []:
+        merge_lines: dict[str, int | None] = {}
+        merges_raw = data.get("merges") or []
+        if not isinstance(merges_raw, list):
+            raise CodebookError("'merges' must be a list", file=path, line=data.get("__line__"))
+        for i, m in enumerate(merges_raw):
             if not isinstance(m, dict) or "from" not in m or "into" not in m:
                 raise CodebookError("each merge needs 'from' and 'into'", file=path,
-                                    line=m.get("__line__") if isinstance(m, dict) else None)
+                                    line=_item_line(merges_raw, i))
             merges.append({"from": str(m["from"]), "into": str(m["into"]),
                            **({"at": str(m["at"])} if m.get("at") else {})})
+            merge_lines[str(m["from"])] = _item_line(merges_raw, i, m.get("__line__"))
         cb = cls(_text(data.get("name")) or "Codebook", ordered,
                  path=Path(path) if path else None, merges=merges,
                  description=_text(data.get("description")),
-                 extra={k: v for k, v in data.items()
+                 extra={k: _plain(v) for k, v in data.items()
                         if k not in ("name", "codes", "merges", "description", "__line__")})
         for m in merges:
             if cb.resolve(m["from"]) == m["from"]:
-                raise CodebookError(f"merges form a cycle through '{m['from']}'", file=path)
+                raise CodebookError(f"merges form a cycle through '{m['from']}'", file=path,
+                                    line=merge_lines.get(m["from"]),
+                                    hint="a code cannot be merged back into itself")
         return cb
 
     # ---- editing (used by the codebook screen) -------------------------------------------------

@@ -14,8 +14,11 @@ Format version 1 (documented in docs/FORMATS.md)::
 An event may carry ``"v": 1``; an event without ``v`` is version 1. Every append is flushed and
 fsynced before it is reported as saved; the log is never rewritten. A torn last line (a crash in
 mid-write) is reported and skipped; the next writer terminates it and appends a ``torn`` event
-naming it, so that the log stays readable without rewriting a byte. A malformed line anywhere
-else is an error naming the file and line. One process at a time writes a coder's log (a lock in
+naming it (both in one fsynced write), so that the log stays readable without rewriting a byte.
+Malformed lines at the very end of the file that no ``torn`` event names yet count as torn (a
+crash can leave at most the cut-off line and a cut-off ``torn`` event after it). A malformed
+line anywhere else is an error naming the file and line. A UTF-8 BOM (left by a text editor)
+before the first line is ignored. One process at a time writes a coder's log (a lock in
 ``.workbench/locks/``).
 """
 from __future__ import annotations
@@ -102,46 +105,72 @@ def _require(ev: dict, keys, path, line):
                            hint="fix or remove this line with a text editor (keep a backup)")
 
 
+def _scan(data: bytes):
+    """Split a log's bytes into lines and parse them.
+
+    Returns ``(parsed, announced, tail_start)``: ``parsed`` is a list of
+    ``(line_no, event_or_None, error_or_None, raw)`` for every line (an empty final piece after
+    the last newline is not a line); ``announced`` the line numbers named by ``torn`` events;
+    ``tail_start`` the number of the first line of the trailing run of malformed (or blank) lines
+    that no ``torn`` event names yet — what a crash can leave behind: a line cut off in mid-write,
+    or, when the crash hit while a writer was terminating such a line, that line plus the cut-off
+    start of the ``torn`` event that was to name it.
+    """
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()
+    if lines and lines[0].startswith(b"\xef\xbb\xbf"):  # a BOM left by a text editor
+        lines[0] = lines[0][3:]
+    parsed = []
+    announced: set[int] = set()
+    for no, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            parsed.append((no, None, None, raw))
+            continue
+        try:
+            ev = json.loads(raw.decode("utf-8"))
+            if not isinstance(ev, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as e:
+            parsed.append((no, None, e, raw))
+            continue
+        parsed.append((no, ev, None, raw))
+        if ev.get("op") == "torn":
+            try:
+                announced.add(int(ev["line"]))
+            except (KeyError, TypeError, ValueError):
+                pass  # a 'torn' event without a usable line number announces nothing
+    tail_start = len(parsed) + 1
+    for no, ev, err, raw in reversed(parsed):
+        if ev is not None or (err is not None and no in announced):
+            break
+        tail_start = no
+    return parsed, announced, tail_start
+
+
 def read_events(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
     """Read all events with their line numbers. Returns (events, warnings)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return [], []
+    except IsADirectoryError:
+        raise LogError("a coding log must be a file, this is a folder", file=path) from None
     warnings: list[str] = []
-    lines = data.split(b"\n")
-    torn_tail = not data.endswith(b"\n") and bool(lines[-1].strip())
-    if data.endswith(b"\n") or not lines[-1].strip():
-        lines = lines[:-1] if lines and not lines[-1].strip() else lines
-    # lines announced as torn by a later 'torn' event are skipped
-    announced = set()
-    for raw in lines:
-        if b'"torn"' in raw:
-            try:
-                ev = json.loads(raw)
-                if ev.get("op") == "torn":
-                    announced.add(int(ev["line"]))
-            except (ValueError, KeyError, TypeError):
-                pass
+    parsed, announced, tail_start = _scan(data)
     events: list[tuple[int, dict]] = []
-    last = len(lines)
-    for no, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            ev = json.loads(raw.decode("utf-8"))
-            if not isinstance(ev, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError) as e:
+    for no, ev, err, raw in parsed:
+        if ev is not None:
+            events.append((no, ev))
+        elif err is not None:
             if no in announced:
-                continue
-            if no == last and torn_tail:
+                continue  # cut off by a crash, terminated and announced by a later writer
+            if no >= tail_start:
                 warnings.append(f"{path}:{no}: the last line is incomplete (a crash while "
                                 "saving?) and was skipped; earlier lines are intact")
                 continue
-            raise LogError(f"malformed line ({e})", file=path, line=no,
-                           hint="fix or remove this line with a text editor (keep a backup)") from None
-        events.append((no, ev))
+            raise LogError(f"malformed line ({err})", file=path, line=no,
+                           hint="fix or remove this line with a text editor (keep a backup)")
     return events, warnings
 
 
@@ -153,8 +182,13 @@ def replay(path: Path, coder: str | None = None) -> LogState:
     st = LogState(coder=coder, warnings=warnings)
     for no, ev in events:
         v = ev.get("v", 1)
-        if not isinstance(v, int) or v > FORMAT_VERSION:
-            raise LogError(f"event format version {v} is newer than this workbench understands",
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise LogError(f"event format version {v!r} is not a version number (1, 2, …)",
+                           file=path, line=no,
+                           hint="fix or remove this line with a text editor (keep a backup)")
+        if v > FORMAT_VERSION:
+            raise LogError(f"event format version {v} is newer than this workbench understands "
+                           f"(it reads version {FORMAT_VERSION})",
                            file=path, line=no, hint="upgrade workbench")
         op = ev.get("op")
         st.n_events += 1
@@ -212,28 +246,42 @@ class CodingLog:
             raise LockedError(f"the coding log of '{self.coder}' is open in another workbench "
                               "window or process", file=self.path,
                               hint="close the other workbench, or use another --coder name") from None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "ab")
-        self._repair_torn_tail()
+        self._fh = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "ab")
+            self._repair_torn_tail()
+        except BaseException:
+            self.close()
+            raise
 
     def _repair_torn_tail(self) -> None:
-        size = self.path.stat().st_size
-        if size == 0:
+        """Terminate a line cut off by a crash and announce it with a ``torn`` event, in one
+        fsynced write. Nothing already in the file is rewritten."""
+        data = self.path.read_bytes()
+        if not data:
             return
-        with open(self.path, "rb") as f:
-            f.seek(size - 1)
-            if f.read(1) == b"\n":
-                return
-            f.seek(0)
-            n_lines = f.read().count(b"\n") + 1
-        # terminate the torn line and announce it; nothing is rewritten
-        self._write_raw(b"\n")
-        self.append({"op": "torn", "line": n_lines})
+        parsed, announced, tail_start = _scan(data)
+        torn = [no for no, ev, err, raw in parsed
+                if err is not None and no >= tail_start and no not in announced]
+        out = b"" if data.endswith(b"\n") else b"\n"
+        for no in torn:
+            out += self._format({"op": "torn", "line": no})
+        if out:
+            self._write_raw(out)
 
     def _write_raw(self, data: bytes) -> None:
         self._fh.write(data)
         self._fh.flush()
         os.fsync(self._fh.fileno())
+
+    @staticmethod
+    def _format(event: dict) -> bytes:
+        ev = {"v": FORMAT_VERSION, **event}
+        if ev["op"] in ("code", "memo") and not ev.get("id"):
+            ev["id"] = new_id()
+        ev.setdefault("at", now_iso())
+        return (json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
     def append(self, event: dict) -> dict:
         if self._fh is None:
@@ -245,8 +293,7 @@ class CodingLog:
         if op in ("code", "memo") and not ev.get("id"):
             ev["id"] = new_id()
         ev.setdefault("at", now_iso())
-        line = json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._write_raw(line.encode("utf-8"))
+        self._write_raw(self._format(ev))
         return ev
 
     # convenience writers -------------------------------------------------------------------

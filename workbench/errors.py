@@ -58,3 +58,25 @@ class UsageError(WorkbenchError):
     """A command was called with arguments that do not fit together."""
 
     exit_code = 2
+
+
+def yaml_error_location(exc: Exception, first_line: int = 1) -> tuple[int | None, str]:
+    """Line number (1-based, shifted so that the YAML text starts on ``first_line``) and a short
+    description of a PyYAML error.
+
+    PyYAML reports two places: where the broken construct began (``context_mark``) and where the
+    parser gave up (``problem_mark``). The parser often gives up on the *next* line or at the end
+    of the file (an unclosed quote or bracket, a key without ':'); the line the user has to fix
+    is then the one the construct began on.
+    """
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    pmark = getattr(exc, "problem_mark", None)
+    cmark = getattr(exc, "context_mark", None)
+    context = getattr(exc, "context", None) or ""
+    mark = pmark
+    if cmark is not None and (pmark is None or context.startswith("while scanning")
+                              or context.startswith("while parsing a flow")
+                              or "end of stream" in problem or "<stream end>" in problem):
+        mark = cmark
+    line = mark.line + first_line if mark is not None else None
+    return line, problem

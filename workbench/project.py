@@ -8,13 +8,20 @@ catalog cache and the log locks.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
-import tomllib
+import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from .codebook import Codebook
 from .codinglog import Coding, CodingLog, LogState, replay
@@ -26,7 +33,7 @@ from .transcripts import (DEFAULT_INTERVIEWER_SPEAKERS, FORMATS, Transcript, is_
 ATTRIBUTES_FILE = "attributes.csv"
 CONSENSUS = "consensus"
 _CODER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-CATALOG_VERSION = 2
+CATALOG_VERSION = 3
 
 
 @dataclass
@@ -35,6 +42,8 @@ class SuggestConfig:
     rule_weight: float = 0.6
     model_weight: float = 0.4
     fuzzy_threshold: int = 88
+    include_interviewer: bool = False    # suggest (and learn) on interviewer turns too
+    code_thresholds: dict = field(default_factory=dict)   # code id -> its own threshold
 
 
 @dataclass
@@ -90,6 +99,9 @@ def load_config(root: Path) -> ProjectConfig:
     path = root / PROJECT_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ProjectError(f"workbench.toml is not UTF-8 (invalid byte at offset {e.start})",
+                           file=path, hint="save it with UTF-8 encoding") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise ProjectError(f"workbench.toml is not valid TOML ({e})", file=path,
@@ -98,7 +110,10 @@ def load_config(root: Path) -> ProjectConfig:
     cfg = ProjectConfig()
     cfg.name = str(data.get("name") or root.name)
     cfg.language = str(data.get("language") or "en")
-    cfg.codebook = data.get("codebook")
+    cfg.codebook = data.get("codebook") or None
+    if cfg.codebook is not None and not isinstance(cfg.codebook, str):
+        raise ProjectError("'codebook' must be a path such as \"codebooks/codebook.yaml\"",
+                           file=path)
     spk = data.get("interviewer_speakers")
     if spk is not None:
         if not isinstance(spk, list) or not all(isinstance(s, str) for s in spk):
@@ -107,7 +122,8 @@ def load_config(root: Path) -> ProjectConfig:
         cfg.interviewer_speakers = spk
     cfg.spacy_model = data.get("spacy_model") or None
     sug = data.get("suggest") or {}
-    for k in ("threshold", "rule_weight", "model_weight", "fuzzy_threshold"):
+    for k in ("threshold", "rule_weight", "model_weight", "fuzzy_threshold",
+              "include_interviewer", "code_thresholds"):
         if k in sug:
             setattr(cfg.suggest, k, type(getattr(cfg.suggest, k))(sug[k]))
     return cfg
@@ -122,6 +138,7 @@ class Project:
         self._codebook: Codebook | None = None
         self._catalog: dict[str, TranscriptInfo] | None = None
         self._transcripts: OrderedDict[str, Transcript] = OrderedDict()
+        self._stamps: dict[str, tuple] = {}  # id -> (sig, crc) of the file a parse came from
         self._states: dict[str, tuple[tuple, LogState]] = {}
         self.warnings: list[str] = []
 
@@ -162,7 +179,8 @@ class Project:
         if self.config.codebook:
             return self.root / self.config.codebook
         folder = self.root / "codebooks"
-        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        files = [f for f in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+                 if not f.name.startswith(".") and f.is_file()]  # not editor/temporary files
         if len(files) == 1:
             return files[0]
         if not files:
@@ -195,24 +213,40 @@ class Project:
         if not path.is_file():
             return {}
         out: dict[str, dict[str, str]] = {}
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or "id" not in reader.fieldnames:
-                raise ProjectError("attributes.csv needs a header row starting with 'id'",
-                                   file=path, line=1, hint="e.g. id,region,cluster")
-            for row in reader:
-                tid = (row.pop("id") or "").strip()
-                if tid:
-                    out[tid] = {k: (v or "").strip() for k, v in row.items() if k}
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw[:e.start].count(b"\n") + 1
+            raise ProjectError(f"attributes.csv is not UTF-8 (invalid byte at offset {e.start})",
+                               file=path, line=line,
+                               hint="in Excel: Save As → 'CSV UTF-8 (comma delimited)'") from None
+        first = text.split("\n", 1)[0]
+        # Excel writes ';'-separated CSV in many locales
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = [h.strip() for h in next(rows, [])]
+        if "id" not in [h.casefold() for h in header]:
+            raise ProjectError("attributes.csv needs a header row with an 'id' column",
+                               file=path, line=1, hint="e.g. id,region,cluster")
+        id_col = [h.casefold() for h in header].index("id")
+        for row in rows:
+            if id_col >= len(row) or not row[id_col].strip():
+                continue
+            out[row[id_col].strip()] = {h: (row[i].strip() if i < len(row) else "")
+                                        for i, h in enumerate(header) if h and i != id_col}
         return out
 
-    def _parse(self, path: Path, extra: dict[str, dict]) -> Transcript:
-        stem_attrs = extra.get(path.stem, {})
+    def _parse(self, path: Path, extra: dict[str, dict], data: bytes | None = None) -> Transcript:
+        """Parse a transcript file. Attributes: attributes.csv rows (by file name, then by id;
+        empty cells do not count) are defaults; the file's own front matter wins."""
         t = load_transcript(path, interviewer_speakers=self.config.interviewer_speakers,
-                            extra_attributes=stem_attrs)
-        if t.id != path.stem and t.id in extra:
-            t.attributes = {**extra[t.id], **{k: v for k, v in t.attributes.items()
-                                              if k not in extra[t.id] or k not in stem_attrs}}
+                            data=data)
+        table = {k: v for row in (extra.get(path.stem, {}),
+                                  extra.get(t.id, {}) if t.id != path.stem else {})
+                 for k, v in row.items() if v != ""}
+        if table:
+            t.attributes = {**table, **t.attributes}
         return t
 
     def catalog(self, refresh: bool = False) -> dict[str, TranscriptInfo]:
@@ -238,18 +272,31 @@ class Project:
             rel = path.relative_to(self.root).as_posix()
             sig = _sig(path)
             entry = cache.get(rel)
+            if entry and entry.get("sig") == sig and entry.get("attrs_sig") == attrs_sig \
+                    and sig[1] + _RACY_NS >= entry.get("checked_ns", 0):
+                # modified close to when it was last read: the same size and time stamp do not
+                # prove the same content (coarse file-system clocks), so compare the content
+                checked = time.time_ns()
+                if zlib.crc32(path.read_bytes()) == entry.get("crc"):
+                    entry = {**entry, "checked_ns": checked}
+                    changed = True
+                else:
+                    entry = None
             if not entry or entry.get("sig") != sig or entry.get("attrs_sig") != attrs_sig:
                 if extra is None:
                     extra = self.attribute_table()
-                t = self._parse(path, extra)
-                entry = {"sig": sig, "attrs_sig": attrs_sig, "id": t.id, "format": t.format,
+                checked = time.time_ns()
+                data = path.read_bytes()
+                t = self._parse(path, extra, data)
+                entry = {"sig": sig, "attrs_sig": attrs_sig, "crc": zlib.crc32(data),
+                         "checked_ns": checked, "id": t.id, "format": t.format,
                          "attributes": t.attributes, "n_chars": len(t.text),
                          "starts": [s.start for s in t.segments],
                          "ends": [s.end for s in t.segments],
                          "roles": "".join("I" if s.role == "interviewer" else "E"
                                           for s in t.segments),
                          "speakers": [s.speaker for s in t.segments], "warnings": t.warnings}
-                self._remember(t)
+                self._remember(t, (sig, entry["crc"]))
                 changed = True
             files_out[rel] = entry
             tid = entry["id"]
@@ -264,15 +311,16 @@ class Project:
                 starts=entry["starts"], ends=entry["ends"], roles=entry["roles"],
                 speakers=entry["speakers"], warnings=entry["warnings"])
         if changed or len(files_out) != len(cache):
-            try:
-                self.state_dir.mkdir(parents=True, exist_ok=True)
-                tmp = cache_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps({"version": CATALOG_VERSION,
-                                           "speakers": self.config.interviewer_speakers,
-                                           "files": files_out}), encoding="utf-8")
-                os.replace(tmp, cache_path)
-            except OSError:
-                pass  # a read-only project still works, only slower next time
+            _write_cache(cache_path, {"version": CATALOG_VERSION,
+                                      "speakers": self.config.interviewer_speakers,
+                                      "files": files_out})
+        # parses held in memory that no longer match their file (edited since, possibly seen
+        # first by another process that already updated the cache) are dropped
+        for tid in list(self._transcripts):
+            entry = files_out.get(where.get(tid, ""))
+            if entry is None or self._stamps.get(tid) != (entry["sig"], entry.get("crc")):
+                del self._transcripts[tid]
+                self._stamps.pop(tid, None)
         self._catalog = dict(sorted(catalog.items()))
         return self._catalog
 
@@ -286,19 +334,24 @@ class Project:
                              hint="see the ids with 'workbench segments PROJECT'")
         return cat[tid]
 
-    def _remember(self, t: Transcript) -> None:
+    def _remember(self, t: Transcript, stamp: tuple | None = None) -> None:
         self._transcripts[t.id] = t
         self._transcripts.move_to_end(t.id)
+        self._stamps[t.id] = stamp
         while len(self._transcripts) > 64:
-            self._transcripts.popitem(last=False)
+            old, _ = self._transcripts.popitem(last=False)
+            self._stamps.pop(old, None)
 
     def transcript(self, tid: str) -> Transcript:
         if tid in self._transcripts:
             self._transcripts.move_to_end(tid)
             return self._transcripts[tid]
         info = self.info(tid)
-        t = self._parse(self.root / info.path, self.attribute_table())
-        self._remember(t)
+        path = self.root / info.path
+        sig = _sig(path)
+        data = path.read_bytes()
+        t = self._parse(path, self.attribute_table(), data)
+        self._remember(t, (sig, zlib.crc32(data)))
         return t
 
     def text(self, tid: str) -> str:
@@ -332,7 +385,12 @@ class Project:
 
     def state(self, coder: str) -> LogState:
         """Replay a coder's log (cached until the file changes)."""
-        path = self.log_path(coder)
+        # an existing log is read whatever its name (coders() lists every codings/*.jsonl);
+        # only names that could leave codings/ go through validation
+        path = self.codings_dir / f"{coder}.jsonl"
+        if not coder or "/" in coder or "\\" in coder or coder.startswith(".") \
+                or not path.is_file():
+            path = self.log_path(coder)  # validates the name; the log may not exist yet
         sig = _sig(path) if path.exists() else None
         hit = self._states.get(coder)
         if hit and hit[0] == sig:
@@ -362,6 +420,12 @@ class Project:
                 c.status = "unknown_code"
             elif c.start < 0 or c.end > info.n_chars or c.start >= c.end:
                 c.status = "out_of_range"
+                if c.quote:  # the transcript got shorter: look for the quote elsewhere
+                    _reanchor(c, self.text(c.transcript))
+                    if c.status == "moved":
+                        c.segment = info.segment_of(c.start)
+                    else:
+                        c.status = "out_of_range"
             else:
                 if c.quote is not None:
                     if texts.get(c.transcript) is None:
@@ -437,6 +501,33 @@ class Project:
                                            "done", "problems"])
 
 
+def _write_cache(path: Path, data: dict) -> None:
+    """Write a cache file atomically under a temporary name of its own (several workbench
+    processes may refresh the same cache at once). A read-only project still works, only slower
+    next time."""
+    import tempfile
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data))
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        return
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass  # nothing more to clean up
+
+
+# a file modified less than this before it was read may change again without a new time stamp
+_RACY_NS = 2_000_000_000
+
+
 def _sig(path: Path) -> list:
     st = path.stat()
     return [st.st_size, st.st_mtime_ns]
@@ -468,9 +559,9 @@ def _reanchor(c: Coding, text: str) -> None:
 
 
 STARTER_TOML = """# workbench project settings
-name = {name!r}
+name = {name}
 # spaCy language of the transcripts: "en", "ru", ...
-language = {language!r}
+language = {language}
 # the codebook in use (when omitted: the single YAML file in codebooks/)
 codebook = "codebooks/codebook.yaml"
 # speaker labels that are the interviewer (case-insensitive); a transcript's front matter
@@ -516,11 +607,15 @@ def init_project(path: str | os.PathLike, name: str | None = None, language: str
     name = name or root.name
     for sub in ("codebooks", "transcripts", "codings", "exports"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / PROJECT_FILE).write_text(STARTER_TOML.format(name=name, language=language),
-                                     encoding="utf-8")
+    # json.dumps writes a string both TOML and YAML read back unchanged (quotes, '#', ':', '\\')
+    (root / PROJECT_FILE).write_text(
+        STARTER_TOML.format(name=json.dumps(name, ensure_ascii=False),
+                            language=json.dumps(language, ensure_ascii=False)),
+        encoding="utf-8")
     cb = root / "codebooks" / "codebook.yaml"
     if not cb.exists():
-        cb.write_text(STARTER_CODEBOOK.format(name=name), encoding="utf-8")
+        cb.write_text(STARTER_CODEBOOK.format(name=json.dumps(name, ensure_ascii=False)),
+                      encoding="utf-8")
     gi = root / ".gitignore"
     if not gi.exists():
         gi.write_text("# derived state, rebuilt from the logs\n.workbench/\nmodels/\n",

@@ -56,11 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as e:
         print(f"workbench: error: {e}", file=sys.stderr)
         return e.exit_code
+    except BrokenPipeError:
+        return 0
+    except OSError as e:  # unreadable file, full disk, permission denied: no traceback either
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"workbench: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 def run() -> None:

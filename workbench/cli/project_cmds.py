@@ -112,14 +112,23 @@ def cmd_codebook(args) -> int:
     project = open_project(args)
     cb = project.codebook
     if args.json:
-        emit_json({"name": cb.name, "path": str(cb.path.relative_to(project.root)),
+        emit_json({"name": cb.name, "path": _rel(cb.path, project.root),
                    "codes": [c.to_dict() for c in cb.codes.values()], "merges": cb.merges})
         return 0
-    print(f"{cb.name}  ({cb.path.relative_to(project.root)}, {len(cb)} codes)")
+    print(f"{cb.name}  ({_rel(cb.path, project.root)}, {len(cb)} codes)")
     for c in cb.codes.values():
         key = f"[{c.key}] " if c.key else "    "
         print(f"{'  ' * cb.depth(c.id)}{key}{c.id} — {c.name}")
     return 0
+
+
+def _rel(path, root) -> str:
+    """``path`` relative to the project root when it is inside it (a codebook may live
+    elsewhere: ``codebook = "/shared/codebook.yaml"``)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def cmd_codings(args) -> int:

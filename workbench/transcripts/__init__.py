@@ -32,27 +32,32 @@ def _attr_value(v) -> str:
 
 
 def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWER_SPEAKERS,
-                    extra_attributes: dict | None = None) -> Transcript:
+                    extra_attributes: dict | None = None, data: bytes | None = None) -> Transcript:
     """Parse one transcript file.
 
     ``extra_attributes`` (e.g. from ``transcripts/attributes.csv``) are defaults that the file's
-    own front matter overrides.
+    own front matter overrides. ``data``: the file's bytes when the caller has read them already
+    (the format still comes from ``path``'s extension).
     """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise TranscriptError(f"unsupported file type '{path.suffix}'", file=path,
                               hint="use .txt, .md, .docx, .vtt or .srt")
-    if not path.is_file():
-        raise TranscriptError("file not found", file=path)
+    if data is None:
+        if not path.is_file():
+            raise TranscriptError("file not found", file=path)
+        data = path.read_bytes()
     warnings: list[str] = []
     if fmt in ("txt", "md"):
         from .text import decode, find_turns, normalize, split_front_matter
-        text = normalize(decode(path.read_bytes(), path))
+        text = normalize(decode(data, path))
         meta, body = split_front_matter(text, path)
         declared = meta.get("speakers")
-        declared = ({str(x).strip().casefold() for x in declared}
-                    if isinstance(declared, list) else None)
+        if isinstance(declared, str):  # 'speakers: Anna, Boris' or a single name
+            declared = declared.split(",")
+        declared = ({str(x).strip().casefold() for x in declared if str(x).strip()}
+                    if isinstance(declared, list) else None) or None
         named = meta.get("interviewer")
         known = {s.casefold() for s in interviewer_speakers} | (
             {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
@@ -60,21 +65,25 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         turns, warnings = find_turns(text, body, speakers=declared, known=known)
         spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
         if not spans:
-            raise TranscriptError("the transcript has front matter but no text", file=path,
-                                  hint="add the interview below the closing '---'")
+            if body:
+                raise TranscriptError("the transcript has front matter but no text", file=path,
+                                      hint="add the interview below the closing '---'")
+            raise TranscriptError("the file is empty", file=path,
+                                  hint="add the interview text, or remove the file")
     elif fmt == "docx":
         from .docx import render_docx
-        meta, text, spans = render_docx(path)
+        meta, text, spans = render_docx(path, data)
         if not spans:
             raise TranscriptError("the Word file has no text", file=path)
         if all(s[0] is None for s in spans):
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
     else:
         from .subtitles import render_subtitles
-        meta, text, spans = render_subtitles(path, fmt)
+        meta, text, spans = render_subtitles(path, fmt, data)
         if not spans:
             raise TranscriptError(f"the {fmt.upper()} file has no text", file=path)
-    tid = str(meta.get("id") or path.stem).strip()
+    tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
+    tid = tid or path.stem
     attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
     attributes.update({str(k): _attr_value(v) for k, v in meta.items() if k != "id"})
     labels = {s.casefold() for s in interviewer_speakers}

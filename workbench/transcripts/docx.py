@@ -1,44 +1,72 @@
-"""Word (.docx) transcripts: each non-empty paragraph is a line; the plain-text turn rules apply
-(a paragraph ``Speaker: text`` starts a turn, other paragraphs continue it). Optional front
-matter: the first paragraphs ``---`` … ``---``. The text is rendered as in ``rendered.py``."""
+"""Word (.docx) transcripts: each non-empty paragraph (or line of a paragraph, when it holds soft
+line breaks) is a line; the plain-text turn rules apply (a line ``Speaker: text`` starts a turn,
+other lines continue it). Optional front matter: the first paragraphs ``---`` … ``---``. Error
+messages give the paragraph number as the line. The text is rendered as in ``rendered.py``."""
 from __future__ import annotations
 
+import io
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import yaml
 
-from ..errors import TranscriptError
+from ..errors import TranscriptError, yaml_error_location
 from .rendered import render_turns
-from .text import SPEAKER_LINE, _label, _norm_ts
+from .text import SPEAKER_LINE, FrontMatterLoader, _label, _norm_ts
 
 
-def read_docx(path: Path):
+def read_docx(path: Path, data: bytes | None = None):
     """Return (attributes, turns) where turns are (speaker, timestamp, text)."""
     try:
         import docx  # python-docx
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        document = docx.Document(io.BytesIO(data) if data is not None else str(path))
+    except zipfile.BadZipFile:
+        raise TranscriptError("not a Word .docx file", file=path,
+                              hint="save it from Word as .docx (not .doc or .rtf)") from None
+    except (KeyError, ValueError) as e:
         raise TranscriptError(f"cannot read this Word file ({e.__class__.__name__})", file=path,
                               hint="open it in Word and save it again as .docx") from None
-    except Exception as e:  # python-docx raises its own PackageNotFoundError
+    except Exception as e:  # python-docx raises its own PackageNotFoundError, lxml its own
         if e.__class__.__name__ == "PackageNotFoundError":
             raise TranscriptError("not a Word .docx file", file=path,
                                   hint="save it from Word as .docx (not .doc)") from None
-        raise
-    paras = [p.text.replace("\r", "\n").strip() for p in document.paragraphs]
-    paras = [p for p in paras if p]
+        raise TranscriptError(f"cannot read this Word file ({e.__class__.__name__}: {e})",
+                              file=path, hint="open it in Word and save it again as .docx"
+                              ) from None
+    # every line of every paragraph (a soft line break inside a paragraph separates lines too),
+    # NFC-normalized like the plain-text formats, with its paragraph number for error messages
+    paras: list[str] = []
+    numbers: list[int] = []
+    for no, p in enumerate(document.paragraphs, start=1):
+        text = unicodedata.normalize("NFC", p.text.replace("\r\n", "\n").replace("\r", "\n"))
+        for line in text.split("\n"):
+            if line.strip():
+                paras.append(line.strip())
+                numbers.append(no)
     attributes: dict = {}
     if paras and paras[0] == "---":
         try:
             end = paras.index("---", 1)
         except ValueError:
             raise TranscriptError("front matter starts with '---' but has no closing '---'",
-                                  file=path, line=1) from None
-        data = yaml.safe_load("\n".join(paras[1:end])) or {}
+                                  file=path, line=numbers[0],
+                                  hint="add a paragraph '---' after the attributes") from None
+        try:
+            data = (yaml.load("\n".join(paras[1:end]), Loader=FrontMatterLoader)  # noqa: S506
+                    if end > 1 else {})
+        except yaml.YAMLError as e:
+            line, problem = yaml_error_location(e)
+            line = numbers[min(line, end - 1)] if line is not None else numbers[0]
+            raise TranscriptError(f"front matter is not valid YAML ({problem})", file=path,
+                                  line=line, hint="write attributes as 'key: value' paragraphs"
+                                  ) from None
+        if data is None:
+            data = {}
         if not isinstance(data, dict):
             raise TranscriptError("front matter is not a mapping of 'key: value' lines",
-                                  file=path, line=2)
+                                  file=path, line=numbers[1] if end > 1 else numbers[0],
+                                  hint="write attributes as 'key: value' paragraphs")
         attributes = data
         paras = paras[end + 1:]
     turns: list[list] = []
@@ -54,7 +82,7 @@ def read_docx(path: Path):
     return attributes, [tuple(t) for t in turns]
 
 
-def render_docx(path: Path):
-    attributes, turns = read_docx(path)
+def render_docx(path: Path, data: bytes | None = None):
+    attributes, turns = read_docx(path, data)
     text, spans = render_turns(turns)
     return attributes, text, spans

@@ -18,6 +18,8 @@ def render_turns(turns: list[tuple[str | None, str | None, str]]):
         body = unicodedata.normalize("NFC", body.strip())
         if not body:
             continue
+        if speaker:
+            speaker = unicodedata.normalize("NFC", speaker.strip())
         prefix = (f"[{ts}] " if ts else "") + (f"{speaker}: " if speaker else "")
         if parts:
             parts.append("\n\n")

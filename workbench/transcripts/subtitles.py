@@ -17,8 +17,8 @@ from .rendered import render_turns
 from .text import SPEAKER_LINE, _label, decode, normalize
 
 
-def read_subtitles(path: Path, fmt: str):
-    text = normalize(decode(path.read_bytes(), path))
+def read_subtitles(path: Path, fmt: str, data: bytes | None = None):
+    text = normalize(decode(path.read_bytes() if data is None else data, path))
     try:
         captions = list(webvtt.from_buffer(io.StringIO(text), format=fmt))
     except MalformedFileError as e:
@@ -47,6 +47,6 @@ def read_subtitles(path: Path, fmt: str):
     return [tuple(t) for t in turns]
 
 
-def render_subtitles(path: Path, fmt: str):
-    text, spans = render_turns(read_subtitles(path, fmt))
+def render_subtitles(path: Path, fmt: str, data: bytes | None = None):
+    text, spans = render_turns(read_subtitles(path, fmt, data))
     return {}, text, spans

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from ..errors import TranscriptError
+from ..errors import TranscriptError, yaml_error_location
 
 # A speaker label: up to ~40 characters of letters (any script), digits, spaces, dots, hyphens,
 # apostrophes; it starts with a letter and has at most five words, so that a sentence with a
@@ -27,6 +27,17 @@ SPEAKER_LINE = re.compile(
 _MAX_LABEL_WORDS = 5
 # libyaml's safe loader when available: ten times faster on front matter
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FrontMatterLoader(_YAML_LOADER):
+    """Front matter values are text as written: YAML 1.1 would turn ``time: 10:30`` into 630,
+    ``consent: no`` into False and ``id: 007`` into 7. Only null (``~``, empty) is resolved;
+    lists and mappings load as usual."""
+
+    yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
+        for ch, resolvers in _YAML_LOADER.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass(slots=True)
@@ -45,20 +56,35 @@ def normalize(raw: str) -> str:
     return unicodedata.normalize("NFC", raw)
 
 
+_UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                  (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _line_of_byte(data: bytes, offset: int) -> int:
+    """1-based line of byte ``offset``; ``\r\n``, ``\n`` and a lone ``\r`` each end a line."""
+    head = data[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
 def decode(data: bytes, path) -> str:
     """Decode UTF-8 strictly; binary or undecodable files raise a TranscriptError."""
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise TranscriptError("the file is empty", file=path,
                               hint="add the interview text, or remove the file")
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise TranscriptError(f"the file is encoded as {name}, not UTF-8", file=path, line=1,
+                                  hint="re-save the file with UTF-8 encoding (in Notepad: "
+                                       "Save As → Encoding: UTF-8)")
     if b"\x00" in data[:8192]:
         raise TranscriptError("this looks like a binary file, not a text transcript", file=path,
                               hint="save the transcript as .txt, .md, .docx, .vtt or .srt")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
+        line = _line_of_byte(data, e.start)
         raise TranscriptError(
-            f"invalid UTF-8 at byte offset {e.start}", file=path, line=line,
+            f"invalid UTF-8 at byte offset {e.start} (line {line})", file=path, line=line,
             hint="re-save the file with UTF-8 encoding (in Word: Save As → Plain Text → UTF-8)",
         ) from None
 
@@ -73,12 +99,11 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
                               file=path, line=1, hint="add a line '---' after the attributes")
     block = text[4:m.start()]
     try:
-        data = yaml.load(block, Loader=_YAML_LOADER) if block.strip() else {}  # noqa: S506
+        data = yaml.load(block, Loader=FrontMatterLoader) if block.strip() else {}  # noqa: S506
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        raise TranscriptError(f"front matter is not valid YAML ({getattr(e, 'problem', e)})",
-                              file=path, line=line,
+        line, problem = yaml_error_location(e, first_line=2)
+        raise TranscriptError(f"front matter is not valid YAML ({problem})",
+                              file=path, line=line or 1,
                               hint="write attributes as 'key: value' lines") from None
     if data is None:
         data = {}
@@ -140,7 +165,9 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
     for i, (m, label) in enumerate(heads):
         stop = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
         s, e = _strip_span(text, m.end(), stop)
-        turns.append(Turn(label, _norm_ts(m.group("ts")), s, max(s, e)))
+        if e <= s:  # a speaker line with nothing said: an empty segment right after the label
+            s = e = m.end()
+        turns.append(Turn(label, _norm_ts(m.group("ts")), s, e))
     return turns, warnings
 
 
