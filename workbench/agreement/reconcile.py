@@ -1,0 +1,182 @@
+"""Reconciliation: settle the coders' disagreements into ``codings/consensus.jsonl``.
+
+The consensus log is a log like any other (replayed the same way; counts and exports can use it).
+Its ``code`` events carry ``"source": "consensus"`` and ``"settles": {"coders": [...],
+"unit": "P01#3", "decision": ...}``, naming whose codes they settle and how: ``agreed`` (all
+coders applied the code), a coder's name (that coder's codes were taken), ``union``,
+``intersection`` or ``edit`` (the team typed the set). A unit settled with no code at all is
+recorded as a ``memo`` event with the same ``settles`` object. Re-settling a unit appends
+``uncode`` events for its earlier consensus codings: nothing is rewritten. When every
+disagreement of a transcript is settled, the consensus marks the transcript done.
+
+Only units of transcripts that every compared coder marked done take part.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..codinglog import CodingLog, read_events
+from ..errors import UsageError
+from ..project import CONSENSUS, Project
+from .units import BAD_STATUS, check_coders, unit_table
+
+DECISIONS = ("union", "intersection")
+
+
+@dataclass
+class Disagreement:
+    unit: str
+    transcript: str
+    segment: int
+    start: int
+    end: int
+    speaker: str | None
+    quote: str
+    sets: dict[str, frozenset]
+    settled: frozenset | None = None  # the consensus set when already settled
+
+    def option(self, rule: str) -> frozenset:
+        """The set a rule picks: a coder's name, ``union`` or ``intersection``."""
+        vals = list(self.sets.values())
+        if rule == "union":
+            return frozenset().union(*vals)
+        if rule == "intersection":
+            return frozenset.intersection(*vals)
+        if rule in self.sets:
+            return self.sets[rule]
+        raise UsageError(f"'{rule}' is neither a compared coder nor union/intersection",
+                         hint=f"use one of: {', '.join([*self.sets, *DECISIONS])}")
+
+
+@dataclass
+class ReconcileState:
+    coders: list[str]
+    agreed: list[Disagreement] = field(default_factory=list)  # units where all coders agree
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def open(self) -> list[Disagreement]:
+        return [d for d in self.disagreements if d.settled is None]
+
+
+def consensus_units(project: Project) -> dict[str, dict]:
+    """unit id → {"codes": {code: event id}, "events": [...]} of the live consensus settlements."""
+    path = project.log_path(CONSENSUS)
+    events, _ = read_events(path)
+    live: dict[str, dict] = {}
+    by_id: dict[str, str] = {}
+    for _, ev in events:
+        st = ev.get("settles") or {}
+        uid = st.get("unit")
+        if ev.get("op") == "code" and uid:
+            entry = live.setdefault(uid, {"codes": {}, "empty": False})
+            entry["codes"][project.codebook.resolve(ev["code"])] = ev["id"]
+            entry["empty"] = False
+            by_id[ev["id"]] = uid
+        elif ev.get("op") == "memo" and uid:
+            live[uid] = {"codes": {}, "empty": True}
+        elif ev.get("op") == "uncode" and ev.get("id") in by_id:
+            uid = by_id.pop(ev["id"])
+            codes = live.get(uid, {}).get("codes", {})
+            for k, v in list(codes.items()):
+                if v == ev["id"]:
+                    del codes[k]
+            if uid in live and not codes and not live[uid]["empty"]:
+                del live[uid]
+    return live
+
+
+def reconcile_state(project: Project, coders: list[str], code: str | None = None) -> ReconcileState:
+    coders = check_coders(project, [c for c in coders if c != CONSENSUS])
+    table = unit_table(project, coders, unit="segment", codes=[code] if code else None)
+    units = table.units.set_index("unit")
+    settled = consensus_units(project)
+    st = ReconcileState(coders=coders)
+    texts: dict[str, str] = {}
+    for uid, row in table.values.iterrows():
+        sets = {c: row[c] for c in coders}
+        if any(v is None for v in sets.values()):
+            continue  # a coder has not finished this transcript
+        u = units.loc[uid]
+        tid = u["transcript"]
+        if tid not in texts:
+            texts[tid] = project.text(tid)
+        s, e = int(u["start"]), int(u["end"])
+        done = settled.get(uid)
+        d = Disagreement(uid, tid, int(u["segment"]), s, e, u["speaker"], texts[tid][s:e], sets,
+                         frozenset(done["codes"]) if done else None)
+        first = next(iter(sets.values()))
+        if all(v == first for v in sets.values()):
+            if first:
+                st.agreed.append(d)
+        else:
+            st.disagreements.append(d)
+    return st
+
+
+def _span_for(project: Project, d: Disagreement, code: str, coders: list[str]) -> tuple[int, int]:
+    """The consensus span of ``code`` on the unit: the extent of the coders' codings of it,
+    clipped to the segment; the whole segment when no coder used it."""
+    spans = []
+    for c in coders:
+        for cd in project.codings(c, d.transcript):
+            if cd.code == code and cd.status not in BAD_STATUS and cd.start < d.end and cd.end > d.start:
+                spans.append((max(cd.start, d.start), min(cd.end, d.end)))
+    if not spans:
+        return d.start, d.end
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
+def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: str,
+           coders: list[str]) -> list[dict]:
+    """Write the consensus for one unit (replacing an earlier consensus for it). Returns the
+    events written."""
+    codes = frozenset(project.codebook.resolve(c) for c in codes)
+    unknown = [c for c in codes if c not in project.codebook.codes]
+    if unknown:
+        raise UsageError(f"unknown code(s): {', '.join(unknown)}",
+                         hint="see the ids with 'workbench codebook'")
+    settles = {"coders": list(coders), "unit": d.unit, "decision": decision}
+    written = []
+    previous = consensus_units(project).get(d.unit)
+    if previous:
+        for ev_id in previous["codes"].values():
+            written.append(log.uncode(ev_id))
+    text = project.text(d.transcript)
+    for code in sorted(codes):
+        s, e = _span_for(project, d, code, coders)
+        written.append(log.code(d.transcript, s, e, code, quote=text[s:e], source="consensus",
+                                settles=settles))
+    if not codes:
+        written.append(log.append({"op": "memo", "transcript": d.transcript, "start": d.start,
+                                   "end": d.end, "text": "consensus: no code",
+                                   "settles": settles}))
+    d.settled = codes
+    return written
+
+
+def seed_agreed(project: Project, log: CodingLog, st: ReconcileState) -> int:
+    """Write the units all coders agree on into the consensus (once). Returns units written."""
+    n = 0
+    for d in st.agreed:
+        if d.settled is None:
+            settle(project, log, d, next(iter(d.sets.values())), "agreed", st.coders)
+            n += 1
+    return n
+
+
+def mark_finished(project: Project, log: CodingLog, st: ReconcileState) -> list[str]:
+    """Mark done (in the consensus) each transcript finished by every coder whose disagreements
+    are all settled. Returns the transcripts newly marked."""
+    done_all = set.intersection(*(set(project.state(c).done) for c in st.coders))
+    open_t = {d.transcript for d in st.open}
+    already = project.state(CONSENSUS).done if project.log_path(CONSENSUS).exists() else set()
+    marked = []
+    for tid in sorted(done_all - open_t - set(already)):
+        log.done(tid)
+        marked.append(tid)
+    return marked
+
+
+def parse_codes(text: str) -> list[str]:
+    return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
