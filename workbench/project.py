@@ -39,8 +39,8 @@ CATALOG_VERSION = 3
 @dataclass
 class SuggestConfig:
     threshold: float = 0.5
-    rule_weight: float = 0.6
-    model_weight: float = 0.4
+    rule_weight: float = 1.0     # score = 1 - (1 - rule_weight*rule) * (1 - model_weight*model)
+    model_weight: float = 1.0
     fuzzy_threshold: int = 88
     include_interviewer: bool = False    # suggest (and learn) on interviewer turns too
     code_thresholds: dict = field(default_factory=dict)   # code id -> its own threshold
@@ -571,7 +571,8 @@ interviewer_speakers = ["Interviewer", "Moderator", "I", "Q"]
 # spacy_model = "en_core_web_sm"
 
 [suggest]
-# one score per code per segment: rule_weight * rules + model_weight * model
+# one score per code per segment: 1 - (1 - rule_weight*rule) * (1 - model_weight*model);
+# a code is suggested at threshold or above (see docs/SUGGESTIONS.md)
 threshold = 0.5
 """
 

@@ -1,0 +1,185 @@
+"""The evaluation: cross-validated by transcript, never training on a test transcript."""
+from __future__ import annotations
+
+import importlib
+import json
+import random
+
+import pytest
+from helpers import write_transcript
+
+from workbench.cli import main
+from workbench.project import Project
+from workbench.suggest import Suggester, evaluate
+from workbench.suggest.evaluate import binary_scores, split_by_transcript
+
+CODEBOOK = """\
+name: Eval
+codes:
+  - id: money
+    name: Money
+    keywords: ["subsidy", "grant"]
+  - id: people
+    name: Staff
+    keywords: ["engineer"]
+  - id: quirk
+    name: Something only each transcript's own words reveal
+"""
+ev = importlib.import_module("workbench.suggest.evaluate")  # the module, not the function
+FILLER = "we the members year work really think important region time".split()
+
+
+def build(root, n=6, seed=0, codebook=CODEBOOK, coders=("anna", "boris")):
+    """``n`` transcripts; answers about money (a keyword), people (a keyword) or nothing; in
+    each transcript one answer holds a word of its own ('zq3x') that the team codes 'quirk'."""
+    (root / "codebooks" / "codebook.yaml").write_text(codebook, encoding="utf-8")
+    rng = random.Random(seed)
+    labels = {}
+    for t in range(n):
+        tid = f"T{t + 1:02d}"
+        turns = []
+        for i in range(6):
+            theme = rng.choice([None, "money", "people"]) if i else "quirk"
+            words = [rng.choice(FILLER) for _ in range(10)]
+            if theme == "money":
+                words[3:3] = ["the", "subsidy", "and", "a", "grant"]
+            elif theme == "people":
+                words[3:3] = ["every", "engineer"]
+            elif theme == "quirk":
+                words[3:3] = [f"zq{t}x"]
+            turns += [("Interviewer", "And then?"), ("Anna", " ".join(words) + ".")]
+            labels[(tid, 2 * i + 1)] = theme
+        write_transcript(root, tid, turns)
+    p = Project.open(root)
+    for coder in coders:
+        with p.log(coder) as log:
+            for t in range(n):
+                tid = f"T{t + 1:02d}"
+                for seg in p.transcript(tid).segments:
+                    if labels.get((tid, seg.index)):
+                        log.code(tid, seg.start, seg.end, labels[(tid, seg.index)])
+                log.done(tid)
+    return Project.open(root)
+
+
+def test_split_puts_each_transcript_in_exactly_one_test_fold():
+    sizes = {f"T{i}": 10 + i for i in range(11)}
+    splits = split_by_transcript(sizes, 4)
+    assert len(splits) == 4
+    tests = [t for _, test in splits for t in test]
+    assert sorted(tests) == sorted(sizes)
+    for train, test in splits:
+        assert not set(train) & set(test) and set(train) | set(test) == set(sizes)
+    loads = [sum(sizes[t] for t in test) for _, test in splits]
+    assert max(loads) - min(loads) <= 20      # balanced by segments
+    assert split_by_transcript(sizes, 4) == splits   # deterministic
+
+
+def test_evaluation_never_trains_on_a_test_transcript(small_project, monkeypatch):
+    p = build(small_project, n=6)
+    calls = []
+    real = ev.train_model
+
+    def spy(examples, *a, **kw):
+        calls.append({e.transcript for e in examples})
+        return real(examples, *a, **kw)
+    monkeypatch.setattr(ev, "train_model", spy)
+    rep = evaluate(p, folds=3, curve=True)
+    assert rep.folds == 3 and len(rep.fold_transcripts) == 3
+    assert len(calls) > 3                     # the folds, then the learning curve
+    everything = {f"T0{i}" for i in range(1, 7)}
+    for j, trained_on in enumerate(calls):
+        test = set(rep.fold_transcripts[j % 3])
+        assert trained_on and not trained_on & test
+        assert trained_on <= everything - test
+    assert calls[0] == everything - set(rep.fold_transcripts[0])
+
+
+def test_a_test_transcript_cannot_be_memorised(small_project):
+    """'quirk' is only recognisable by a word unique to each transcript: a model trained on the
+    transcript itself finds it, the cross-validated evaluation must not."""
+    p = build(small_project, n=6)
+    s = Suggester(p)
+    s.train()
+    assert any(x.code == "quirk" and x.segment == 1 for x in s.suggest_transcript("T01"))
+    rep = evaluate(Project.open(small_project), folds=3, curve=False)
+    quirk = next(c for c in rep.per_code if c["code"] == "quirk")
+    assert quirk["support"] == 6 and quirk["recall"] == 0.0
+    money = next(c for c in rep.per_code if c["code"] == "money")
+    assert money["f1"] == 1.0 and money["kappa"] == 1.0
+
+
+def test_cli_evaluate_json_has_the_documented_shape(small_project, capsys):
+    build(small_project, n=6)
+    assert main(["suggest", str(small_project), "--evaluate", "--folds", "3", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["folds"] == 3
+    assert [c["code"] for c in rep["per_code"]] == ["money", "people", "quirk"]
+    for c in rep["per_code"]:
+        assert {"code", "precision", "recall", "f1", "kappa", "support"} <= set(c)
+    assert {"precision", "recall", "f1", "kappa"} <= set(rep["micro"])
+    assert rep["macro"]["codes"] == 3
+    # quirk is never suggested: 2 of 3 codes right on every unit they were given
+    assert rep["micro"]["support"] == 6 + sum(c["support"] for c in rep["per_code"][:2])
+    curve = rep["learning_curve"]
+    assert curve[0]["transcripts"] == 0 and curve[-1]["transcripts"] == 4
+    assert all(0 <= pt["f1"] <= 1 for pt in curve)
+    assert rep["per_code"][0]["human_kappa"] == 1.0   # the two coders agree fully
+
+
+def test_cli_evaluate_prints_a_table(small_project, capsys):
+    build(small_project, n=4)
+    assert main(["suggest", str(small_project), "--evaluate", "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2-fold cross-validation by transcript" in out
+    for word in ("money", "(micro)", "(macro)", "kappa", "Learning curve", "rules alone"):
+        assert word in out
+
+
+def test_no_codings_gives_an_empty_explained_report(small_project, capsys):
+    (small_project / "codebooks" / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    write_transcript(small_project, "T01", [("Anna", "The subsidy paid.")])
+    rep = evaluate(Project.open(small_project))
+    assert rep.per_code == [] and rep.folds == 0 and "nothing to evaluate" in rep.note
+    assert main(["suggest", str(small_project), "--evaluate"]) == 0
+    assert "No evaluation: nothing to evaluate" in capsys.readouterr().out
+    assert main(["suggest", str(small_project), "--evaluate", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["per_code"] == [] and "nothing to evaluate" in out.err
+
+
+def test_codebook_without_keywords_is_evaluated_on_the_model_alone(small_project):
+    bare = "name: Bare\ncodes:\n  - id: money\n    name: M\n  - id: people\n    name: P\n" \
+           "  - id: quirk\n    name: Q\n"
+    p = build(small_project, n=6, codebook=bare)
+    rep = evaluate(p, folds=3, curve=False)
+    assert rep.components["rules"]["suggested"] == 0
+    money = next(c for c in rep.per_code if c["code"] == "money")
+    assert money["recall"] >= 0.8       # learned from the coding alone
+
+
+def test_one_coded_transcript_reports_the_rules_alone(small_project):
+    p = build(small_project, n=1)
+    rep = evaluate(p)
+    assert rep.folds == 0 and "rules alone" in rep.note
+    assert next(c for c in rep.per_code if c["code"] == "money")["support"] >= 0
+
+
+def test_binary_scores_match_scikit_learn():
+    sk = pytest.importorskip("sklearn.metrics")
+    y_true = [1] * 30 + [0] * 20
+    y_pred = [1] * 20 + [0] * 10 + [1] * 5 + [0] * 15
+    got = binary_scores(tp=20, fp=5, fn=10, tn=15)
+    assert got["kappa"] == pytest.approx(sk.cohen_kappa_score(y_true, y_pred), abs=1e-4)
+    assert got["f1"] == pytest.approx(sk.f1_score(y_true, y_pred), abs=1e-4)
+    assert got["precision"] == 0.8 and got["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert binary_scores(0, 0, 0, 10)["kappa"] is None      # no positives anywhere: undefined
+
+
+def test_demo_project_evaluates(demo_copy, capsys):
+    if not Project.open(demo_copy).coders():
+        pytest.skip("the demo coding logs are not there yet")
+    assert main(["suggest", str(demo_copy), "--evaluate", "--no-curve"]) == 0
+    out = capsys.readouterr().out
+    assert "5-fold cross-validation by transcript" in out
+    assert "value.joint_rnd" in out and "(micro)" in out and "coders" in out

@@ -1,0 +1,187 @@
+"""What the suggestions are computed from and learned from.
+
+* :func:`transcript_features` — per segment: its lemmas and the best rule hit per code (with the
+  sentence it fired in), from one ``nlp.pipe`` pass over the transcript's segments.
+* :func:`coder_units` / :func:`training_units` — the human coding as one label set per segment.
+
+A *unit* is a segment (a speaker turn; interviewee turns only unless
+``[suggest] include_interviewer = true``). Its labels are the codes of every coding (status
+``ok`` or ``moved``) that overlaps it. A coder has *seen* every segment of a transcript marked
+done; in a transcript not marked done, the segments up to the last one the coder coded (a coder
+works from the top down). Unseen segments are no evidence either way and are left out.
+
+The team's labels: for a transcript with a consensus (``codings/consensus.jsonl`` has coded it
+or marked it done) the consensus; otherwise the union of the coders' codes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from ..project import CONSENSUS
+from ..transcripts import INTERVIEWER
+
+OK_STATUSES = ("ok", "moved")
+
+
+@dataclass(slots=True)
+class RuleEvidence:
+    """The best rule hit of one code in one segment (absolute offsets)."""
+
+    score: float
+    reason: str
+    start: int          # the sentence the rule fired in
+    end: int
+    match_start: int    # the matched words
+    match_end: int
+    count: int = 1      # how many places in the segment the code's rules fired
+
+
+@dataclass(slots=True)
+class SegmentFeatures:
+    transcript: str
+    index: int
+    start: int
+    end: int
+    role: str
+    lemmas: tuple
+    rules: dict = field(default_factory=dict)   # code -> RuleEvidence
+    content: tuple = ()         # lemmas without stop words (the language's own list)
+    question: tuple = ()        # content lemmas of the interviewer turn before this segment
+    question_rules: tuple = ()  # codes whose rules fired in that question
+
+
+def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
+    """Features of every segment of ``transcript`` (one batched ``nlp.pipe`` pass)."""
+    segs = transcript.segments
+    docs = pipeline.pipe([s.text for s in segs])
+    out = [_features(seg, doc, ruleset) for seg, doc in zip(segs, docs)]
+    last_q = None
+    for f in out:
+        if f.role == INTERVIEWER:
+            last_q = f
+        elif last_q is not None:
+            f.question = last_q.content
+            f.question_rules = tuple(sorted(last_q.rules))
+    return out
+
+
+def _features(seg, doc, ruleset) -> SegmentFeatures:
+    lemmas = tuple(t.lemma_ for t in doc if not (t.is_punct or t.is_space))
+    content = tuple(dict.fromkeys(t.lemma_ for t in doc
+                                  if not (t.is_punct or t.is_space or t.is_stop)))
+    best: dict[str, RuleEvidence] = {}
+    if ruleset is not None:
+        places: dict[str, set] = {}
+        for h in ruleset.match(doc):  # best first
+            places.setdefault(h.code, set()).add(h.token)
+            if h.code in best:
+                continue
+            sent = doc[h.token].sent
+            best[h.code] = RuleEvidence(h.score, h.reason, seg.start + sent.start_char,
+                                        seg.start + sent.end_char, seg.start + h.start,
+                                        seg.start + h.end)
+        for code, ev in best.items():
+            ev.count = len(places[code])
+    return SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role, lemmas, best,
+                           content)
+
+
+# ---- human labels ---------------------------------------------------------------------------
+def unit_roles(info, include_interviewer: bool) -> list[int]:
+    """Indexes of the segments of a transcript that are units."""
+    return [i for i, r in enumerate(info.roles) if include_interviewer or r != "I"]
+
+
+def coder_units(project, coder: str, include_interviewer: bool = False,
+                tids: set[str] | None = None) -> dict[tuple[str, int], set[str]]:
+    """(transcript, segment index) -> codes, for every segment ``coder`` has seen."""
+    cat = project.catalog()
+    cb = project.codebook
+    st = project.state(coder)
+    by_t: dict[str, list] = {}
+    for c in project.codings(coder):
+        if c.status in OK_STATUSES and c.code in cb.codes and c.transcript in cat:
+            by_t.setdefault(c.transcript, []).append(c)
+    out: dict[tuple[str, int], set[str]] = {}
+    for tid in sorted(set(by_t) | (st.done & set(cat))):
+        if tids is not None and tid not in tids:
+            continue
+        info = cat[tid]
+        labels: dict[int, set[str]] = {}
+        last = -1
+        for c in by_t.get(tid, []):
+            for i in info.segments_overlapping(c.start, c.end):
+                labels.setdefault(i, set()).add(c.code)
+                last = max(last, i)
+        seen_to = info.n_segments - 1 if tid in st.done else last
+        for i in unit_roles(info, include_interviewer):
+            if i <= seen_to:
+                out[(tid, i)] = labels.get(i, set())
+    return out
+
+
+def default_coders(project) -> list[str]:
+    return [c for c in project.coders() if c != CONSENSUS]
+
+
+def training_units(project, coders: list[str] | None = None, include_interviewer: bool = False
+                   ) -> tuple[dict[tuple[str, int], frozenset], dict]:
+    """The team's labels per unit (see module doc) and a description of where they came from."""
+    explicit = coders is not None
+    coders = list(coders) if explicit else default_coders(project)
+    use_consensus = not explicit and CONSENSUS in project.coders()
+    units: dict[tuple[str, int], set[str]] = {}
+    for coder in coders:
+        for key, codes in coder_units(project, coder, include_interviewer).items():
+            units.setdefault(key, set()).update(codes)
+    consensus_tids: set[str] = set()
+    if use_consensus:
+        cons = coder_units(project, CONSENSUS, include_interviewer)
+        consensus_tids = {t for t, _ in cons}
+        units = {k: v for k, v in units.items() if k[0] not in consensus_tids}
+        units.update(cons)
+    info = {"coders": coders + ([CONSENSUS] if use_consensus else []),
+            "consensus_transcripts": sorted(consensus_tids),
+            "transcripts": sorted({t for t, _ in units}),
+            "n_segments": len(units),
+            "n_coded_segments": sum(1 for v in units.values() if v)}
+    return {k: frozenset(v) for k, v in sorted(units.items())}, info
+
+
+# ---- fingerprints ---------------------------------------------------------------------------
+_HASHES: dict[tuple, str] = {}
+
+
+def file_hash(path) -> str:
+    """sha256 of a file (cached while its size and mtime stay the same)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    h = _HASHES.get(key)
+    if h is None:
+        d = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                d.update(chunk)
+        h = d.hexdigest()
+        _HASHES[key] = h
+    return h
+
+
+def logs_signature(project, coders: list[str]) -> list[dict]:
+    out = []
+    for c in coders:
+        p = project.log_path(c)
+        out.append({"coder": c, "log": p.relative_to(project.root).as_posix(),
+                    "bytes": p.stat().st_size if p.exists() else 0, "sha256": file_hash(p)})
+    return out
+
+
+def digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode("utf-8")).hexdigest()
+

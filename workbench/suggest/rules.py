@@ -1,0 +1,228 @@
+"""Rule suggestions from the codebook: keywords and patterns matched on lemmas.
+
+For every code:
+
+* each entry of ``keywords`` becomes a spaCy ``PhraseMatcher`` pattern on lemmas, so that
+  ``keywords: ["fund"]`` fires on "fund", "funds", "funded" and "funding", and
+  ``"project fund"`` on "project funds";
+* a keyword whose last word ends in ``*`` is a prefix: ``"competit*"`` fires on
+  "competitive", "competitors", "competitiveness" (a ``Matcher`` pattern on the lowercase word);
+* an optional ``patterns`` list holds spaCy ``Matcher`` token patterns for anything else, e.g.
+  ``patterns: [[{"LEMMA": "fund"}, {"OP": "?"}, {"LEMMA": "project"}]]`` (each may also be
+  ``{name: "...", pattern: [...]}``); lemmas are lowercase.
+
+Spelling variants and transcription errors: a word that is not in the dictionary (the lemma
+table, or pymorphy3 for Russian) and is at least ``MIN_FUZZY_LEN`` letters long is compared with
+rapidfuzz (``fuzz.ratio``) to every word of every keyword; at ``fuzzy_threshold`` (0-100) or above
+it counts as that keyword word, so "fundng" fires the keyword "funding". Dictionary words are
+never "corrected" ("founding" does not fire "funding").
+
+Every hit carries its reason, shown to the coder: ``keyword "project fund"`` (same words),
+``keyword "fund" (lemma match)``, ``pattern "competit*"``, ``fuzzy "fundng"≈"funding" (92)``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import CodebookError
+
+MIN_FUZZY_LEN = 5
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule firing in a doc: character offsets relative to the doc's text."""
+
+    code: str
+    score: float      # 1.0 for keyword/pattern hits, rapidfuzz score / 100 for fuzzy hits
+    reason: str
+    start: int
+    end: int
+    token: int        # index of the first matched token (to find its sentence)
+
+
+@dataclass
+class _Rule:
+    code: str
+    label: str        # the keyword or pattern as written in the codebook
+    kind: str         # "keyword" | "prefix" | "pattern"
+    lower: str = ""   # the keyword's own lowercase text (for "same words" vs "lemma match")
+
+
+class RuleSet:
+    """The matchers built from a codebook (built once, reused for every doc)."""
+
+    def __init__(self, pipeline, codebook, fuzzy_threshold: int = 88):
+        from spacy.matcher import Matcher, PhraseMatcher
+        self.pipeline = pipeline
+        vocab = pipeline.nlp.vocab
+        self.vocab = vocab
+        self.fuzzy_threshold = int(fuzzy_threshold)
+        self.phrase = PhraseMatcher(vocab, attr="LEMMA")
+        self.matcher = Matcher(vocab)
+        self.rules: dict[int, _Rule] = {}
+        self.codes: set[str] = set()
+        self.n_patterns = 0
+        self._n_matcher = 0
+        self._fuzzy_forms: dict[str, str] = {}   # keyword word (form or lemma) -> its lemma
+        self._kw_lemmas: set[str] = set()
+        self._fuzzy_cache: dict[int, tuple | None] = {}
+        for code in codebook.codes.values():
+            for i, kw in enumerate(code.keywords):
+                self._add_keyword(code.id, i, kw)
+            pats = code.extra.get("patterns") if code.extra else None
+            if pats:
+                self._add_patterns(code, pats, codebook)
+        self._choices = list(self._fuzzy_forms)
+
+    # -- building -------------------------------------------------------------------------------
+    def _key(self, code: str, kind: str, i: int, rule: _Rule) -> str:
+        key = f"{code}\x1f{kind}\x1f{i}"
+        self.rules[self.vocab.strings.add(key)] = rule
+        self.codes.add(code)
+        self.n_patterns += 1
+        return key
+
+    def _add_keyword(self, code: str, i: int, kw: str) -> None:
+        kw = str(kw).strip()
+        if not kw:
+            return
+        doc = self.pipeline.make_doc(kw)
+        toks = [t for t in doc if not t.is_space]
+        if not toks:
+            return
+        if toks[-1].text == "*" or toks[-1].text.endswith("*"):
+            self._add_prefix(code, i, kw, toks)
+            return
+        key = self._key(code, "kw", i, _Rule(code, kw, "keyword", kw.lower()))
+        pdoc = self.pipeline.nlp.make_doc(kw)
+        self.pipeline.set_lemmas(pdoc)
+        self.phrase.add(key, [pdoc])
+        for t in toks:
+            self._kw_lemmas.add(t.lemma_)
+            if t.is_alpha and len(t.text) >= MIN_FUZZY_LEN - 1:
+                self._fuzzy_forms.setdefault(t.lower_, t.lemma_)
+                self._fuzzy_forms.setdefault(t.lemma_, t.lemma_)
+
+    def _add_prefix(self, code: str, i: int, kw: str, toks) -> None:
+        import re
+        words = [t for t in toks if t.text != "*"]
+        if not words:
+            return
+        pattern = [{"LEMMA": t.lemma_} for t in words[:-1]]
+        stem = words[-1].lower_.rstrip("*")
+        if not stem:
+            return
+        pattern.append({"LOWER": {"REGEX": "^" + re.escape(stem)}})
+        key = self._key(code, "prefix", i, _Rule(code, kw, "prefix"))
+        self.matcher.add(key, [pattern])
+        self._n_matcher += 1
+
+    def _add_patterns(self, code, pats, codebook) -> None:
+        if not isinstance(pats, list):
+            raise CodebookError(f"code '{code.id}': 'patterns' must be a list of spaCy token "
+                                "patterns", file=codebook.path, line=code.line,
+                                hint='e.g. patterns: [[{LEMMA: fund}, {LEMMA: project}]]')
+        for i, item in enumerate(pats):
+            name = None
+            if isinstance(item, dict) and "pattern" in item:
+                name = item.get("name") or item.get("label")
+                item = item["pattern"]
+            if not isinstance(item, list) or not item or not all(isinstance(t, dict) for t in item):
+                raise CodebookError(f"code '{code.id}': pattern {i + 1} is not a list of token "
+                                    "dicts", file=codebook.path, line=code.line,
+                                    hint='e.g. [{LEMMA: fund}, {OP: "?"}, {LEMMA: project}]')
+            item = [{k: v for k, v in t.items() if k != "__line__"} for t in item]
+            label = name or json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+            key = self._key(code.id, "pat", i, _Rule(code.id, str(label), "pattern"))
+            try:
+                self.matcher.add(key, [item])
+            except (ValueError, KeyError, TypeError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise CodebookError(f"code '{code.id}': pattern {i + 1} is not a valid spaCy "
+                                    f"Matcher pattern ({first})", file=codebook.path,
+                                    line=code.line,
+                                    hint="see https://spacy.io/usage/rule-based-matching") from None
+            self._n_matcher += 1
+
+    @property
+    def empty(self) -> bool:
+        return self.n_patterns == 0
+
+    # -- matching -------------------------------------------------------------------------------
+    def _fuzzy(self, tok):
+        """(keyword word, its lemma, score) when ``tok`` is a misspelling of a keyword word."""
+        hit = self._fuzzy_cache.get(tok.orth, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        hit = None
+        low = tok.lower_
+        if (self._choices and tok.is_alpha and len(low) >= MIN_FUZZY_LEN
+                and tok.lemma_ not in self._kw_lemmas and not self.pipeline.known_word(low)):
+            from rapidfuzz import fuzz, process
+            best = process.extractOne(low, self._choices, scorer=fuzz.ratio,
+                                      score_cutoff=self.fuzzy_threshold)
+            if best is not None:
+                form = best[0]
+                hit = (form, self._fuzzy_forms[form], int(best[1]))
+        self._fuzzy_cache[tok.orth] = hit
+        return hit
+
+    def match(self, doc) -> list[RuleHit]:
+        """All hits in a lemmatized doc, best first (score, then longer span, then position)."""
+        if self.empty:
+            return []
+        hits: list[RuleHit] = []
+        for key, s, e in self.phrase(doc):
+            rule = self.rules[key]
+            span = doc[s:e]
+            how = "" if span.text.lower() == rule.lower else " (lemma match)"
+            hits.append(RuleHit(rule.code, 1.0, f'keyword "{rule.label}"{how}',
+                                span.start_char, span.end_char, s))
+        if self._n_matcher:
+            for key, s, e in self.matcher(doc):
+                rule = self.rules[key]
+                span = doc[s:e]
+                hits.append(RuleHit(rule.code, 1.0, f'pattern "{rule.label}"',
+                                    span.start_char, span.end_char, s))
+        if self._choices and self.fuzzy_threshold <= 100:
+            hits.extend(self._fuzzy_hits(doc))
+        hits.sort(key=lambda h: (-h.score, -(h.end - h.start), h.start))
+        return hits
+
+    def _fuzzy_hits(self, doc) -> list[RuleHit]:
+        from spacy.tokens import Doc
+        mapped: dict[int, tuple] = {}
+        cache = self._fuzzy_cache
+        for tok in doc:
+            hit = cache.get(tok.orth, _MISSING)
+            if hit is _MISSING:
+                if not tok.is_alpha or len(tok) < MIN_FUZZY_LEN:
+                    cache[tok.orth] = None
+                    continue
+                hit = self._fuzzy(tok)
+            if hit is not None:
+                mapped[tok.i] = hit
+        if not mapped:
+            return []
+        words = [t.text for t in doc]
+        spaces = [bool(t.whitespace_) for t in doc]
+        lemmas = [mapped[t.i][1] if t.i in mapped else t.lemma_ for t in doc]
+        fdoc = Doc(self.vocab, words=words, spaces=spaces, lemmas=lemmas)
+        out = []
+        for key, s, e in self.phrase(fdoc):
+            fixed = [i for i in range(s, e) if i in mapped]
+            if not fixed:
+                continue  # an ordinary hit, already found
+            rule = self.rules[key]
+            worst = min(fixed, key=lambda i: mapped[i][2])
+            form, _, score = mapped[worst]
+            span = doc[s:e]
+            reason = f'fuzzy "{doc[worst].text}"≈"{form}" ({score})'
+            if " " in rule.lower.strip():
+                reason += f' in keyword "{rule.label}"'
+            out.append(RuleHit(rule.code, score / 100.0, reason,
+                               span.start_char, span.end_char, s))
+        return out
