@@ -1,0 +1,225 @@
+"""counts, export, chart: opinion counts (interviewees per code), exports, Figure 1."""
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from ..counts import SPEAKERS, bar_lines, opinion_counts
+from .common import add_json, add_project, open_project
+from .output import emit_json, warn
+
+SCOPE_HELP = ("only transcripts the coder marked done are counted (they are the denominator); "
+              "--include-unfinished counts every transcript")
+
+
+def _add_coder(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--coder", metavar="NAME", help="count this coder's codings")
+    g.add_argument("--consensus", action="store_true",
+                   help="count the consensus codings (codings/consensus.jsonl); the default when "
+                        "it exists, else the only coder")
+
+
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--speaker", choices=SPEAKERS, default="interviewee", metavar="ROLE",
+                   help="whose turns count: interviewee (default: a coding counts when it "
+                        "overlaps an interviewee turn), interviewer, or all")
+    p.add_argument("--include-unfinished", action="store_true",
+                   help="count transcripts the coder has not marked done too")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "counts", help="opinion counts: how many interviewees voiced each code",
+        description="For each code: the number of interviews (transcripts) in which it was "
+                    "applied, that number as a percentage of the transcripts in scope, the "
+                    "number of coded segments and coded passages, and N. A parent code counts "
+                    "an interview once however many of its children occur. " + SCOPE_HELP +
+                    ". See docs/COUNTS.md.")
+    add_project(p)
+    _add_coder(p)
+    p.add_argument("--codes", metavar="PREFIX",
+                   help="only these codes and their descendants, e.g. 'value.' (comma-separated)")
+    p.add_argument("--by", metavar="ATTRIBUTE",
+                   help="the same counts per group of an interview attribute, e.g. region")
+    _add_scope(p)
+    p.add_argument("--bars", action="store_true",
+                   help="also draw the counts as a bar chart in the terminal")
+    add_json(p)
+    p.set_defaults(func=cmd_counts)
+
+    p = sub.add_parser(
+        "export", help="write counts, matrices, quotes, codebook (and agreement) to xlsx/csv/json",
+        description="Write the tables for the write-up: opinion counts (overall and by each "
+                    "attribute), the interview × code matrices, code co-occurrences, the coded "
+                    "passages with their text, the codebook, and agreement tables when two or "
+                    "more coders have coded. Default file: exports/<project>-<coder>-<date>.xlsx. "
+                    "An existing file is never replaced without --force. " + SCOPE_HELP + ".")
+    add_project(p)
+    _add_coder(p)
+    p.add_argument("--format", choices=("xlsx", "csv", "json"), default=None,
+                   help="xlsx (default; one sheet per table), csv (a folder of files) or json")
+    p.add_argument("--out", metavar="FOLDER",
+                   help="folder to write into (default: PROJECT/exports, created if missing), "
+                        "or a file name ending in .xlsx / .json")
+    p.add_argument("--force", action="store_true", help="replace an existing export")
+    p.add_argument("--bom", action="store_true",
+                   help="CSV: start each file with a UTF-8 byte order mark (for Excel)")
+    _add_scope(p)
+    add_json(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "chart", help="draw the opinion counts as a bar chart (Figure 1) into a PNG/SVG/PDF",
+        description="A horizontal bar chart of the number of interviewees per code, sorted, "
+                    "each bar labelled with its count, with N and the coder in the note. With "
+                    "--codes value. the bars are value's sub-codes and the title is value's "
+                    "name. Default file: exports/<project>-<coder>-<date>-<codes>.png. " +
+                    SCOPE_HELP + ".")
+    add_project(p)
+    _add_coder(p)
+    p.add_argument("--codes", metavar="PREFIX",
+                   help="the codes to draw and their descendants, e.g. 'value.' (default: all)")
+    p.add_argument("--out", metavar="FILE",
+                   help="the image file (.png, .svg or .pdf), or a folder for the default name")
+    p.add_argument("--title", help="the chart's title (default: the name of the selected code)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    _add_scope(p)
+    p.set_defaults(func=cmd_chart)
+
+
+# ---- counts ------------------------------------------------------------------------------------
+def _scope_line(res) -> str:
+    d = res.data
+    n_all = len(d.project.catalog())
+    if d.include_unfinished:
+        scope = f"all {n_all} transcripts"
+    else:
+        scope = f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.coder})"
+    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
+               "all": "all turns"}[d.speaker]
+    return f"coder: {', '.join(res.coders)} · scope: {scope} · speaker: {speaker}"
+
+
+def _pct(v) -> str:
+    return "—" if v is None or v != v else f"{v:.1f}%"
+
+
+def _render(header: list[str], rows: list[list[str]], right: list[bool]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    line = lambda vals: "  ".join(v.rjust(w) if r else v.ljust(w)
+                                  for v, w, r in zip(vals, widths, right)).rstrip()
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _label(df, r) -> tuple[str, str]:
+    name = str(r.name)
+    return "  " * int(r.depth) + r.code, (name if len(name) <= 48 else name[:47] + "…")
+
+
+def format_counts(res) -> str:
+    df = res.frame
+    out = []
+    if not res.by:
+        rows = []
+        for r in df.itertuples(index=False):
+            code, name = _label(df, r)
+            rows.append([code, name, str(r.interviews), _pct(r.percent), str(r.segments),
+                         str(r.codings)])
+        out.append(_render(["code", "name", "interviews", "percent", "segments", "codings"],
+                           rows, [False, False, True, True, True, True]))
+    else:
+        groups = res.groups()
+        header = ["code", "name"] + [f"{g} (N={n})" for g, n in groups.items()]
+        cells = {(r.group, r.code): f"{r.interviews} {_pct(r.percent).rjust(6)}"
+                 for r in df.itertuples(index=False)}
+        rows = []
+        for r in df.drop_duplicates("code").itertuples(index=False):
+            code, name = _label(df, r)
+            rows.append([code, name] + [cells[(g, r.code)] for g in groups])
+        out.append(_render(header, rows, [False, False] + [True] * len(groups)))
+        out.append("\ncells: interviews and percent of the group's transcripts in scope")
+    return "\n".join(out)
+
+
+def cmd_counts(args) -> int:
+    project = open_project(args)
+    res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,
+                         by=args.by, speaker=args.speaker,
+                         include_unfinished=args.include_unfinished)
+    for w in res.warnings:
+        warn(w)
+    if args.json:
+        emit_json(res.to_json())
+        return 0
+    print(f"Opinion counts — {project.name}")
+    print(_scope_line(res))
+    who = "interviewees" if res.data.speaker == "interviewee" else "interviews"
+    print(f"N = {res.n_transcripts} {who}" + (f", by {res.by}" if res.by else ""))
+    print()
+    print(format_counts(res))
+    if args.bars and not res.by:
+        from ..chart import chart_rows
+        width = min(shutil.get_terminal_size((100, 24)).columns, 120)
+        print()
+        for line in bar_lines(chart_rows(res), width):
+            print(line)
+    elif args.bars:
+        warn("--bars draws overall counts only; leave out --by")
+    return 0
+
+
+# ---- export ------------------------------------------------------------------------------------
+def cmd_export(args) -> int:
+    from ..export import export
+    project = open_project(args)
+    fmt = args.format
+    if fmt is None:
+        suffix = (args.out or "").lower().rsplit(".", 1)[-1] if args.out and "." in args.out else ""
+        fmt = suffix if suffix in ("xlsx", "json") else "xlsx"
+    res = export(project, args.coder, consensus=args.consensus, fmt=fmt, out=args.out,
+                 force=args.force, bom=args.bom, speaker=args.speaker,
+                 include_unfinished=args.include_unfinished)
+    for w in res.warnings:
+        warn(w)
+    if args.json:
+        emit_json({"paths": [str(p) for p in res.paths], "format": fmt,
+                   "coders": res.meta["coders"], "n_transcripts": res.meta["n_transcripts"],
+                   "tables": [{"name": t.name, "rows": len(t.frame)} for t in res.tables]})
+        return 0
+    where = res.paths[0] if fmt != "csv" else res.paths[0].parent
+    print(f"Wrote {where}")
+    print(_scope_line_meta(res.meta))
+    for t in res.tables:
+        print(f"  {t.name:<28} {len(t.frame):>7} rows")
+    return 0
+
+
+def _scope_line_meta(meta: dict) -> str:
+    return f"coder: {', '.join(meta['coders'])} · scope: {meta['scope']} · date: {meta['date']}"
+
+
+# ---- chart -------------------------------------------------------------------------------------
+def cmd_chart(args) -> int:
+    from pathlib import Path
+
+    from ..chart import save_chart
+    from ..export import default_stem, slug
+    project = open_project(args)
+    res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,
+                         speaker=args.speaker, include_unfinished=args.include_unfinished)
+    for w in res.warnings:
+        warn(w)
+    name = default_stem(project, res.coders[0]) + (f"-{slug(args.codes)}" if args.codes else "") \
+        + ".png"
+    if args.out is None:
+        path = project.exports_dir / name
+    else:
+        path = Path(args.out).expanduser()
+        if path.is_dir() or not path.suffix:
+            path = path / name
+    path = save_chart(res, path, force=args.force, title=args.title)
+    print(f"Wrote {path}")
+    print(_scope_line(res) + f" · N = {res.n_transcripts}")
+    return 0

@@ -1,0 +1,692 @@
+"""Opinion counts: how many interviewees voiced each theme.
+
+The study's Figure 1 and sentences like "fifteen cluster managers said …" count
+**interviews** in which a code was applied, not coded passages. This module turns one coder's
+codings into those numbers, and into the tables the exporter writes.
+
+Rules (documented for users in docs/COUNTS.md):
+
+* **Coder.** One coder's codings are counted: ``consensus`` when ``codings/consensus.jsonl``
+  exists, else the only coder, else the caller must choose (:func:`choose_coder`).
+* **Scope.** Only transcripts the coder marked done are counted, and they form the denominator;
+  ``include_unfinished=True`` takes every transcript of the project.
+* **Speaker.** By default a coding counts when it overlaps at least one interviewee turn
+  (``speaker="interviewee"``); ``"interviewer"`` counts codings on interviewer turns, ``"all"``
+  every coding. Only the turns of the chosen role are counted as its segments.
+* **Problems.** Codings whose transcript is gone (``orphan``), whose code is not in the
+  codebook (``unknown_code``) or whose offsets are outside the text (``out_of_range``) are left
+  out and reported; ``needs_review`` codings are counted at their recorded offsets and reported.
+* **Roll-up.** A code's counts include its descendants: a parent counts an interview once
+  however many of its children occur there.
+
+Everything returns tidy pandas DataFrames; no I/O beyond reading the project, no UI imports.
+
+    >>> data = load(project, "anna")                  # scope + counted codings, computed once
+    >>> counts(data, codes="value.")                  # one row per code
+    >>> counts(data, codes="value.", by="region")     # one row per region × code
+    >>> opinion_counts(project, coder="anna", codes="value.").to_json()   # CLI's --json object
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import UsageError
+from .project import CONSENSUS, Project
+
+SPEAKERS = ("interviewee", "interviewer", "all")
+LEFT_OUT = ("orphan", "unknown_code", "out_of_range")
+MISSING_GROUP = "(none)"
+COUNT_COLUMNS = ["group", "code", "name", "depth", "interviews", "percent", "segments",
+                 "codings", "n_transcripts"]
+_ROLE_CHAR = {"interviewee": "E", "interviewer": "I"}
+_TIMESTAMP = re.compile(r"[\[(]\d{1,2}:\d{2}")
+
+
+# ---- coder and scope ---------------------------------------------------------------------------
+def choose_coder(project: Project, coder: str | None = None, consensus: bool = False) -> str:
+    """The coder whose codings are counted.
+
+    ``--consensus`` → ``consensus``; ``--coder NAME`` → NAME; neither → ``consensus`` when it
+    exists, else the only coder; otherwise a :class:`UsageError` listing the coders.
+    """
+    coders = project.coders()
+    listing = ", ".join(coders) or "none"
+    if coder and consensus:
+        raise UsageError("give either --coder or --consensus, not both")
+    if consensus:
+        coder = CONSENSUS
+    if coder:
+        if coder not in coders:
+            hint = (f"coders with a log: {listing}" if coder != CONSENSUS else
+                    "there is no codings/consensus.jsonl yet; reconcile two coders first, "
+                    f"or choose a coder ({listing})")
+            raise UsageError(f"no coding log for coder '{coder}'", hint=hint)
+        return coder
+    if not coders:
+        raise UsageError("the project has no codings yet (codings/ holds no log)",
+                         file=project.codings_dir,
+                         hint="code some transcripts first with 'workbench open'")
+    if CONSENSUS in coders:
+        return CONSENSUS
+    if len(coders) == 1:
+        return coders[0]
+    raise UsageError(f"the project has {len(coders)} coders and no consensus: say whose codings "
+                     "to count", hint=f"use --coder NAME (one of: {listing}) or reconcile "
+                                       "them into a consensus")
+
+
+def _check_speaker(speaker: str) -> str:
+    if speaker not in SPEAKERS:
+        raise UsageError(f"unknown speaker role '{speaker}'",
+                         hint=f"use one of: {', '.join(SPEAKERS)}")
+    return speaker
+
+
+@dataclass
+class CodedData:
+    """One coder's counted codings and the transcripts in scope, computed once by :func:`load`
+    and shared by the counts, matrices, co-occurrences and quote tables."""
+
+    project: Project
+    coder: str
+    speaker: str
+    include_unfinished: bool
+    transcripts: list[str]          # in scope: the denominator
+    unfinished: list[str]           # not marked done, left out (empty with include_unfinished)
+    unfinished_coded: list[str]     # … of which the coder has codings in
+    codings: pd.DataFrame           # one row per counted coding
+    units: pd.DataFrame             # one row per (counted coding, counted segment)
+    attributes: pd.DataFrame        # index: transcript (in scope); one column per attribute
+    excluded: dict[str, int] = field(default_factory=dict)   # reason → number of codings
+    warnings: list[str] = field(default_factory=list)
+    # the units as integer arrays (what the counting uses): coding row in ``codings``,
+    # transcript position in ``transcripts``, code position in ``code_list``, segment (-1: none)
+    code_list: list[str] = field(default_factory=list, repr=False)
+    u_coding: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    u_transcript: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    u_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    u_segment: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+
+    @property
+    def n_transcripts(self) -> int:
+        return len(self.transcripts)
+
+    @property
+    def codebook(self):
+        return self.project.codebook
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list(self.attributes.columns)
+
+
+CODING_COLUMNS = ["id", "coder", "transcript", "code", "original_code", "start", "end", "quote",
+                  "segment", "segments", "status", "source", "memo", "at"]
+
+
+_MEMO: "weakref.WeakKeyDictionary[Project, dict]" = weakref.WeakKeyDictionary()
+
+
+def _signature(project: Project, coder: str) -> tuple:
+    """Changes whenever the counted data may: the coder's log file, the transcript catalog
+    (a refreshed catalog is a new object), the codebook's codes, tree and merges."""
+    path = project.log_path(coder)
+    try:
+        st = path.stat()
+        log_sig = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        log_sig = None
+    cb = project.codebook
+    cb_sig = (id(cb), tuple((c.id, c.parent) for c in cb.codes.values()),
+              tuple((m["from"], m["into"]) for m in cb.merges))
+    return log_sig, project.catalog(), cb_sig
+
+
+def load(project: Project, coder: str | None = None, *, consensus: bool = False,
+         speaker: str = "interviewee", include_unfinished: bool = False,
+         cache: bool = True) -> CodedData:
+    """Read ``coder``'s codings (see :func:`choose_coder`) and keep the ones that count.
+
+    The result is remembered per project, coder and options until the coder's log, the
+    catalog or the codebook changes (``cache=False`` recomputes), so that a screen can ask
+    again cheaply. Treat the returned object as read-only."""
+    coder = choose_coder(project, coder, consensus)
+    _check_speaker(speaker)
+    key = (coder, speaker, include_unfinished)
+    sig = _signature(project, coder)
+    memo = _MEMO.setdefault(project, {})
+    if cache and key in memo and memo[key][0] == sig:
+        return memo[key][1]
+    data = _load(project, coder, speaker, include_unfinished)
+    memo[key] = (sig, data)
+    return data
+
+
+def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) -> CodedData:
+    catalog = project.catalog()
+    state = project.state(coder)
+    warnings = list(state.warnings)
+    all_tids = list(catalog)
+    codings = project.codings(coder)
+    if include_unfinished:
+        scope, unfinished = all_tids, []
+    else:
+        scope = [t for t in all_tids if t in state.done]
+        unfinished = [t for t in all_tids if t not in state.done]
+    in_scope = set(scope)
+    coded_tids = {c.transcript for c in codings}
+    unfinished_coded = [t for t in unfinished if t in coded_tids]
+
+    excluded: dict[str, int] = {}
+    needs_review = 0
+    rows, units_c, units_t, units_code, units_s = [], [], [], [], []
+    role_char = _ROLE_CHAR.get(speaker)
+    t_pos = {t: i for i, t in enumerate(scope)}
+    code_list = list(project.codebook.codes)
+    code_pos = {c: i for i, c in enumerate(code_list)}
+    for c in codings:
+        if c.status in LEFT_OUT:
+            excluded[c.status] = excluded.get(c.status, 0) + 1
+            continue
+        ti = t_pos.get(c.transcript)
+        if ti is None:
+            continue
+        info = catalog[c.transcript]
+        # the segments overlapping [start, end) (TranscriptInfo.segments_overlapping, inlined)
+        starts, ends, start, end = info.starts, info.ends, c.start, c.end
+        j = bisect_right(starts, start) - 1
+        if j < 0:
+            j = 0
+        segs = []
+        n_seg = len(starts)
+        while j < n_seg and starts[j] < end:
+            if ends[j] > start:
+                segs.append(j)
+            j += 1
+        if role_char is not None:
+            roles = info.roles
+            if len(segs) == 1:
+                segs = segs if roles[segs[0]] == role_char else []
+            else:
+                segs = [s for s in segs if roles[s] == role_char]
+            if not segs:
+                excluded[f"not_{speaker}"] = excluded.get(f"not_{speaker}", 0) + 1
+                continue
+        if c.status == "needs_review":
+            needs_review += 1
+        row = len(rows)
+        rows.append((c.id, coder, c.transcript, c.code, c.original_code, c.start, c.end,
+                     c.quote, segs[0] if segs else c.segment, segs, c.status, c.source, c.memo,
+                     c.at))
+        ci = code_pos[c.code]
+        for s in segs or (-1,):
+            units_c.append(row)
+            units_t.append(ti)
+            units_code.append(ci)
+            units_s.append(s)
+    cdf = pd.DataFrame(rows, columns=CODING_COLUMNS)
+    cdf["segment"] = cdf["segment"].astype("Int64")
+    u_coding = np.asarray(units_c, dtype=np.int64)
+    u_t = np.asarray(units_t, dtype=np.int64)
+    u_code = np.asarray(units_code, dtype=np.int64)
+    u_seg = np.asarray(units_s, dtype=np.int64)
+    units = pd.DataFrame({
+        "coding": cdf["id"].to_numpy()[u_coding] if len(cdf) else np.zeros(0, object),
+        "transcript": pd.Categorical.from_codes(u_t, categories=pd.Index(scope, dtype=object))
+        if scope else pd.Categorical([]),
+        "code": pd.Categorical.from_codes(u_code, categories=pd.Index(code_list, dtype=object)),
+        "segment": pd.array(np.where(u_seg >= 0, u_seg, 0), dtype="Int64")})
+    units.loc[u_seg < 0, "segment"] = pd.NA
+
+    n_left = sum(v for k, v in excluded.items() if k in LEFT_OUT)
+    if n_left:
+        detail = ", ".join(f"{v} {k}" for k, v in sorted(excluded.items()) if k in LEFT_OUT)
+        warnings.append(f"{n_left} coding(s) of {coder} are left out ({detail}); "
+                        "see 'workbench status'")
+    other_role = excluded.get(f"not_{speaker}", 0)
+    if other_role:
+        where = "interviewer" if speaker == "interviewee" else "interviewee"
+        warnings.append(f"{other_role} coding(s) lie only in {where} turns and are not counted"
+                        + (" (count them with --speaker all)" if speaker != "all" else ""))
+    if needs_review:
+        warnings.append(f"{needs_review} coding(s) need review (their quote no longer matches "
+                        "the transcript) and are counted at their recorded place")
+    if unfinished:
+        names = _names(unfinished_coded) if unfinished_coded else ""
+        msg = (f"{len(unfinished)} transcript(s) not marked done by {coder} are left out of the "
+               f"counts and of the denominator")
+        if unfinished_coded:
+            msg += f"; {len(unfinished_coded)} of them have codings: {names}"
+        untouched = [t for t in unfinished if t not in coded_tids]
+        if untouched:
+            msg += f"; not coded yet: {_names(untouched)}"
+        warnings.append(msg + " (count them with --include-unfinished)")
+    if not scope:
+        warnings.append(f"no transcript is in scope: {coder} has marked none done"
+                        if all_tids else "the project has no transcripts")
+
+    attrs = pd.DataFrame([{"transcript": t, **catalog[t].attributes} for t in scope])
+    if attrs.empty:
+        names = sorted({k for info in catalog.values() for k in info.attributes})
+        attrs = pd.DataFrame(columns=["transcript", *names])
+    attrs = attrs.set_index("transcript").fillna("").astype(str)
+    return CodedData(project=project, coder=coder, speaker=speaker,
+                     include_unfinished=include_unfinished, transcripts=scope,
+                     unfinished=unfinished, unfinished_coded=unfinished_coded, codings=cdf,
+                     units=units, attributes=attrs, excluded=excluded, warnings=warnings,
+                     code_list=code_list, u_coding=u_coding, u_transcript=u_t, u_code=u_code,
+                     u_segment=u_seg)
+
+
+def _names(tids: list[str], limit: int = 20) -> str:
+    shown = ", ".join(tids[:limit])
+    return shown + (f", … ({len(tids) - limit} more)" if len(tids) > limit else "")
+
+
+# ---- code selection and roll-up ----------------------------------------------------------------
+def select_codes(codebook, codes: str | list[str] | None) -> list[str]:
+    """Codes selected by ``codes`` (prefixes like ``value.``; comma-separated or a list), in
+    codebook tree order; every code when None. Unknown prefixes are a UsageError."""
+    if not codes:
+        return list(codebook.codes)
+    prefixes = [p.strip() for p in codes.split(",")] if isinstance(codes, str) else list(codes)
+    prefixes = [p for p in prefixes if p]
+    for p in prefixes:
+        if not codebook.select([p]):
+            raise UsageError(f"no code matches '{p}'",
+                             hint="give a code id or prefix from 'workbench codebook', e.g. 'value.'")
+    return codebook.select(prefixes)
+
+
+def rollup_map(codebook, selected: list[str]) -> pd.DataFrame:
+    """(code, target) pairs: a coding of ``code`` counts for ``target`` when target is the code
+    itself or one of its ancestors, and target is selected."""
+    sel = set(selected)
+    pairs = []
+    for cid in codebook.codes:
+        for t in (cid, *codebook.ancestors(cid)):
+            if t in sel:
+                pairs.append((cid, t))
+    return pd.DataFrame(pairs, columns=["code", "target"])
+
+
+def _uniq(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based; faster than np.unique's hashing for int keys)."""
+    if not len(a):
+        return a
+    a = np.sort(a, kind="stable")
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+@dataclass
+class _Rolled:
+    """Units rolled up to the selected codes, as parallel integer arrays."""
+
+    t: np.ndarray        # transcript position in data.transcripts
+    seg: np.ndarray      # segment index, -1 when none
+    coding: np.ndarray   # row in data.codings
+    target: np.ndarray   # position in the selected codes
+    n_t: int
+    n_sel: int
+
+    def unique_interviews(self) -> tuple[np.ndarray, np.ndarray]:
+        """(target, transcript) pairs, each once."""
+        key = _uniq(self.target * self.n_t + self.t)
+        return key // self.n_t, key % self.n_t
+
+    def unique_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(target, transcript, segment) triples with a segment, each once."""
+        m = self.seg >= 0
+        width = int(self.seg.max()) + 1 if m.any() else 1
+        key = _uniq((self.target[m] * self.n_t + self.t[m]) * width + self.seg[m])
+        tt, sg = key // width, key % width
+        return tt // self.n_t, tt % self.n_t, sg
+
+    def unique_codings(self, n_codings: int) -> tuple[np.ndarray, np.ndarray]:
+        """(target, coding row) pairs, each once."""
+        n = max(n_codings, 1)
+        key = _uniq(self.target * n + self.coding)
+        return key // n, key % n
+
+
+def _rolled(data: CodedData, selected: list[str]) -> _Rolled:
+    cb = data.codebook
+    sel_pos = {c: i for i, c in enumerate(selected)}
+    u_code = data.u_code
+    order = np.argsort(u_code, kind="stable")
+    bounds = np.searchsorted(u_code[order], np.arange(len(data.code_list) + 1))
+    idx, tgt = [], []
+    for ci, cid in enumerate(data.code_list):
+        if bounds[ci] == bounds[ci + 1] or cid not in cb.codes:
+            continue
+        rows = order[bounds[ci]:bounds[ci + 1]]
+        for a in (cid, *cb.ancestors(cid)):
+            if a in sel_pos:
+                idx.append(rows)
+                tgt.append(np.full(len(rows), sel_pos[a], dtype=np.int64))
+    idx = np.concatenate(idx) if idx else np.zeros(0, np.int64)
+    tgt = np.concatenate(tgt) if tgt else np.zeros(0, np.int64)
+    return _Rolled(t=data.u_transcript[idx], seg=data.u_segment[idx],
+                   coding=data.u_coding[idx], target=tgt, n_t=max(len(data.transcripts), 1),
+                   n_sel=len(selected))
+
+
+def relative_depth(codebook, selected: list[str]) -> dict[str, int]:
+    depths = {c: codebook.depth(c) for c in selected}
+    low = min(depths.values(), default=0)
+    return {c: d - low for c, d in depths.items()}
+
+
+def percent(k, n):
+    """``100 * k / n`` rounded half-up to one decimal (exact integer arithmetic); None if n=0."""
+    k, n = int(k), int(n)
+    if n <= 0:
+        return None
+    return ((2000 * k + n) // (2 * n)) / 10
+
+
+# ---- counts ------------------------------------------------------------------------------------
+def groups_of(data: CodedData, by: str | None) -> pd.Series:
+    """transcript → group label (the attribute's value, ``(none)`` when missing)."""
+    if by is None:
+        return pd.Series("", index=pd.Index(data.transcripts, name="transcript"), dtype=object)
+    known = sorted({k for info in data.project.catalog().values() for k in info.attributes})
+    if by not in known:
+        raise UsageError(f"no transcript has the attribute '{by}'",
+                         hint=f"attributes: {', '.join(known) or 'none'} "
+                              "(set them in transcripts/attributes.csv or the front matter)")
+    col = data.attributes[by] if by in data.attributes.columns else pd.Series(
+        "", index=data.attributes.index)
+    return col.reindex(data.transcripts).fillna("").replace("", MISSING_GROUP).astype(object)
+
+
+def counts(data: CodedData, codes: str | list[str] | None = None,
+           by: str | None = None) -> pd.DataFrame:
+    """One row per code (per group and code with ``by``), in codebook tree order.
+
+    Columns: ``group`` (the attribute value, None without ``by``), ``code``, ``name``,
+    ``depth`` (relative to the shallowest selected code), ``interviews`` (distinct transcripts
+    where the code or a descendant occurs), ``percent`` (of ``n_transcripts``, 0–100, one
+    decimal; NaN when the scope is empty), ``segments`` (distinct counted segments),
+    ``codings`` (counted coded passages), ``n_transcripts`` (transcripts in scope, in the
+    group with ``by``).
+    """
+    cb = data.codebook
+    selected = select_codes(cb, codes)
+    depth = relative_depth(cb, selected)
+    gmap = groups_of(data, by)
+    group_names = sorted(set(gmap.values)) if by else [""]
+    n_by_group = gmap.value_counts().to_dict()
+
+    r = _rolled(data, selected)
+    g_pos = {g: i for i, g in enumerate(group_names)}
+    grp_of_t = np.array([g_pos[v] for v in gmap.reindex(data.transcripts).tolist()],
+                        dtype=np.int64)
+    n_cells = len(group_names) * len(selected)
+    n_sel = len(selected)
+    tg, tt = r.unique_interviews()
+    interviews = np.bincount(grp_of_t[tt] * n_sel + tg, minlength=n_cells)
+    sg, st, _ = r.unique_segments()
+    segments = np.bincount(grp_of_t[st] * n_sel + sg, minlength=n_cells)
+    cg, crow = r.unique_codings(len(data.codings))
+    coding_t = np.zeros(max(len(data.codings), 1), dtype=np.int64)
+    coding_t[data.u_coding] = data.u_transcript
+    codings_n = np.bincount(grp_of_t[coding_t[crow]] * n_sel + cg, minlength=n_cells)
+    rows = []
+    for gi, grp in enumerate(group_names):
+        n = int(n_by_group.get(grp, 0))
+        for si, cid in enumerate(selected):
+            cell = gi * n_sel + si
+            k = int(interviews[cell])
+            rows.append({"group": grp if by else None, "code": cid, "name": cb.codes[cid].name,
+                         "depth": depth[cid], "interviews": k, "percent": percent(k, n),
+                         "segments": int(segments[cell]), "codings": int(codings_n[cell]),
+                         "n_transcripts": n})
+    df = pd.DataFrame(rows, columns=COUNT_COLUMNS)
+    df["percent"] = df["percent"].astype(float)
+    if by:   # code-major order: every group of a code together
+        order = {c: i for i, c in enumerate(selected)}
+        df = df.sort_values(["code", "group"], key=lambda s: s.map(order) if s.name == "code"
+                            else s, kind="stable").reset_index(drop=True)
+    return df
+
+
+@dataclass
+class Counts:
+    """The result of :func:`opinion_counts`: the table plus what it was computed from."""
+
+    frame: pd.DataFrame
+    coders: list[str]
+    n_transcripts: int
+    by: str | None
+    codes: list[str]
+    data: CodedData
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.data.warnings
+
+    def groups(self) -> dict[str, int]:
+        """group → transcripts in scope (``{"": N}`` without ``by``)."""
+        if not self.by:
+            return {"": self.n_transcripts}
+        return (self.frame.drop_duplicates("group").set_index("group")["n_transcripts"]
+                .astype(int).to_dict())
+
+    def to_json(self) -> dict:
+        """The documented ``counts --json`` object (docs/COUNTS.md)."""
+        rows = []
+        for r in self.frame.itertuples(index=False):
+            rows.append({"code": r.code, "name": r.name, "interviews": int(r.interviews),
+                         "percent": None if pd.isna(r.percent) else float(r.percent),
+                         "segments": int(r.segments), "group": r.group,
+                         "codings": int(r.codings), "n_transcripts": int(r.n_transcripts)})
+        return {"coders": list(self.coders), "n_transcripts": self.n_transcripts, "by": self.by,
+                "speaker": self.data.speaker,
+                "scope": "all" if self.data.include_unfinished else "done",
+                "transcripts": list(self.data.transcripts), "rows": rows}
+
+
+def opinion_counts(project: Project, coder: str | None = None, *, consensus: bool = False,
+                   codes: str | list[str] | None = None, by: str | None = None,
+                   speaker: str = "interviewee", include_unfinished: bool = False,
+                   data: CodedData | None = None) -> Counts:
+    """Counts of interviewees per code: what ``workbench counts`` prints."""
+    if data is None:
+        data = load(project, coder, consensus=consensus, speaker=speaker,
+                    include_unfinished=include_unfinished)
+    df = counts(data, codes, by)
+    return Counts(frame=df, coders=[data.coder], n_transcripts=data.n_transcripts, by=by,
+                  codes=select_codes(data.codebook, codes), data=data)
+
+
+# ---- matrices ----------------------------------------------------------------------------------
+def presence(data: CodedData, codes: str | list[str] | None = None,
+             value: str = "presence") -> pd.DataFrame:
+    """Interview × code matrix: one row per transcript in scope, one column per code (rolled
+    up). ``value="presence"`` gives 0/1, ``"segments"`` the number of counted segments,
+    ``"codings"`` the number of coded passages."""
+    if value not in ("presence", "segments", "codings"):
+        raise ValueError(f"value must be presence, segments or codings, not {value!r}")
+    selected = select_codes(data.codebook, codes)
+    r = _rolled(data, selected)
+    idx = pd.Index(data.transcripts, name="transcript")
+    m = np.zeros((len(data.transcripts), len(selected)), dtype=np.int64)
+    if value == "presence":
+        tg, tt = r.unique_interviews()
+        m[tt, tg] = 1
+    elif value == "segments":
+        tg, tt, _ = r.unique_segments()
+        np.add.at(m, (tt, tg), 1)
+    else:
+        tg, crow = r.unique_codings(len(data.codings))
+        coding_t = np.zeros(max(len(data.codings), 1), dtype=np.int64)
+        coding_t[data.u_coding] = data.u_transcript
+        np.add.at(m, (coding_t[crow], tg), 1)
+    return pd.DataFrame(m, index=idx, columns=list(selected))
+
+
+def with_attributes(data: CodedData, matrix: pd.DataFrame) -> pd.DataFrame:
+    """``matrix`` (indexed by transcript) with the interview attributes as leading columns."""
+    attrs = data.attributes.reindex(matrix.index).fillna("")
+    out = pd.concat([attrs, matrix], axis=1)
+    out.index.name = "transcript"
+    return out.reset_index()
+
+
+def cooccurrence(data: CodedData, codes: str | list[str] | None = None,
+                 unit: str = "interviews") -> pd.DataFrame:
+    """Code × code: the number of interviews (``unit="interviews"``) or counted segments
+    (``"segments"``) in which both codes occur (codes rolled up: a parent occurs wherever a
+    descendant does). The diagonal is the code's own count."""
+    if unit not in ("interviews", "segments"):
+        raise ValueError(f"unit must be interviews or segments, not {unit!r}")
+    selected = select_codes(data.codebook, codes)
+    r = _rolled(data, selected)
+    if unit == "segments":
+        tg, tt, sg = r.unique_segments()
+        width = int(sg.max()) + 1 if len(sg) else 1
+        ukey = tt * width + sg
+        unit_id = np.searchsorted(_uniq(ukey), ukey)
+    else:
+        tg, unit_id = r.unique_interviews()
+    n_units = int(unit_id.max()) + 1 if len(unit_id) else 0
+    x = np.zeros((n_units, len(selected)), dtype=np.float64)
+    x[unit_id, tg] = 1.0
+    co = np.rint(x.T @ x).astype(np.int64)      # float matmul (BLAS); exact for counts
+    return pd.DataFrame(co, index=pd.Index(selected, name="code"), columns=list(selected))
+
+
+def cooccurrence_long(data: CodedData, codes=None) -> pd.DataFrame:
+    """Tidy co-occurrences: one row per pair of different codes that occur together at least
+    once (code_a before code_b in tree order), with ``interviews`` and ``segments``."""
+    ci = cooccurrence(data, codes, "interviews")
+    cs = cooccurrence(data, codes, "segments")
+    cb = data.codebook
+    sel = list(ci.index)
+    rows = []
+    for i, a in enumerate(sel):
+        for b in sel[i + 1:]:
+            if ci.at[a, b] or cs.at[a, b]:
+                rows.append({"code_a": a, "name_a": cb.codes[a].name, "code_b": b,
+                             "name_b": cb.codes[b].name, "interviews": int(ci.at[a, b]),
+                             "segments": int(cs.at[a, b])})
+    return pd.DataFrame(rows, columns=["code_a", "name_a", "code_b", "name_b", "interviews",
+                                       "segments"])
+
+
+# ---- quotes ------------------------------------------------------------------------------------
+QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "segment", "start", "end",
+                 "text", "coder", "memo", "status", "source"]
+
+
+def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFrame:
+    """The counted coded passages with their text, for writing up: code, name, transcript,
+    the interview attributes, speaker and timestamp (of the passage's first counted turn), the
+    passage text, coder, memo, status, source. Ordered by code (tree order), transcript, place."""
+    cb = data.codebook
+    selected = select_codes(cb, codes)
+    order = {c: i for i, c in enumerate(selected)}
+    df = data.codings[data.codings["code"].isin(order)]
+    attr_cols = list(data.attributes.columns)
+    attrs = data.attributes.to_dict(orient="index")
+    catalog = data.project.catalog()
+    project = data.project
+    cols = ["code", "transcript", "segment", "start", "end", "coder", "memo", "status", "source"]
+    records = list(zip(*(df[c].tolist() for c in cols)))
+    records.sort(key=lambda r: (r[1], r[3]))
+    rows = []
+    tid, text, stamps = None, "", None
+    for code, t_id, seg, start, end, coder, memo, status, source in records:
+        if t_id != tid:
+            tid, text = t_id, project.text(t_id)
+            # only a transcript that shows a time stamp is segmented again to read them
+            stamps = ([s.timestamp for s in project.transcript(tid).segments]
+                      if _TIMESTAMP.search(text) else None)
+            info, a = catalog[tid], attrs.get(tid, {})
+        seg = None if seg is None or pd.isna(seg) else int(seg)
+        ok = seg is not None and seg < info.n_segments
+        rows.append((code, cb.codes[code].name, tid, *(a.get(k, "") for k in attr_cols),
+                     info.speakers[seg] if ok else None,
+                     stamps[seg] if ok and stamps and seg < len(stamps) else None,
+                     seg if ok else None, int(start), int(end), text[int(start):int(end)],
+                     coder, memo, status, source))
+    out = pd.DataFrame(rows, columns=["code", "name", "transcript", *attr_cols] + QUOTE_COLUMNS[3:])
+    if len(out):
+        out = out.sort_values(["code", "transcript", "start"],
+                              key=lambda s: s.map(order) if s.name == "code" else s,
+                              kind="stable").reset_index(drop=True)
+    out["segment"] = out["segment"].astype("Int64")
+    return out
+
+
+def codebook_frame(codebook) -> pd.DataFrame:
+    """The codebook as a table: id, name, parent, depth, definition, include, exclude, examples,
+    keywords, key (lists joined with line breaks)."""
+    rows = [{"id": c.id, "name": c.name, "parent": c.parent, "depth": codebook.depth(c.id),
+             "definition": c.definition, "include": c.include, "exclude": c.exclude,
+             "examples": "\n".join(c.examples), "keywords": "; ".join(c.keywords),
+             "key": c.key} for c in codebook.codes.values()]
+    return pd.DataFrame(rows, columns=["id", "name", "parent", "depth", "definition", "include",
+                                       "exclude", "examples", "keywords", "key"])
+
+
+# ---- terminal bar chart ------------------------------------------------------------------------
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar_rows(df: pd.DataFrame, width: int = 40, *, sort: bool = True, value: str = "interviews",
+             label: str = "name", skip: list[str] | tuple = ()) -> pd.DataFrame:
+    """Rows of a horizontal bar chart for the terminal, from a :func:`counts` frame (one group).
+
+    Returns a DataFrame with ``code``, ``label``, ``value``, ``percent``, ``n_transcripts``,
+    ``bar`` (a string of block characters, at most ``width`` cells, scaled to the largest value,
+    eighth-block precision) and ``text`` (``"15 (30.0%)"``). Sorted by value, largest first
+    (ties in codebook order) unless ``sort=False``. Codes in ``skip`` are left out.
+    """
+    d = df[~df["code"].isin(skip)]
+    if sort:
+        d = d.assign(_o=range(len(d))).sort_values([value, "_o"], ascending=[False, True],
+                                                   kind="stable").drop(columns="_o")
+    top = max(int(d[value].max()), 1) if len(d) else 1
+    width = max(int(width), 1)
+    rows = []
+    for r in d.itertuples(index=False):
+        v = int(getattr(r, value))
+        eighths = round(v / top * width * 8)
+        bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        if v > 0 and not bar:
+            bar = "▏"
+        pct = getattr(r, "percent", None)
+        text = f"{v}" + (f" ({pct:.1f}%)" if pct is not None and not pd.isna(pct) else "")
+        rows.append({"code": r.code, "label": getattr(r, label), "value": v,
+                     "percent": pct, "n_transcripts": int(r.n_transcripts), "bar": bar,
+                     "text": text})
+    return pd.DataFrame(rows, columns=["code", "label", "value", "percent", "n_transcripts",
+                                       "bar", "text"])
+
+
+def bar_lines(df: pd.DataFrame, width: int = 80, **kw) -> list[str]:
+    """The bar chart as plain text lines fitting in ``width`` columns:
+    ``label  ██████▍ 15 (30.0%)``."""
+    if not len(df):
+        return ["(no codes)"]
+    label_w = min(max(len(str(x)) for x in df[kw.get("label", "name")]), max(width // 3, 8))
+    probe = bar_rows(df, 1, **kw)
+    text_w = max(len(t) for t in probe["text"]) if len(probe) else 0
+    bar_w = max(width - label_w - text_w - 4, 1)
+    out = []
+    for r in bar_rows(df, bar_w, **kw).itertuples(index=False):
+        lab = str(r.label)
+        lab = lab if len(lab) <= label_w else lab[: label_w - 1] + "…"
+        out.append(f"{lab.ljust(label_w)}  {r.bar} {r.text}".rstrip())
+    return out

@@ -1,0 +1,411 @@
+"""Exports: the tables behind the write-up, as one XLSX workbook, a folder of CSV files, or one
+JSON file. See docs/COUNTS.md for the tables and their columns.
+
+:func:`tables` builds the tidy DataFrames (pure pandas); :func:`export` writes them. Exports never
+replace an existing file unless ``force=True``. Text from the transcripts is untrusted: a cell
+that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return cannot become a formula —
+in XLSX it is written as a string cell with Excel's quote-prefix flag (the text itself unchanged),
+in CSV it gets a leading ``'`` (OWASP "CSV injection").
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .counts import CodedData, codebook_frame, cooccurrence, counts, load, presence, quotes, \
+    with_attributes
+from .errors import UsageError
+from .project import CONSENSUS, Project
+
+FORMATS = ("xlsx", "csv", "json")
+RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_MAX_CELL = 32767
+TRUNCATED = " …[truncated]"
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_REASONS = {"orphan": "orphan (transcript gone)", "unknown_code": "unknown code",
+            "out_of_range": "out of range", "not_interviewee": "only in interviewer turns",
+            "not_interviewer": "only in interviewee turns"}
+
+
+# ---- naming and safe writing -------------------------------------------------------------------
+def slug(text: str) -> str:
+    """``"Cluster managers 2019 (demo)"`` → ``"cluster-managers-2019-demo"``."""
+    s = re.sub(r"[^\w]+", "-", text.casefold(), flags=re.UNICODE).strip("-_")
+    return s or "project"
+
+
+def default_stem(project: Project, coder: str, today: _dt.date | None = None) -> str:
+    today = today or _dt.date.today()
+    return f"{slug(project.name)}-{coder}-{today.isoformat()}"
+
+
+def claim_target(path: Path, force: bool) -> None:
+    """Refuse to replace an existing file (or folder) unless ``force``."""
+    if path.exists() and not force:
+        raise UsageError("already exists; exports never overwrite silently", file=path,
+                         hint="add --force to replace it, or give another name with --out")
+    if path.is_dir() and path.suffix:
+        raise UsageError("is a folder, not a file", file=path, hint="choose another --out name")
+
+
+def replace_atomically(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it over
+    ``path``: a crash never leaves a half-written export behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_safe(value):
+    """OWASP: a string that a spreadsheet could read as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(RISKY_START):
+        return "'" + value
+    return value
+
+
+def _plain(v):
+    """A cell value: None for missing, Python numbers, strings (lists joined)."""
+    t = type(v)
+    if t is str or t is int or t is bool:
+        return v
+    if t is float:
+        return None if v != v else v
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return "; ".join(str(x) for x in v)
+    if hasattr(v, "item") and not isinstance(v, str):   # numpy scalars
+        return _plain(v.item())
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+# ---- the tables --------------------------------------------------------------------------------
+@dataclass
+class Table:
+    name: str            # sheet / file name
+    description: str     # one line for the README
+    frame: pd.DataFrame
+    freeze_cols: int = 0  # leading columns kept in view in XLSX
+
+
+@dataclass
+class Export:
+    """What :func:`export` wrote."""
+
+    paths: list[Path]
+    tables: list[Table]
+    meta: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def grouping_attributes(data: CodedData) -> tuple[list[str], list[str]]:
+    """(attributes to count by, attributes skipped because every transcript of the project has
+    its own value — identifiers and dates make no groups)."""
+    catalog = data.project.catalog()
+    names = sorted({k for info in catalog.values() for k in info.attributes})
+    use, skip = [], []
+    for a in names:
+        values = [info.attributes.get(a, "") for info in catalog.values()]
+        distinct = {v for v in values if v != ""}
+        if len(catalog) > 1 and len(distinct) == len(values):
+            skip.append(a)
+        else:
+            use.append(a)
+    return use, skip
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
+    out, i = base, 2
+    while out.casefold() in taken:
+        suffix = f"~{i}"
+        out = base[: 31 - len(suffix)] + suffix
+        i += 1
+    taken.add(out.casefold())
+    return out
+
+
+def agreement_tables(project: Project, data: CodedData) -> tuple[list[Table], str, list[str]]:
+    """Agreement tables when two or more coders (other than consensus) have coded: the
+    agreement on whole code sets per unit, then per code with the interview and the speaker
+    turn as unit (``workbench.agreement.agreement_report``, same speaker and scope options as
+    the counts). Returns (tables, a note for the README, warnings)."""
+    coders = [c for c in project.coders() if c != CONSENSUS]
+    if len(coders) < 2:
+        return [], (f"no agreement tables: only one coder ({', '.join(coders)})" if coders
+                    else "no agreement tables: no coders besides consensus"), []
+    try:
+        from .agreement import agreement_report
+    except ImportError:
+        try:
+            from .agreement.report import agreement_report
+        except ImportError as e:   # hook: the agreement module is missing from this build
+            return [], f"no agreement tables: the agreement module is not available ({e})", []
+    names = ", ".join(coders)
+    out, overall_rows, warnings = [], [], []
+    for unit, label in (("transcript", "interviews"), ("segment", "segments")):
+        rep = agreement_report(project, coders, unit=unit, all_speakers=data.speaker != "interviewee",
+                               include_unfinished=data.include_unfinished)
+        warnings.extend(w for w in rep.warnings if w not in warnings)
+        overall_rows.append({"unit": label, **{k: (", ".join(map(str, v))
+                                                   if isinstance(v, (list, tuple)) else v)
+                                               for k, v in rep.overall.items()
+                                               if not isinstance(v, dict) and k != "unit"}})
+        out.append(Table(f"agreement_{label}",
+                         f"agreement of {names} per code, unit = {unit} (a parent is present "
+                         "where any of its codes is)", rep.per_code, 2))
+    out.insert(0, Table("agreement_overall", f"agreement of {names} on each unit's whole code "
+                                             "set (Krippendorff's alpha with MASI distance, …)",
+                        pd.DataFrame(overall_rows), 1))
+    return out, (f"agreement tables of {names} (units: interviews and speaker turns; a "
+                 "coder's unfinished transcripts are missing for that coder)"), warnings
+
+
+def tables(project: Project, coder: str | None = None, *, consensus: bool = False,
+           speaker: str = "interviewee", include_unfinished: bool = False,
+           data: CodedData | None = None, today: _dt.date | None = None,
+           agreement: bool = True) -> tuple[dict, list[Table]]:
+    """The export as (meta, tables): every table a tidy DataFrame; ``meta`` the README items."""
+    if data is None:
+        data = load(project, coder, consensus=consensus, speaker=speaker,
+                    include_unfinished=include_unfinished)
+    today = today or _dt.date.today()
+    cb = project.codebook
+    out: list[Table] = []
+    overall = counts(data).drop(columns=["group"])
+    out.append(Table("counts", "interviewees per code (a parent counts an interview once, "
+                               "whatever its children); percent of n_transcripts", overall, 2))
+    use, skipped = grouping_attributes(data)
+    for a in use:
+        df = counts(data, by=a).rename(columns={"group": a})
+        out.append(Table(f"counts_by_{a}", f"interviewees per code and {a}; percent of the "
+                                          f"{a}'s transcripts in scope", df, 3))
+    out.append(Table("matrix_presence", "one row per interview: its attributes, then 1 when the "
+                                        "code (or a descendant) occurs in it, else 0",
+                     with_attributes(data, presence(data, value="presence")), 1))
+    out.append(Table("matrix_segments", "one row per interview: its attributes, then the number "
+                                        "of counted segments with the code (or a descendant)",
+                     with_attributes(data, presence(data, value="segments")), 1))
+    for unit in ("interviews", "segments"):
+        co = cooccurrence(data, unit=unit)
+        co.insert(0, "name", [cb.codes[c].name for c in co.index])
+        out.append(Table(f"cooccurrence_{unit}",
+                         f"code × code: {unit} in which both codes occur (diagonal: the code's "
+                         "own count)", co.reset_index(), 2))
+    out.append(Table("quotes", "the counted coded passages with their text, for writing up",
+                     quotes(data), 3))
+    out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
+    agreement_note = "agreement tables not requested"
+    if agreement:
+        ag, agreement_note, ag_warnings = agreement_tables(project, data)
+        out.extend(ag)
+    if skipped:
+        by_note = (f"not counted by {', '.join(skipped)}: every transcript has its own value")
+    else:
+        by_note = ""
+    n_all = len(project.catalog())
+    meta = {
+        "project": project.name,
+        "project folder": str(project.root),
+        "coders": [data.coder],
+        "date": today.isoformat(),
+        "exported at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "workbench": __version__,
+        "codebook": f"{cb.name} ({cb.path.name if cb.path else ''}, {len(cb)} codes)",
+        "scope": (f"all {n_all} transcripts (--include-unfinished)" if data.include_unfinished
+                  else f"{data.n_transcripts} of {n_all} transcripts: those {data.coder} "
+                       "marked done"),
+        "n_transcripts": data.n_transcripts,
+        "left out (not done)": ", ".join(data.unfinished) or "none",
+        "speaker": {"interviewee": "codings overlapping an interviewee turn (interviewer "
+                                   "questions are not opinions)",
+                    "interviewer": "codings overlapping an interviewer turn",
+                    "all": "every coding, whoever speaks"}[data.speaker],
+        "codings counted": len(data.codings),
+        "codings left out": ", ".join(f"{v} {_REASONS.get(k, k)}"
+                                      for k, v in sorted(data.excluded.items())) or "none",
+        "roll-up": "a code's counts include its descendants; an interview counts once per code",
+        "agreement": agreement_note,
+    }
+    if agreement and ag_warnings:
+        meta["agreement warnings"] = ag_warnings
+    if by_note:
+        meta["counts by attribute"] = by_note
+    return meta, out
+
+
+def meta_line(meta: dict, table: str | None = None) -> str:
+    s = (f"# workbench export; project: {meta['project']}; coder: {', '.join(meta['coders'])}; "
+         f"date: {meta['date']}; scope: {meta['scope']}")
+    return s + (f"; table: {table}" if table else "")
+
+
+def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
+    rows = [{"item": k, "value": ("; " if k.endswith("warnings") else ", ").join(v)
+             if isinstance(v, list) else v} for k, v in meta.items()]
+    rows.append({"item": "", "value": ""})
+    rows.append({"item": "table", "value": "contents"})
+    rows.extend({"item": t.name, "value": f"{t.description} ({len(t.frame)} rows)"} for t in tabs)
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+# ---- writers -----------------------------------------------------------------------------------
+def _col_width(header: str, values) -> float:
+    longest = len(str(header))
+    for v in values[:500]:
+        if v is None:
+            continue
+        s = str(v)
+        longest = max(longest, len(s.split("\n", 1)[0]) if "\n" in s else len(s))
+    return float(min(max(longest + 2, 6), 70))
+
+
+def write_xlsx(path: Path, meta: dict, tabs: list[Table]) -> None:
+    """One sheet per table after a README sheet; bold frozen header, autofilter, column widths.
+    Every text cell is a string cell (never a formula); risky ones carry the quote prefix."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    taken: set[str] = set()
+    sheets = [Table("README", "", readme_frame(meta, tabs), 1), *tabs]
+
+    def cell_value(ws, v):
+        v = _plain(v)
+        if type(v) is str:
+            if not v:
+                return None
+            if (len(v) <= EXCEL_MAX_CELL and not v.startswith(RISKY_START)
+                    and v[0] != "'" and not _ILLEGAL_XML.search(v)):
+                return v                   # the common case: plain text
+            v = _ILLEGAL_XML.sub("\ufffd", v)
+            if len(v) > EXCEL_MAX_CELL:
+                v = v[: EXCEL_MAX_CELL - len(TRUNCATED)] + TRUNCATED
+            if v.startswith(RISKY_START) or v.startswith("'"):
+                c = WriteOnlyCell(ws, value=v)
+                c.data_type = "s"          # a string, even when it starts with '='
+                c.quotePrefix = True       # and stays one when edited in Excel
+                return c
+        return v
+
+    for t in sheets:
+        ws = wb.create_sheet(_sheet_name(t.name, taken))
+        df = t.frame
+        cols = [str(c) for c in df.columns]
+        columns = [df[c].tolist() for c in df.columns]
+        for i, (name, values) in enumerate(zip(cols, columns), start=1):
+            width = _col_width(name, values)
+            if t.name == "quotes" and name == "text":
+                width = 90.0
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = f"{get_column_letter(t.freeze_cols + 1)}2" if cols else None
+        if cols:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
+        header = []
+        for name in cols:
+            c = WriteOnlyCell(ws, value=_ILLEGAL_XML.sub("\ufffd", name))
+            c.data_type = "s"
+            c.font = bold
+            c.quotePrefix = name.startswith(RISKY_START)
+            header.append(c)
+        ws.append(header)
+        for row in zip(*columns):
+            ws.append([cell_value(ws, v) for v in row])
+    wb.save(path)
+
+
+def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
+              force: bool = False) -> list[Path]:
+    """One CSV per table (and README.csv) in ``folder``; the first line of each is a ``#``
+    comment naming the project, coder, date and scope. ``bom`` adds a UTF-8 BOM for Excel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    encoding = "utf-8-sig" if bom else "utf-8"
+    written = []
+    for t in [Table("README", "", readme_frame(meta, tabs)), *tabs]:
+        path = folder / f"{t.name}.csv"
+        claim_target(path, force)
+
+        def write(tmp: Path, t=t):
+            with open(tmp, "w", encoding=encoding, newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow([meta_line(meta, t.name)])
+                w.writerow([csv_safe(str(c)) for c in t.frame.columns])
+                for row in zip(*(t.frame[c].tolist() for c in t.frame.columns)):
+                    w.writerow(["" if (v := _plain(x)) is None else csv_safe(v) for x in row])
+        replace_atomically(path, write)
+        written.append(path)
+    return written
+
+
+def write_json(path: Path, meta: dict, tabs: list[Table]) -> None:
+    def records(df: pd.DataFrame):
+        return [{str(k): _plain(v) for k, v in zip(df.columns, row)}
+                for row in zip(*(df[c].tolist() for c in df.columns))]
+    doc = {"meta": meta, "tables": {t.name: records(t.frame) for t in tabs},
+           "descriptions": {t.name: t.description for t in tabs}}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | None) -> Path:
+    """Where an export goes: ``out`` as a file when it ends in ``.xlsx``/``.json`` (matching the
+    format), else ``out`` (default ``PROJECT/exports``) as the folder holding ``<stem>.xlsx``,
+    ``<stem>.json`` or the CSV folder ``<stem>/``."""
+    if out is not None:
+        out = Path(out).expanduser()
+        if out.suffix.lower() in (".xlsx", ".json", ".csv"):
+            if out.suffix.lower() != f".{fmt}" or fmt == "csv":
+                raise UsageError(f"--out {out.name} does not fit --format {fmt}",
+                                 hint="give a folder, or a file name ending in .xlsx / .json "
+                                      "matching --format (CSV exports are folders)")
+            return out
+        folder = out
+    else:
+        folder = project.exports_dir
+    return folder / (stem if fmt == "csv" else f"{stem}.{fmt}")
+
+
+def export(project: Project, coder: str | None = None, *, consensus: bool = False,
+           fmt: str = "xlsx", out: str | os.PathLike | None = None, force: bool = False,
+           bom: bool = False, speaker: str = "interviewee", include_unfinished: bool = False,
+           today: _dt.date | None = None) -> Export:
+    """Write every table to ``out`` (see :func:`target_path`) and return what was written."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    data = load(project, coder, consensus=consensus, speaker=speaker,
+                include_unfinished=include_unfinished)
+    today = today or _dt.date.today()
+    path = target_path(project, default_stem(project, data.coder, today), fmt, out)
+    claim_target(path, force)
+    meta, tabs = tables(project, data=data, today=today)
+    if fmt == "xlsx":
+        replace_atomically(path, lambda tmp: write_xlsx(tmp, meta, tabs))
+        paths = [path]
+    elif fmt == "json":
+        replace_atomically(path, lambda tmp: write_json(tmp, meta, tabs))
+        paths = [path]
+    else:
+        paths = write_csv(path, meta, tabs, bom=bom, force=True)
+    return Export(paths=paths, tables=tabs, meta=meta,
+                  warnings=list(data.warnings) + list(meta.get("agreement warnings", [])))
