@@ -24,8 +24,10 @@ before the first line is ignored. One process at a time writes a coder's log (a 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
+import pickle
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,17 +87,56 @@ class Memo:
     at: str | None = None
 
 
-@dataclass
-class LogState:
-    """The current state after replaying a coder's log."""
+# the fields of a coding as kept by replay (a plain list per coding: cheap to build and to cache)
+ROW_FIELDS = ("id", "transcript", "code", "start", "end", "at", "source", "quote", "memo",
+              "settles", "line")
+_R_MEMO = ROW_FIELDS.index("memo")
 
-    coder: str
-    codings: dict[str, Coding] = field(default_factory=dict)
-    done: set[str] = field(default_factory=set)
-    memos: list[Memo] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    n_events: int = 0
-    last_transcript: str | None = None
+
+class LogState:
+    """The current state after replaying a coder's log.
+
+    ``rows`` maps a coding id to a list of :data:`ROW_FIELDS` values — the fast form that bulk
+    readers (counts, exports) use; ``codings`` gives the same as :class:`Coding` objects (built on
+    first use)."""
+
+    def __init__(self, coder: str, warnings: list[str] | None = None):
+        self.coder = coder
+        self.rows: dict[str, list] = {}
+        self.done: set[str] = set()
+        self.memos: list[Memo] = []
+        self.warnings: list[str] = list(warnings or [])
+        self.n_events = 0
+        self.last_transcript: str | None = None
+        self._codings: dict[str, Coding] | None = None
+
+    @property
+    def codings(self) -> dict[str, Coding]:
+        if self._codings is None:
+            coder = self.coder
+            self._codings = {
+                cid: Coding(id=r[0], coder=coder, transcript=r[1], code=r[2], start=r[3],
+                            end=r[4], at=r[5], source=r[6], quote=r[7], memo=r[8], settles=r[9],
+                            line=r[10])
+                for cid, r in self.rows.items()}
+        return self._codings
+
+    # snapshot (derived state in .workbench/: plain builtins only, see replay) -----------------
+    def _dump(self) -> dict:
+        return {"rows": self.rows, "done": sorted(self.done), "warnings": self.warnings,
+                "memos": [(m.id, m.transcript, m.text, m.target, m.start, m.end, m.at)
+                          for m in self.memos],
+                "n_events": self.n_events, "last_transcript": self.last_transcript}
+
+    @classmethod
+    def _load(cls, coder: str, d: dict) -> "LogState":
+        st = cls(coder, d["warnings"])
+        st.rows = d["rows"]
+        st.done = set(d["done"])
+        st.memos = [Memo(*m) for m in d["memos"]]
+        st.n_events = d["n_events"]
+        st.last_transcript = d["last_transcript"]
+        return st
 
 
 def _require(ev: dict, keys, path, line):
@@ -105,7 +146,7 @@ def _require(ev: dict, keys, path, line):
                            hint="fix or remove this line with a text editor (keep a backup)")
 
 
-def _scan(data: bytes):
+def _scan(data: bytes, strip_bom: bool = True, line_base: int = 0):
     """Split a log's bytes into lines and parse them.
 
     Returns ``(parsed, announced, tail_start)``: ``parsed`` is a list of
@@ -115,11 +156,14 @@ def _scan(data: bytes):
     that no ``torn`` event names yet — what a crash can leave behind: a line cut off in mid-write,
     or, when the crash hit while a writer was terminating such a line, that line plus the cut-off
     start of the ``torn`` event that was to name it.
+
+    For a chunk of a log, ``line_base`` is the number of lines before it: line numbers in
+    ``parsed`` and ``announced`` are then relative to the chunk.
     """
     lines = data.split(b"\n")
     if not lines[-1]:
         lines.pop()
-    if lines and lines[0].startswith(b"\xef\xbb\xbf"):  # a BOM left by a text editor
+    if strip_bom and lines and lines[0].startswith(b"\xef\xbb\xbf"):  # a BOM left by an editor
         lines[0] = lines[0][3:]
     parsed = []
     announced: set[int] = set()
@@ -137,7 +181,7 @@ def _scan(data: bytes):
         parsed.append((no, ev, None, raw))
         if ev.get("op") == "torn":
             try:
-                announced.add(int(ev["line"]))
+                announced.add(int(ev["line"]) - line_base)
             except (KeyError, TypeError, ValueError):
                 pass  # a 'torn' event without a usable line number announces nothing
     tail_start = len(parsed) + 1
@@ -174,15 +218,48 @@ def read_events(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
     return events, warnings
 
 
-def replay(path: Path, coder: str | None = None) -> LogState:
-    """Replay a log file into its current state."""
-    path = Path(path)
-    coder = coder or path.stem
-    events, warnings = read_events(path)
-    st = LogState(coder=coder, warnings=warnings)
+def _events_in(data: bytes, path: Path, line_base: int = 0):
+    """Events of a chunk of a log (``line_base`` lines precede it). Returns (events, warnings,
+    announced line numbers)."""
+    parsed, announced, tail_start = _scan(data, strip_bom=line_base == 0, line_base=line_base)
+    warnings: list[str] = []
+    events: list[tuple[int, dict]] = []
+    for no, ev, err, raw in parsed:
+        if ev is not None:
+            events.append((no + line_base, ev))
+        elif err is not None:
+            if no in announced:
+                continue  # cut off by a crash, terminated and announced by a later writer
+            if no >= tail_start:
+                warnings.append(f"{path}:{no + line_base}: the last line is incomplete (a crash "
+                                "while saving?) and was skipped; earlier lines are intact")
+                continue
+            raise LogError(f"malformed line ({err})", file=path, line=no + line_base,
+                           hint="fix or remove this line with a text editor (keep a backup)")
+    return events, warnings, {a + line_base for a in announced}
+
+
+def read_events(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Read all events with their line numbers. Returns (events, warnings)."""
+    data = _read(path)
+    events, warnings, _ = _events_in(data, path)
+    return events, warnings
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    except IsADirectoryError:
+        raise LogError("a coding log must be a file, this is a folder", file=path) from None
+
+
+def _apply(st: LogState, events, path: Path) -> None:
+    rows = st.rows
     for no, ev in events:
         v = ev.get("v", 1)
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        if v.__class__ is not int or v < 1:
             raise LogError(f"event format version {v!r} is not a version number (1, 2, …)",
                            file=path, line=no,
                            hint="fix or remove this line with a text editor (keep a backup)")
@@ -198,15 +275,14 @@ def replay(path: Path, coder: str | None = None) -> LogState:
                 start, end = int(ev["start"]), int(ev["end"])
             except (TypeError, ValueError):
                 raise LogError("'start'/'end' must be whole numbers", file=path, line=no) from None
-            st.codings[str(ev["id"])] = Coding(
-                id=str(ev["id"]), coder=coder, transcript=str(ev["transcript"]),
-                code=str(ev["code"]), start=start, end=end, at=ev.get("at"),
-                source=ev.get("source") or "manual", quote=ev.get("quote"), memo=ev.get("memo"),
-                settles=ev.get("settles"), line=no)
-            st.last_transcript = str(ev["transcript"])
+            cid, tid = str(ev["id"]), str(ev["transcript"])
+            rows[cid] = [cid, tid, str(ev["code"]), start, end, ev.get("at"),
+                         ev.get("source") or "manual", ev.get("quote"), ev.get("memo"),
+                         ev.get("settles"), no]
+            st.last_transcript = tid
         elif op == "uncode":
             _require(ev, ("id",), path, no)
-            if st.codings.pop(str(ev["id"]), None) is None:
+            if rows.pop(str(ev["id"]), None) is None:
                 st.warnings.append(f"{path}:{no}: 'uncode' of an unknown coding {ev['id']}")
         elif op in ("done", "reopen"):
             _require(ev, ("transcript",), path, no)
@@ -217,12 +293,89 @@ def replay(path: Path, coder: str | None = None) -> LogState:
                         text=str(ev["text"]), target=ev.get("target"), start=ev.get("start"),
                         end=ev.get("end"), at=ev.get("at"))
             st.memos.append(memo)
-            if memo.target and memo.target in st.codings:
-                st.codings[memo.target].memo = memo.text or None
+            if memo.target and memo.target in rows:
+                rows[memo.target][_R_MEMO] = memo.text or None
         elif op == "torn":
             continue
         else:
             st.warnings.append(f"{path}:{no}: unknown event '{op}' skipped")
+    st._codings = None
+
+
+# ---- snapshots: replay only what was appended since the last time ------------------------------
+_SNAP_VERSION = 1
+_EDGE = 65536
+
+
+def _digest(b: bytes) -> str:
+    return hashlib.blake2b(b, digest_size=16).hexdigest()
+
+
+class _BuiltinsOnly(pickle.Unpickler):
+    """Snapshots hold only dicts, lists, strings and numbers: refuse anything else, so that a
+    planted file can never run code."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"unexpected object {module}.{name} in a snapshot")
+
+
+def _snapshot_path(cache_dir: Path, coder: str) -> Path:
+    return Path(cache_dir) / f"replay-{coder}.pickle"
+
+
+def _load_snapshot(cache_dir: Path, coder: str, data: bytes):
+    try:
+        with open(_snapshot_path(cache_dir, coder), "rb") as f:
+            snap = _BuiltinsOnly(f).load()
+        size = snap["size"]
+        if (snap.get("v") != _SNAP_VERSION or size > len(data)
+                or snap["head"] != _digest(data[:min(size, _EDGE)])
+                or snap["tail"] != _digest(data[max(0, size - _EDGE):size])):
+            return None
+        return snap
+    except (OSError, EOFError, KeyError, TypeError, pickle.UnpicklingError, ValueError,
+            AttributeError):
+        return None
+
+
+def _save_snapshot(cache_dir: Path, coder: str, data: bytes, lines: int, st: LogState) -> None:
+    snap = {"v": _SNAP_VERSION, "size": len(data), "lines": lines,
+            "head": _digest(data[:_EDGE]), "tail": _digest(data[-_EDGE:]), "state": st._dump()}
+    try:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        path = _snapshot_path(cache_dir, coder)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(snap, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only project still works, only slower next time
+
+
+def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) -> LogState:
+    """Replay a log file into its current state.
+
+    With ``cache_dir`` (the project's ``.workbench/cache``), the replayed state is kept as a
+    snapshot with the log's size and digests of its first and last 64 KiB; next time only the
+    lines appended since are replayed. A log that changed otherwise (e.g. a git merge) is
+    replayed in full. The snapshot is derived state: deleting it changes nothing."""
+    path = Path(path)
+    coder = coder or path.stem
+    data = _read(path)
+    snap = _load_snapshot(cache_dir, coder, data) if cache_dir and data else None
+    if snap is not None:
+        st = LogState._load(coder, snap["state"])
+        start, line_base = snap["size"], snap["lines"]
+    else:
+        st, start, line_base = LogState(coder), 0, 0
+    events, warnings, announced = _events_in(data[start:], path, line_base)
+    if snap is not None and any(a <= line_base for a in announced):
+        return replay(path, coder)  # a torn event names an older line: start over
+    st.warnings.extend(warnings)
+    _apply(st, events, path)
+    if (cache_dir and data and (events or snap is None) and data.endswith(b"\n")
+            and not warnings):
+        _save_snapshot(cache_dir, coder, data, line_base + data[start:].count(b"\n"), st)
     return st
 
 
@@ -258,6 +411,8 @@ class CodingLog:
     def _repair_torn_tail(self) -> None:
         """Terminate a line cut off by a crash and announce it with a ``torn`` event, in one
         fsynced write. Nothing already in the file is rewritten."""
+        if self._tail_is_intact():
+            return
         data = self.path.read_bytes()
         if not data:
             return
@@ -269,6 +424,25 @@ class CodingLog:
             out += self._format({"op": "torn", "line": no})
         if out:
             self._write_raw(out)
+
+    def _tail_is_intact(self) -> bool:
+        """True when the log is empty or ends with a complete, valid line: then there is no torn
+        tail and opening needs no full scan (a large log opens in milliseconds)."""
+        size = self.path.stat().st_size
+        if size == 0:
+            return True
+        with open(self.path, "rb") as f:
+            f.seek(max(0, size - 65536))
+            tail = f.read()
+        if not tail.endswith(b"\n"):
+            return False
+        lines = tail[:-1].split(b"\n")
+        if len(lines) < 2 and size > len(tail):
+            return False  # the last line is longer than the chunk: let the full scan decide
+        try:
+            return isinstance(json.loads(lines[-1].decode("utf-8")), dict)
+        except (ValueError, UnicodeDecodeError):
+            return False
 
     def _write_raw(self, data: bytes) -> None:
         self._fh.write(data)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import pickle
 import re
 import time
 import zlib
@@ -72,6 +73,7 @@ class TranscriptInfo:
     roles: str  # one letter per segment: "I" interviewer, "E" interviewee
     speakers: list[str | None]
     warnings: list[str]
+    crc: int | None = None  # CRC-32 of the file's bytes: changes when the transcript is edited
 
     def segment_of(self, offset: int) -> int | None:
         return segment_index_for(self.starts, self.ends, offset)
@@ -140,6 +142,8 @@ class Project:
         self._transcripts: OrderedDict[str, Transcript] = OrderedDict()
         self._stamps: dict[str, tuple] = {}  # id -> (sig, crc) of the file a parse came from
         self._states: dict[str, tuple[tuple, LogState]] = {}
+        self._by_t: dict[str, tuple] = {}  # coder -> (state, {transcript: [rows]})
+        self._anchor_cache: dict[str, dict] = {}  # coder -> {transcript: (crc, {id: anchor})}
         self.warnings: list[str] = []
 
     # ---- opening -----------------------------------------------------------------------------
@@ -309,7 +313,7 @@ class Project:
                 id=tid, path=rel, format=entry["format"], attributes=entry["attributes"],
                 n_segments=len(entry["starts"]), n_chars=entry["n_chars"],
                 starts=entry["starts"], ends=entry["ends"], roles=entry["roles"],
-                speakers=entry["speakers"], warnings=entry["warnings"])
+                speakers=entry["speakers"], warnings=entry["warnings"], crc=entry.get("crc"))
         if changed or len(files_out) != len(cache):
             _write_cache(cache_path, {"version": CATALOG_VERSION,
                                       "speakers": self.config.interviewer_speakers,
@@ -395,48 +399,104 @@ class Project:
         hit = self._states.get(coder)
         if hit and hit[0] == sig:
             return hit[1]
-        st = replay(path, coder)
+        st = replay(path, coder, cache_dir=self.state_dir / "cache")
         self._states[coder] = (sig, st)
         return st
 
     def codings(self, coder: str, tid: str | None = None) -> list[Coding]:
         """The coder's current codings with ``code`` resolved through merges and ``status`` and
-        ``segment`` filled in."""
+        ``segment`` filled in, sorted by transcript and position (new objects on every call).
+
+        Checking a coding's quote against its transcript needs the text; the result is kept in
+        ``.workbench/cache/anchors-<coder>.pickle`` per transcript with the file's CRC, so the
+        texts are read again only for transcripts edited since, or for new codings."""
         st = self.state(coder)
         cat = self.catalog()
         cb = self.codebook
-        out = []
-        texts: dict[str, str] = {}
-        for c in sorted(st.codings.values(), key=lambda c: c.transcript):
-            if tid is not None and c.transcript != tid:
+        by_t = self._rows_by_transcript(coder, st)
+        anchors = self._anchors(coder)
+        dirty = False
+        out: list[Coding] = []
+        codes, resolve = cb.codes, cb.resolve
+        for t in ([tid] if tid is not None else sorted(by_t)):
+            rows = by_t.get(t)
+            if not rows:
                 continue
-            c = _copy(c)
-            c.original_code = c.code
-            c.code = cb.resolve(c.code)
-            info = cat.get(c.transcript)
-            if info is None:
-                c.status = "orphan"
-            elif c.code not in cb.codes:
-                c.status = "unknown_code"
-            elif c.start < 0 or c.end > info.n_chars or c.start >= c.end:
-                c.status = "out_of_range"
-                if c.quote:  # the transcript got shorter: look for the quote elsewhere
-                    _reanchor(c, self.text(c.transcript))
-                    if c.status == "moved":
-                        c.segment = info.segment_of(c.start)
+            info = cat.get(t)
+            cached = anchors.get(t)
+            verified = cached[1] if cached is not None and info is not None \
+                and cached[0] == info.crc else {}
+            fresh = None
+            text = None
+            for r in rows:
+                code = resolve(r[2])
+                c = Coding(id=r[0], coder=coder, transcript=t, code=code, start=r[3], end=r[4],
+                           at=r[5], source=r[6], quote=r[7], memo=r[8], settles=r[9], line=r[10],
+                           original_code=r[2])
+                if info is None:
+                    c.status = "orphan"
+                elif code not in codes:
+                    c.status = "unknown_code"
+                else:
+                    v = verified.get(c.id)
+                    if v is None:
+                        if text is None and (c.quote or c.start < 0 or c.end > info.n_chars):
+                            text = self.text(t)
+                        _check_anchor(c, info, text)
+                        v = (c.status, c.start, c.end)
+                        if fresh is None:
+                            fresh = dict(verified)
+                        fresh[c.id] = v
                     else:
-                        c.status = "out_of_range"
-            else:
-                if c.quote is not None:
-                    if texts.get(c.transcript) is None:
-                        texts = {c.transcript: self.text(c.transcript)}
-                    text = texts[c.transcript]
-                    if text[c.start:c.end] != c.quote:
-                        _reanchor(c, text)
-                c.segment = info.segment_of(c.start)
-            out.append(c)
+                        c.status, c.start, c.end = v
+                    c.segment = info.segment_of(c.start) if c.status != "out_of_range" else None
+                out.append(c)
+            if fresh is not None:
+                anchors[t] = (info.crc, fresh)
+                dirty = True
+        if dirty:
+            self._save_anchors(coder, anchors)
         out.sort(key=lambda c: (c.transcript, c.start, c.end, c.code))
         return out
+
+    def _rows_by_transcript(self, coder: str, st: LogState) -> dict[str, list[list]]:
+        hit = self._by_t.get(coder)
+        if hit is not None and hit[0] is st:
+            return hit[1]
+        by_t: dict[str, list[list]] = {}
+        for r in st.rows.values():
+            by_t.setdefault(r[1], []).append(r)
+        self._by_t[coder] = (st, by_t)
+        return by_t
+
+    def _anchors_path(self, coder: str) -> Path:
+        return self.state_dir / "cache" / f"anchors-{coder}.pickle"
+
+    def _anchors(self, coder: str) -> dict:
+        if coder in self._anchor_cache:
+            return self._anchor_cache[coder]
+        from .codinglog import _BuiltinsOnly
+        anchors: dict = {}
+        try:
+            with open(self._anchors_path(coder), "rb") as f:
+                data = _BuiltinsOnly(f).load()
+            if isinstance(data, dict) and data.get("v") == 1:
+                anchors = data["transcripts"]
+        except (OSError, EOFError, KeyError, ValueError, TypeError, pickle.UnpicklingError):
+            anchors = {}
+        self._anchor_cache[coder] = anchors
+        return anchors
+
+    def _save_anchors(self, coder: str, anchors: dict) -> None:
+        path = self._anchors_path(coder)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump({"v": 1, "transcripts": anchors}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # derived state: a read-only project re-checks next time
 
     def codings_for(self, coder: str, tid: str) -> list[Coding]:
         return self.codings(coder, tid)
@@ -533,9 +593,18 @@ def _sig(path: Path) -> list:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _copy(c: Coding) -> Coding:
-    from dataclasses import replace
-    return replace(c)
+def _check_anchor(c: Coding, info: TranscriptInfo, text: str | None) -> None:
+    """Set ``c.status`` (and re-anchored offsets) from the transcript text."""
+    if c.start < 0 or c.end > info.n_chars or c.start >= c.end:
+        c.status = "out_of_range"
+        if c.quote and text is not None:  # the transcript got shorter: look for the quote
+            _reanchor(c, text)
+            if c.status != "moved":
+                c.status = "out_of_range"
+    elif c.quote is not None and text is not None and text[c.start:c.end] != c.quote:
+        _reanchor(c, text)
+    else:
+        c.status = "ok"
 
 
 def _reanchor(c: Coding, text: str) -> None:

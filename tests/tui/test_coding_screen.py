@@ -1,0 +1,278 @@
+"""The coding screen driven like a coder would: keys in, log events and screen text out."""
+from __future__ import annotations
+
+import json
+
+from workbench.codinglog import replay
+
+from tui_helpers import (CODER, events, make_app, open_transcript, ready, screen_text,
+                         segment_text)
+
+
+def first_interviewee(app, tid="P01"):
+    t = app.project.transcript(tid)
+    return next(s for s in t.segments if s.role == "interviewee")
+
+
+async def test_code_key_appends_then_shows_label(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, "project")
+        await pilot.press("enter")  # P01, the first row
+        await pilot.pause()
+        screen = app.screen
+        assert screen.id == "coding" and screen.tid == "P01"
+        await pilot.press("j")  # segment 2 (Ms. Ivanova)
+        seg = app.project.transcript("P01").segments[1]
+        assert screen.view.cursor == 1
+        await pilot.press("1")
+        await pilot.pause()
+        evs = events(demo)
+        assert len(evs) == 1
+        ev = evs[0]
+        assert (ev["op"], ev["code"], ev["transcript"]) == ("code", "value.joint_rnd", "P01")
+        assert (ev["start"], ev["end"]) == (seg.start, seg.end)
+        assert ev["quote"] == seg.text and ev["source"] == "manual"
+        assert "Joint R&D projects" in segment_text(screen.view, 1)
+        assert "1 coded" in str(screen.query_one("#coding-title").render())
+        # the codebook's own key (B = local.business) also codes
+        await pilot.press("B")
+        await pilot.pause()
+        assert events(demo)[-1]["code"] == "local.business"
+        assert "Local business actors" in segment_text(screen.view, 1)
+        # the same key again toggles it off with an uncode event
+        await pilot.press("1")
+        await pilot.pause()
+        last = events(demo)[-1]
+        assert last == {**last, "op": "uncode", "id": ev["id"]}
+        assert "Joint R&D projects" not in segment_text(screen.view, 1)
+
+
+async def test_undo_writes_new_events_never_rewrites(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P02", 1)
+        await pilot.press("2", "u")
+        await pilot.pause()
+        evs = events(demo)
+        assert [e["op"] for e in evs] == ["code", "uncode"]
+        assert evs[1]["id"] == evs[0]["id"]
+        assert "Project funding" not in segment_text(app.screen.view, 1)
+        # undo of an uncode (a toggle off) codes the same span again, as a new event
+        await pilot.press("2", "2", "u")
+        await pilot.pause()
+        evs = events(demo)
+        assert [e["op"] for e in evs] == ["code", "uncode", "code", "uncode", "code"]
+        assert (evs[-1]["start"], evs[-1]["end"], evs[-1]["code"]) == \
+            (evs[2]["start"], evs[2]["end"], evs[2]["code"])
+        assert evs[-1]["id"] != evs[2]["id"]
+        assert "Project funding" in segment_text(app.screen.view, 1)
+        # done <-> reopen through undo
+        await pilot.press("d", "u")
+        await pilot.pause()
+        assert [e["op"] for e in events(demo)][-2:] == ["done", "reopen"]
+    assert len(replay(demo / "codings" / f"{CODER}.jsonl").codings) == 1
+
+
+async def test_span_selection_codes_only_the_span(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 1)
+        seg = app.project.transcript("P01").segments[1]
+        await pilot.press("v", "w", "w", "shift+right", "3")
+        await pilot.pause()
+        ev = events(demo)[-1]
+        assert ev["code"] == "value.knowledge_transfer"
+        assert ev["start"] == seg.start and seg.start < ev["end"] < seg.end
+        assert ev["quote"] == seg.text[:ev["end"] - seg.start]
+        assert ev["quote"].startswith("Yes, of")
+        shown = segment_text(app.screen.view, 1)
+        assert "◧ Knowledge transfer" in shown  # a partial coding is marked
+        assert not app.screen.view.span_mode
+
+
+async def test_memo_and_done_are_logged(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P03", 1)
+        seg = app.project.transcript("P03").segments[1]
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"check wording")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        memo = events(demo)[-1]
+        assert memo["op"] == "memo" and memo["text"] == "check wording"
+        assert (memo["start"], memo["end"], memo["target"]) == (seg.start, seg.end, None)
+        assert "✎ 1 memo" in segment_text(app.screen.view, 1)
+        await pilot.press("d")
+        await pilot.pause()
+        assert events(demo)[-1] == {**events(demo)[-1], "op": "done", "transcript": "P03"}
+        assert "✓ done" in str(app.screen.query_one("#coding-title").render())
+        await pilot.press("d")
+        await pilot.pause()
+        assert events(demo)[-1]["op"] == "reopen"
+
+
+async def test_position_restored_on_reopen(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P04")
+        await pilot.press("j", "j", "j", "down", "k")
+        await pilot.pause()
+        assert app.screen.view.cursor == 3
+        await pilot.press("ctrl+q")
+    pos = json.loads((demo / ".workbench" / f"position-{CODER}.json").read_text())
+    assert pos == {"transcript": "P04", "segment": 3}
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, "coding")
+        assert app.screen.tid == "P04" and app.screen.view.cursor == 3
+        assert "segment 4/22" in str(app.screen.query_one("#coding-title").render())
+
+
+async def test_navigation_search_and_tree(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01")
+        await pilot.press("n")
+        assert app.screen.tid == "P02"
+        await pilot.press("p", "p")
+        assert app.screen.tid == "P01"
+        await pilot.press("slash", *"polytechnic", "enter")
+        await pilot.pause()
+        cur = app.screen.view.cursor
+        assert "polytechnic" in app.project.transcript("P01").segments[cur].text.lower()
+        # the code tree: Tab, move to the 2nd code (local.business), Space toggles it
+        await pilot.press("tab", "down", "space")
+        await pilot.pause()
+        ev = events(demo)[-1]
+        assert ev["code"] == "local.business"
+        assert ev["start"] == app.project.transcript("P01").segments[cur].start
+        await pilot.press("q")  # back to the project screen
+        await pilot.pause()
+        assert app.screen.id == "project"
+        assert app.screen.current_tid() == "P01"
+
+
+async def test_help_screen_lists_keys(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.id == "help"
+        text = screen_text(app)
+        for words in ("Undo the last coding action", "Mark the transcript done",
+                      "Joint R&D projects", "Command palette"):
+            assert words in text
+        await pilot.press("escape")
+        assert app.screen.id == "coding"
+
+
+async def test_palette_goes_to_transcript_and_applies_code(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 1)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to P05")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen.id == "coding" and app.screen.tid == "P05"
+        await pilot.press("j", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"apply code tenders")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        ev = events(demo)[-1]
+        assert (ev["code"], ev["transcript"]) == ("value.tenders", "P05")
+
+
+class FakeSuggestion:
+    def __init__(self, seg, code, score):
+        self.transcript, self.segment, self.start, self.end = "P01", seg.index, seg.start, seg.end
+        self.code, self.score, self.reason = code, score, "test"
+
+
+async def test_suggestions_accept_and_reject(demo):
+    app = make_app(demo)
+    seg = app.project.transcript("P01").segments[3]
+
+    class FakeSuggester:
+        def suggest_transcript(self, tid):
+            return [FakeSuggestion(seg, "local.universities", 0.91),
+                    FakeSuggestion(seg, "local.government", 0.72),
+                    FakeSuggestion(seg, "value.competitiveness", 0.55)] if tid == "P01" else []
+    app.suggestions_enabled = True
+    app.get_suggester = lambda: FakeSuggester()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = segment_text(app.screen.view, 3)
+        assert "◌ Local universities and research institutes 0.91" in shown
+        await pilot.press("a")
+        await pilot.pause()
+        ev = events(demo)[-1]
+        assert (ev["code"], ev["source"]) == ("local.universities", "suggestion")
+        shown = segment_text(app.screen.view, 3)
+        assert "◌ Local universities" not in shown and " Local universities" in shown
+        await pilot.press("x")  # rejects local.government
+        await pilot.pause()
+        assert "◌ Local and regional government" not in segment_text(app.screen.view, 3)
+        rejected = json.loads((demo / ".workbench" / f"rejected-{CODER}.json").read_text())
+        assert rejected[0]["code"] == "local.government"
+        await pilot.press("A")
+        await pilot.pause()
+        assert events(demo)[-1]["code"] == "value.competitiveness"
+        assert len(events(demo)) == 2
+
+
+async def test_nothing_shown_when_the_log_cannot_be_written(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 1)
+
+        def broken(event):
+            raise OSError(28, "No space left on device")
+        app.session.log.append = broken
+        await pilot.press("1")
+        await pilot.pause()
+        assert "Joint R&D" not in segment_text(app.screen.view, 1)
+        assert app.session.segment_codings("P01", 1) == []
+        assert any("NOT SAVED" in str(n.message) for n in app._notifications)
+    assert events(demo) == []
+
+
+async def test_mouse_click_and_drag_select_a_span(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 0)
+        view = app.screen.view
+        top = view._tops[1] - view.scroll_offset.y  # header line of segment 2
+        await pilot.click(view, offset=(10, top + 1))
+        assert view.cursor == 1
+        # drag along the first text line of segment 2, then code the span with a key
+        await pilot.mouse_down(view, offset=(3, top + 1))
+        view.on_mouse_move(type("Move", (), {"button": 1, "x": 12, "y": top + 1})())
+        await pilot.mouse_up(view, offset=(12, top + 1))
+        assert view.selection is not None
+        await pilot.press("5")
+        await pilot.pause()
+        seg = app.project.transcript("P01").segments[1]
+        ev = events(demo)[-1]
+        assert ev["code"] == "value.international"
+        assert ev["quote"] == seg.text[:9] and ev["start"] == seg.start

@@ -1,0 +1,67 @@
+"""Helpers for the terminal UI tests: a COPY of the demo project in tmp_path (never the repo's
+own logs), a fixed coder, and helpers to drive the real app headless."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from workbench.project import Project
+
+REPO = Path(__file__).resolve().parents[2]
+CODER = "tester"
+
+
+def copy_demo(root: Path) -> Path:
+    """A copy of the bundled demo project with an empty codings/ folder."""
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "workbench.toml", root / "workbench.toml")
+    shutil.copytree(REPO / "codebooks", root / "codebooks")
+    shutil.copytree(REPO / "transcripts", root / "transcripts")
+    (root / "codings").mkdir()
+    return root
+
+
+def make_app(root: Path, coder: str | None = CODER, **kw):
+    from workbench.tui.app import WorkbenchApp
+    kw.setdefault("suggestions", False)
+    return WorkbenchApp(Project.open(root), coder=coder, **kw)
+
+
+async def ready(pilot, screen_id: str | None = None) -> None:
+    """Wait until the coder's log is read (and the given screen is on top)."""
+    app = pilot.app
+    for _ in range(200):
+        if app.ready and (screen_id is None or app.screen.id == screen_id):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    assert app.ready, "the session never became ready"
+    if screen_id:
+        assert app.screen.id == screen_id
+
+
+def events(root: Path, coder: str = CODER) -> list[dict]:
+    path = root / "codings" / f"{coder}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def segment_text(view, i: int) -> str:
+    """What segment ``i`` shows on screen, as plain text (header, text, labels)."""
+    return "\n".join(strip.text for strip in view._build(i, view.scrollable_content_region.width))
+
+
+async def open_transcript(pilot, tid: str, segment: int | None = None) -> None:
+    pilot.app.open_transcript(tid, segment)
+    for _ in range(100):
+        if pilot.app.screen.id == "coding":
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """Every line the terminal shows right now, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -1,0 +1,1 @@
+"""The terminal coding workbench (Textual). Only this package imports textual and rich."""

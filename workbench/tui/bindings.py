@@ -1,0 +1,135 @@
+"""Key bindings as data: every binding has a stable id, its keys, the action it runs and a
+description. Screens take their ``BINDINGS`` from here, and the ``?`` help screen is built from the
+same table, so the help can never disagree with the keys.
+
+Another screen adds its own group with :func:`register` and uses ``bindings_for(group)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    """One binding. ``keys`` is a comma-separated list of Textual key names."""
+
+    id: str
+    keys: str
+    action: str
+    description: str            # long: the help screen
+    short: str = ""             # the footer (default: the description)
+    show: bool = False          # shown in the footer
+    display: str | None = None  # how the help/footer shows the keys
+    priority: bool = False
+
+    def binding(self) -> Binding:
+        return Binding(self.keys, self.action, self.short or self.description, show=self.show,
+                       key_display=self.display, priority=self.priority, id=self.id,
+                       tooltip=self.description)
+
+    @property
+    def shown_keys(self) -> str:
+        if self.display:
+            return self.display
+        return " ".join(_pretty(k) for k in self.keys.split(","))
+
+
+_NAMES = {"question_mark": "?", "slash": "/", "escape": "Esc", "enter": "Enter", "space": "Space",
+          "down": "↓", "up": "↑", "left": "←", "right": "→", "pagedown": "PgDn", "pageup": "PgUp",
+          "home": "Home", "end": "End", "tab": "Tab"}
+
+
+def _pretty(key: str) -> str:
+    key = key.strip()
+    if key in _NAMES:
+        return _NAMES[key]
+    parts = key.split("+")
+    return "+".join(_NAMES.get(p, p) for p in parts)
+
+
+GROUPS: dict[str, tuple[str, list[Key]]] = {
+    "app": ("Everywhere", [
+        Key("app.help", "question_mark", "help", "Help: all keys", short="help", show=True, display="?"),
+        Key("app.palette", "ctrl+p", "command_palette", "Command palette: codes, transcripts, views",
+            short="palette", display="^p"),
+        Key("app.retrieval", "ctrl+r", "view('retrieval')", "Retrieval: quotes by code"),
+        Key("app.codebook", "ctrl+o", "view('codebook')", "Codebook: edit the code tree"),
+        Key("app.quit", "ctrl+q", "quit", "Quit (everything is already saved)"),
+    ]),
+    "project": ("Project screen", [
+        Key("project.open", "enter", "open_selected", "Open the transcript", short="open", show=True),
+        Key("project.filter", "slash", "focus_filter", "Filter (or just start typing)",
+            short="filter", show=True, display="/"),
+        Key("project.down", "down", "cursor_down", "Next transcript"),
+        Key("project.up", "up", "cursor_up", "Previous transcript"),
+        Key("project.back", "escape,q", "back", "Clear the filter / quit", short="quit", show=True, display="q"),
+    ]),
+    "coding": ("Coding screen", [
+        Key("coding.next", "j,down", "move(1)", "Next segment", short="segment", show=True, display="j/k"),
+        Key("coding.prev", "k,up", "move(-1)", "Previous segment"),
+        Key("coding.page_down", "pagedown", "move(10)", "10 segments down"),
+        Key("coding.page_up", "pageup", "move(-10)", "10 segments up"),
+        Key("coding.first", "home", "move_to(0)", "First segment"),
+        Key("coding.last", "end", "move_to(-1)", "Last segment"),
+        Key("coding.span", "v", "span", "Select a span in the segment (then a code key)",
+            short="span", show=True),
+        Key("coding.span_left", "shift+left", "span_extend(-1)", "Extend the span left"),
+        Key("coding.span_right", "shift+right", "span_extend(1)", "Extend the span right"),
+        Key("coding.span_word_left", "ctrl+shift+left,b", "span_word(-1)", "Span: a word left"),
+        Key("coding.span_word_right", "ctrl+shift+right,w", "span_word(1)",
+            "Span: a word right"),
+        Key("coding.caret_left", "left", "caret(-1)", "Span mode: move the caret left"),
+        Key("coding.caret_right", "right", "caret(1)", "Span mode: move the caret right"),
+        Key("coding.undo", "u", "undo", "Undo the last coding action", short="undo", show=True),
+        Key("coding.memo", "m", "memo", "Memo on the segment or a coding", short="memo", show=True),
+        Key("coding.done", "d", "toggle_done", "Mark the transcript done / reopen", short="done", show=True),
+        Key("coding.search", "slash", "search", "Search the text (Enter again: next match)",
+            short="search", show=True, display="/"),
+        Key("coding.next_transcript", "n", "transcript(1)", "Next transcript"),
+        Key("coding.prev_transcript", "p", "transcript(-1)", "Previous transcript"),
+        Key("coding.accept", "a", "accept", "Accept the top suggestion"),
+        Key("coding.accept_all", "A", "accept_all", "Accept all suggestions shown on the segment"),
+        Key("coding.reject", "x", "reject", "Reject the top suggestion"),
+        Key("coding.codes", "tab", "focus_codes", "Code tree / text (Space or Enter toggles a code)"),
+        Key("coding.back", "q,escape", "back", "Back (Esc leaves span mode first)", short="back", show=True,
+            display="q"),
+    ]),
+    "retrieval": ("Retrieval screen", [
+        Key("retrieval.jump", "enter", "jump", "Jump to the segment in its transcript", short="jump", show=True),
+        Key("retrieval.filter", "slash", "focus_filter", "Filter: region=Perm or words",
+            short="filter", show=True, display="/"),
+        Key("retrieval.codes", "tab", "focus_next", "Codes / quotes"),
+        Key("retrieval.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
+    ]),
+    "codebook": ("Codebook screen", [
+        Key("codebook.add", "plus,insert", "add", "Add a code under the selected one",
+            short="add", show=True, display="+"),
+        Key("codebook.rename", "r", "rename", "Rename", short="rename", show=True),
+        Key("codebook.edit", "e", "edit", "Redefine (definition, include, exclude, example, key)",
+            short="redefine", show=True),
+        Key("codebook.move", "M", "move", "Move under another code", short="move", show=True),
+        Key("codebook.merge", "ctrl+g", "merge", "Merge into another code", short="merge", show=True,
+            display="^g"),
+        Key("codebook.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
+    ]),
+}
+
+
+def register(group: str, title: str, keys: list[Key]) -> None:
+    """Add a group of bindings (for a new screen); the help screen lists it."""
+    GROUPS[group] = (title, keys)
+
+
+def bindings_for(group: str) -> list[Binding]:
+    return [k.binding() for k in GROUPS[group][1]]
+
+
+def keys_of(group: str) -> set[str]:
+    """Every Textual key name bound in ``group`` (and the app group)."""
+    out: set[str] = set()
+    for g in (group, "app"):
+        for k in GROUPS[g][1]:
+            out.update(x.strip() for x in k.keys.split(","))
+    return out

@@ -1,0 +1,1 @@
+"""Modal dialogs: memo, one-line input, confirm/message."""

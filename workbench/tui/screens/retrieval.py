@@ -1,0 +1,214 @@
+"""The retrieval screen: pick a code, see every segment coded with it (or a code below it) across
+transcripts — quote, transcript, speaker, attributes — filter by attribute (``region=Perm``) or
+words, and Enter jumps to the segment in its transcript."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, Tree
+
+from ..bindings import bindings_for
+from ..widgets.code_panel import CodeTree
+from ..widgets.labels import swatch
+
+QUOTE_CELL = 70
+
+
+def parse_filter(text: str) -> tuple[dict[str, str], list[str]]:
+    """``region=Perm cluster=aero joint`` -> ({"region": "perm", "cluster": "aero"}, ["joint"])."""
+    attrs, words = {}, []
+    for tok in text.split():
+        if "=" in tok:
+            k, _, v = tok.partition("=")
+            attrs[k.strip().casefold()] = v.strip().casefold()
+        elif tok:
+            words.append(tok.casefold())
+    return attrs, words
+
+
+class RetrievalScreen(Screen):
+    """Quotes by code for the current coder."""
+
+    BINDINGS = bindings_for("retrieval")
+
+    def __init__(self, code: str | None = None) -> None:
+        super().__init__(id="retrieval")
+        self.code = code
+        self.rows: list[dict] = []
+        self.shown: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="retrieval-title", classes="title-bar")
+        with Horizontal(id="retrieval-main"):
+            tree = CodeTree("Codes", id="retrieval-codes")
+            tree.show_root = False
+            tree.auto_expand = False
+            yield tree
+            with Vertical(id="retrieval-right"):
+                yield Input(placeholder="filter: region=Perm cluster=aero … or words in the quote",
+                            id="retrieval-filter", select_on_focus=False)
+                yield DataTable(id="retrieval-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="retrieval-quote")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._attrs = []
+        for info in self.app.project.catalog().values():
+            for k in info.attributes:
+                if k != "interviewer" and k not in self._attrs:
+                    self._attrs.append(k)
+        table = self.query_one(DataTable)
+        table.add_column("transcript", key="transcript")
+        table.add_column("seg", key="segment")
+        table.add_column("quote", key="quote")
+        table.add_column("speaker", key="speaker")
+        for a in self._attrs:
+            table.add_column(a, key=f"attr:{a}")
+        self._build_tree()
+        tree = self.query_one(CodeTree)
+        tree.focus()
+        if self.code is None:
+            self.code = next(iter(self.app.project.codebook.codes), None)
+        if self.code in self._code_nodes:
+            tree.move_cursor(self._code_nodes[self.code], animate=False)
+        self.show_code(self.code)
+
+    def _build_tree(self) -> None:
+        cb = self.app.project.codebook
+        totals = self.app.session.code_totals
+        tree = self.query_one(CodeTree)
+        tree.clear()
+        self._code_nodes = {}
+
+        def total(cid):
+            return totals.get(cid, 0) + sum(totals.get(d, 0) for d in cb.descendants(cid))
+
+        def add(parent, cid):
+            code = cb.codes[cid]
+            label = Text()
+            label.append_text(swatch(cb.color_of(cid)))
+            label.append(f" {code.name}")
+            n = total(cid)
+            if n:
+                label.append(f" {n}", style="bold")
+            node = (parent.add(label, data=cid, expand=True) if code.children
+                    else parent.add_leaf(label, data=cid))
+            self._code_nodes[cid] = node
+            for ch in code.children:
+                add(node, ch)
+        for root in cb.roots():
+            add(tree.root, root.id)
+
+    def show_code(self, cid: str | None) -> None:
+        """Collect every coding of ``cid`` and the codes below it (this coder)."""
+        self.code = cid
+        if cid is None:
+            return
+        project, session = self.app.project, self.app.session
+        cb = project.codebook
+        wanted = {cid, *cb.descendants(cid)} if cid in cb.codes else {cid}
+        catalog = project.catalog()
+        rows = []
+        for c in session.all_codings():
+            if cb.resolve(c.code) not in wanted:
+                continue
+            info = catalog.get(c.transcript)
+            seg = info.segment_of(c.start) if info else None
+            speaker = info.speakers[seg] if info and seg is not None else None
+            quote = c.quote
+            if quote is None and info is not None:
+                quote = project.transcript(c.transcript).text[c.start:c.end]
+            rows.append({"coding": c, "transcript": c.transcript, "segment": seg,
+                         "speaker": speaker or "", "quote": " ".join((quote or "").split()),
+                         "code": cb.resolve(c.code),
+                         "attributes": info.attributes if info else {}})
+        rows.sort(key=lambda r: (r["transcript"], r["coding"].start))
+        self.rows = rows
+        self.apply_filter()
+
+    def apply_filter(self) -> None:
+        attrs, words = parse_filter(self.query_one("#retrieval-filter", Input).value)
+        out = []
+        for r in self.rows:
+            a = {k.casefold(): str(v).casefold() for k, v in r["attributes"].items()}
+            if any(v not in a.get(k, "") for k, v in attrs.items()):
+                continue
+            q = r["quote"].casefold()
+            if any(w not in q for w in words):
+                continue
+            out.append(r)
+        self.shown = out
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows([self._cells(r) for r in out])
+        cb = self.app.project.codebook
+        name = cb.codes[self.code].name if self.code in cb.codes else self.code
+        n_t = len({r["transcript"] for r in out})
+        self.query_one("#retrieval-title", Static).update(
+            f"Retrieval · {name} · {len(out)} quotes from {n_t} transcripts"
+            f" · coder {self.app.coder}" + (f" · of {len(self.rows)}" if len(out) != len(self.rows) else ""))
+        self._show_quote(0 if out else None)
+
+    def _cells(self, r: dict) -> list:
+        q = r["quote"]
+        cb = self.app.project.codebook
+        quote = Text()
+        quote.append_text(swatch(cb.color_of(r["code"])))
+        quote.append(" " + (q if len(q) <= QUOTE_CELL else q[:QUOTE_CELL - 1] + "…"))
+        seg = r["segment"]
+        return [r["transcript"], "" if seg is None else seg + 1, quote, r["speaker"],
+                *(str(r["attributes"].get(a, "")) for a in self._attrs)]
+
+    def _show_quote(self, row: int | None) -> None:
+        out = Text()
+        if row is not None and 0 <= row < len(self.shown):
+            r = self.shown[row]
+            attrs = " · ".join(str(v) for k, v in r["attributes"].items() if k != "interviewer")
+            seg = r["segment"]
+            out.append(f"{r['transcript']} · segment {'' if seg is None else seg + 1} · "
+                       f"{r['speaker']} · {attrs}\n", style="dim")
+            out.append(f"“{r['quote']}”", style="italic")
+            memo = r["coding"].memo
+            if memo:
+                out.append(f"\n✎ {memo}")
+        self.query_one("#retrieval-quote", Static).update(out)
+
+    # ---- events ---------------------------------------------------------------------------------
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data and event.node.data != self.code:
+            self.show_code(event.node.data)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_quote(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_jump()
+
+    def action_jump(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        if not self.shown or row is None or not 0 <= row < len(self.shown):
+            return
+        r = self.shown[row]
+        self.app.open_transcript(r["transcript"], r["segment"])
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#retrieval-filter", Input).focus()
+
+    def action_back(self) -> None:
+        inp = self.query_one("#retrieval-filter", Input)
+        if self.focused is inp:
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()

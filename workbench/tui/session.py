@@ -1,0 +1,320 @@
+"""The coder's working session behind the screens (plain Python, no Textual).
+
+A :class:`CodingSession` holds the coder's open log (and its lock) for the whole run, the
+replayed state, and an index of the coder's codings by transcript that is kept up to date
+incrementally: every write goes to the log FIRST (``CodingLog.append`` returns after fsync), and
+only then is the in-memory state changed and reported back to the screen, so that nothing the
+screen shows as done can be lost. No key press replays the log or scans the whole project.
+
+Undo (``u``) reverts the last action of this session by appending new events (a code is
+undone with an ``uncode`` event, an uncode by a new ``code`` event with the same span and code,
+``done`` by ``reopen`` and back); the log is never rewritten.
+
+Derived state (safe to delete) lives in ``.workbench/``: ``position-<coder>.json`` (last
+transcript and segment) and ``rejected-<coder>.json`` (rejected suggestions).
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..codinglog import Coding, Memo
+
+
+@dataclass
+class Change:
+    """What one action changed: codings added and removed, transcripts marked done/reopened."""
+
+    label: str
+    added: list[Coding] = field(default_factory=list)
+    removed: list[Coding] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+
+    @property
+    def transcripts(self) -> set[str]:
+        return ({c.transcript for c in self.added} | {c.transcript for c in self.removed}
+                | set(self.done) | set(self.reopened))
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.done or self.reopened)
+
+
+class CodingSession:
+    """One coder's session on one project. Open it with :meth:`open`; call :meth:`load` (may run
+    in a thread) before using the coding methods; :meth:`close` releases the log's lock."""
+
+    def __init__(self, project, coder: str, log):
+        self.project = project
+        self.coder = coder
+        self.log = log
+        self.loaded = False
+        self.done: set[str] = set()
+        self.memos: list[Memo] = []
+        self._by_tid: dict[str, dict[str, Coding]] = {}
+        self._seg_index: dict[str, dict[int, list[Coding]]] = {}
+        self.code_totals: Counter = Counter()
+        self.history: list[Change] = []
+        self.new_codings = 0
+        self.dirty: set[str] = set()
+        self._rejected: set[tuple] | None = None
+        self._coded: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, project, coder: str) -> "CodingSession":
+        """Take the coder's log (raises LockedError when another workbench holds it)."""
+        return cls(project, coder, project.log(coder))
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    # ---- loading --------------------------------------------------------------------------------
+    def load(self) -> "CodingSession":
+        """Replay the coder's log once and index it by transcript."""
+        st = self.project.state(self.coder)
+        by_tid: dict[str, dict[str, Coding]] = {}
+        totals: Counter = Counter()
+        resolve = self.project.codebook.resolve
+        for c in st.codings.values():
+            by_tid.setdefault(c.transcript, {})[c.id] = c
+            totals[resolve(c.code)] += 1
+        self._by_tid, self.code_totals = by_tid, totals
+        self.done = set(st.done)
+        self.memos = list(st.memos)
+        self._coded = {tid: self._count_coded(tid) for tid in by_tid}
+        self.loaded = True
+        return self
+
+    def recount(self) -> None:
+        """Recompute the per-code totals (after a codebook merge changed what codes resolve to)."""
+        resolve = self.project.codebook.resolve
+        self.code_totals = Counter(resolve(c.code) for cs in self._by_tid.values()
+                                   for c in cs.values())
+
+    # ---- queries --------------------------------------------------------------------------------
+    def resolve(self, code: str) -> str:
+        return self.project.codebook.resolve(code)
+
+    def codings_in(self, tid: str) -> list[Coding]:
+        return list(self._by_tid.get(tid, {}).values())
+
+    def all_codings(self):
+        for cs in self._by_tid.values():
+            yield from cs.values()
+
+    def _segments_of(self, c: Coding) -> list[int]:
+        info = self.project.catalog().get(c.transcript)
+        if info is None:
+            return []
+        return info.segments_overlapping(c.start, c.end)
+
+    def segment_index(self, tid: str) -> dict[int, list[Coding]]:
+        """segment index -> the coder's codings overlapping it (built once per transcript)."""
+        idx = self._seg_index.get(tid)
+        if idx is None:
+            idx = {}
+            for c in sorted(self._by_tid.get(tid, {}).values(), key=lambda c: (c.start, c.end)):
+                for i in self._segments_of(c):
+                    idx.setdefault(i, []).append(c)
+            self._seg_index[tid] = idx
+        return idx
+
+    def segment_codings(self, tid: str, index: int) -> list[Coding]:
+        return self.segment_index(tid).get(index, [])
+
+    def coded_segments(self, tid: str) -> int:
+        """How many segments of ``tid`` carry at least one of the coder's codings."""
+        n = self._coded.get(tid)
+        if n is None:
+            n = self._coded[tid] = self._count_coded(tid)
+        return n
+
+    def _count_coded(self, tid: str) -> int:
+        if tid in self._seg_index:
+            return sum(1 for v in self._seg_index[tid].values() if v)
+        segs: set[int] = set()
+        for c in self._by_tid.get(tid, {}).values():
+            segs.update(self._segments_of(c))
+        return len(segs)
+
+    def transcript_counts(self, tid: str) -> Counter:
+        """code -> number of the coder's codings in ``tid``."""
+        return Counter(self.resolve(c.code) for c in self._by_tid.get(tid, {}).values())
+
+    def memos_for(self, tid: str, start: int, end: int) -> list[Memo]:
+        ids = {c.id for c in self._by_tid.get(tid, {}).values() if c.start < end and c.end > start}
+        return [m for m in self.memos if m.transcript == tid and (
+            (m.target and m.target in ids) or
+            (not m.target and m.start is not None and m.start < end and (m.end or 0) > start))]
+
+    # ---- in-memory updates (only after the log append) -----------------------------------------
+    def _add(self, c: Coding) -> None:
+        self._by_tid.setdefault(c.transcript, {})[c.id] = c
+        self.code_totals[self.resolve(c.code)] += 1
+        idx = self._seg_index.get(c.transcript)
+        if idx is not None:
+            for i in self._segments_of(c):
+                lst = idx.setdefault(i, [])
+                lst.append(c)
+                lst.sort(key=lambda x: (x.start, x.end))
+        self.dirty.add(c.transcript)
+        self._coded.pop(c.transcript, None)
+
+    def _remove(self, c: Coding) -> None:
+        self._by_tid.get(c.transcript, {}).pop(c.id, None)
+        code = self.resolve(c.code)
+        self.code_totals[code] -= 1
+        if self.code_totals[code] <= 0:
+            del self.code_totals[code]
+        idx = self._seg_index.get(c.transcript)
+        if idx is not None:
+            for i in self._segments_of(c):
+                lst = idx.get(i, [])
+                lst[:] = [x for x in lst if x.id != c.id]
+        self.dirty.add(c.transcript)
+        self._coded.pop(c.transcript, None)
+
+    # ---- writers (log first, then memory) -------------------------------------------------------
+    def _write_code(self, tid: str, start: int, end: int, code: str, quote: str,
+                    source: str = "manual") -> Coding:
+        ev = self.log.code(tid, start, end, code, quote=quote, source=source)
+        c = Coding(id=ev["id"], coder=self.coder, transcript=tid, code=code, start=start, end=end,
+                   at=ev["at"], source=source, quote=quote)
+        self._add(c)
+        self.new_codings += 1
+        return c
+
+    def _write_uncode(self, c: Coding) -> None:
+        self.log.uncode(c.id)
+        self._remove(c)
+
+    def _record(self, change: Change) -> Change:
+        if change:
+            self.history.append(change)
+        return change
+
+    def code_span(self, tid: str, start: int, end: int, code: str, *, source: str = "manual",
+                  text: str | None = None) -> Change:
+        """Code ``[start, end)`` of ``tid`` (the quote is taken from the transcript text)."""
+        if text is None:
+            text = self.project.transcript(tid).text
+        c = self._write_code(tid, start, end, code, text[start:end], source)
+        return self._record(Change(f"code {code}", added=[c]))
+
+    def toggle(self, tid: str, segment, code: str) -> Change:
+        """Toggle ``code`` on a segment: uncode the coder's codings of that code overlapping the
+        segment if there are any, else code the whole segment."""
+        existing = [c for c in self.segment_codings(tid, segment.index)
+                    if self.resolve(c.code) == code]
+        if existing:
+            for c in existing:
+                self._write_uncode(c)
+            return self._record(Change(f"uncode {code}", removed=existing))
+        c = self._write_code(tid, segment.start, segment.end, code, segment.text)
+        return self._record(Change(f"code {code}", added=[c]))
+
+    def accept(self, suggestions, text: str) -> Change:
+        """Code each suggestion (logged with ``source: "suggestion"``) as one undoable action."""
+        added = [self._write_code(s.transcript, s.start, s.end, s.code, text[s.start:s.end],
+                                  "suggestion") for s in suggestions]
+        return self._record(Change("accept suggestion", added=added))
+
+    def set_done(self, tid: str, done: bool) -> Change:
+        if done == (tid in self.done):
+            return Change("")
+        if done:
+            self.log.done(tid)
+            self.done.add(tid)
+            change = Change("done", done=[tid])
+        else:
+            self.log.reopen(tid)
+            self.done.discard(tid)
+            change = Change("reopen", reopened=[tid])
+        self.dirty.add(tid)
+        return self._record(change)
+
+    def undo(self) -> Change | None:
+        """Revert the last action of this session with new events; None when nothing is left."""
+        if not self.history:
+            return None
+        last = self.history.pop()
+        out = Change(f"undo {last.label}")
+        for c in last.added:
+            if c.id in self._by_tid.get(c.transcript, {}):
+                self._write_uncode(c)
+                out.removed.append(c)
+        for c in last.removed:
+            again = self._write_code(c.transcript, c.start, c.end, c.code,
+                                     c.quote if c.quote is not None else "", c.source)
+            out.added.append(again)
+        for tid in last.done:
+            self.log.reopen(tid)
+            self.done.discard(tid)
+            out.reopened.append(tid)
+        for tid in last.reopened:
+            self.log.done(tid)
+            self.done.add(tid)
+            out.done.append(tid)
+        self.dirty |= out.transcripts
+        return out
+
+    def memo(self, text: str, tid: str, *, target: str | None = None, start: int | None = None,
+             end: int | None = None) -> Memo:
+        ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end)
+        m = Memo(id=ev["id"], transcript=tid, text=text, target=target, start=start, end=end,
+                 at=ev["at"])
+        self.memos.append(m)
+        if target:
+            c = self._by_tid.get(tid, {}).get(target)
+            if c is not None:
+                c.memo = text or None
+        return m
+
+    # ---- derived state: position and rejected suggestions ----------------------------------------
+    def _state_file(self, kind: str):
+        return self.project.state_dir / f"{kind}-{self.coder}.json"
+
+    def load_position(self) -> tuple[str, int] | None:
+        try:
+            data = json.loads(self._state_file("position").read_text(encoding="utf-8"))
+            tid, seg = str(data["transcript"]), int(data["segment"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if tid not in self.project.catalog():
+            return None
+        return tid, seg
+
+    def save_position(self, tid: str, segment: int) -> None:
+        _write_json(self._state_file("position"), {"transcript": tid, "segment": segment})
+
+    def _rejections(self) -> set[tuple]:
+        if self._rejected is None:
+            try:
+                raw = json.loads(self._state_file("rejected").read_text(encoding="utf-8"))
+                self._rejected = {(r["transcript"], r["start"], r["end"], r["code"]) for r in raw}
+            except (OSError, ValueError, KeyError, TypeError):
+                self._rejected = set()
+        return self._rejected
+
+    def is_rejected(self, s) -> bool:
+        return (s.transcript, s.start, s.end, s.code) in self._rejections()
+
+    def reject(self, s) -> None:
+        rej = self._rejections()
+        rej.add((s.transcript, s.start, s.end, s.code))
+        _write_json(self._state_file("rejected"),
+                    [{"transcript": t, "start": a, "end": b, "code": c} for t, a, b, c in sorted(rej)])
+
+
+def _write_json(path, data) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # derived state only: a read-only project still codes (the log is what matters)

@@ -1,0 +1,1 @@
+"""Widgets: they render and post messages; only screens call the core writers."""
