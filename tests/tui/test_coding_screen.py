@@ -276,3 +276,27 @@ async def test_mouse_click_and_drag_select_a_span(demo):
         ev = events(demo)[-1]
         assert ev["code"] == "value.international"
         assert ev["quote"] == seg.text[:9] and ev["start"] == seg.start
+
+
+async def test_keys_typed_in_a_burst_act_in_order(demo):
+    """A fast typist's "j j 1 u" must code the segment the cursor reached, then undo exactly
+    that: code keys are handled in the same order as the bound keys around them."""
+    from textual import events as tevents
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, "project")
+        await open_transcript(pilot, "P01", 0)
+        seg = app.project.transcript("P01").segments[2]
+        for key in ("j", "j", "1"):  # posted at once, without waiting in between
+            app.post_message(tevents.Key(key, key))
+        await pilot.pause(0.3)
+        evs = events(demo)
+        assert [(e["op"], e["start"], e["end"]) for e in evs] == [("code", seg.start, seg.end)]
+        for key in ("j", "2", "u"):
+            app.post_message(tevents.Key(key, key))
+        await pilot.pause(0.3)
+        evs = events(demo)
+        nxt = app.project.transcript("P01").segments[3]
+        assert [(e["op"], e.get("start")) for e in evs] == [("code", seg.start), ("code", nxt.start),
+                                                           ("uncode", None)]
+        assert evs[2]["id"] == evs[1]["id"]

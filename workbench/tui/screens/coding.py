@@ -20,11 +20,23 @@ from ..widgets.segment_view import Decor, SegmentView
 
 RETRAIN_EVERY = 20
 
+# Characters that can be a code's hotkey. They are bindings (like j/k and u), not a key handler:
+# Textual runs bindings after a key event has travelled through the widgets, so a handler would
+# act before a binding pressed just earlier ("j 1" typed fast would code the old segment).
+_CODE_KEY_CHARS = "1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _code_key_bindings() -> list:
+    from textual.binding import Binding
+    bound = keys_of("coding")
+    return [Binding(ch, f"code_key('{ch}')", "", show=False, id=f"coding.code_key.{ch}")
+            for ch in _CODE_KEY_CHARS if ch not in bound]
+
 
 class CodingScreen(Screen):
     """``CodingScreen(tid, segment=None)``; :meth:`open_transcript` switches transcripts."""
 
-    BINDINGS = bindings_for("coding")
+    BINDINGS = bindings_for("coding") + _code_key_bindings()
 
     def __init__(self, tid: str, segment: int | None = None) -> None:
         super().__init__(id="coding")
@@ -166,14 +178,12 @@ class CodingScreen(Screen):
         self.app.maybe_retrain()
 
     # ---- coding ---------------------------------------------------------------------------------
-    def on_key(self, event: events.Key) -> None:
-        """Code keys (1-9 and the codebook's own keys) toggle a code; bound keys win."""
-        if isinstance(self.focused, Input) or event.key in self._bound:
+    def action_code_key(self, ch: str) -> None:
+        """A code key (1-9 and the codebook's own keys) toggles its code; others do nothing."""
+        if isinstance(self.focused, Input):
             return
-        code = self.panel.keys.get(event.character or "")
+        code = self.panel.keys.get(ch)
         if code:
-            event.stop()
-            event.prevent_default()
             self.apply_code(code)
 
     def apply_code(self, code: str) -> None:
