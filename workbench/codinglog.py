@@ -192,32 +192,6 @@ def _scan(data: bytes, strip_bom: bool = True, line_base: int = 0):
     return parsed, announced, tail_start
 
 
-def read_events(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
-    """Read all events with their line numbers. Returns (events, warnings)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return [], []
-    except IsADirectoryError:
-        raise LogError("a coding log must be a file, this is a folder", file=path) from None
-    warnings: list[str] = []
-    parsed, announced, tail_start = _scan(data)
-    events: list[tuple[int, dict]] = []
-    for no, ev, err, raw in parsed:
-        if ev is not None:
-            events.append((no, ev))
-        elif err is not None:
-            if no in announced:
-                continue  # cut off by a crash, terminated and announced by a later writer
-            if no >= tail_start:
-                warnings.append(f"{path}:{no}: the last line is incomplete (a crash while "
-                                "saving?) and was skipped; earlier lines are intact")
-                continue
-            raise LogError(f"malformed line ({err})", file=path, line=no,
-                           hint="fix or remove this line with a text editor (keep a backup)")
-    return events, warnings
-
-
 def _events_in(data: bytes, path: Path, line_base: int = 0):
     """Events of a chunk of a log (``line_base`` lines precede it). Returns (events, warnings,
     announced line numbers)."""
