@@ -9,8 +9,11 @@ transcript per coder) and measures, each in a fresh process:
 - export: ``workbench.export.export(project, coder, fmt=...)`` end to end (open the project, replay
   and check the codings, build every table including agreement, write the file), with the
   transcript catalog cache cold (first run) and warm (``.workbench/`` present);
-- counts: ``workbench.counts.opinion_counts`` end to end (cold and warm), and split into loading
-  the codings (``counts.load``) and counting (``counts.counts`` overall + ``--by region``).
+- counts: ``workbench.counts.opinion_counts`` end to end (cold and warm), and split into opening
+  (imports), the transcript catalog, replaying the log (snapshot), the rest of loading the codings
+  (``counts.load``: anchors, columns, scope) and counting (``counts.counts`` overall +
+  ``--by region``); then the command as a user runs it, ``workbench counts PROJECT --coder coder1
+  --codes value.``, wall time of the whole process (warm; best and median of 5).
 
     python bench/bench_counts_export.py [--export-sizes 500] [--counts-sizes 5000] [--words 8000]
                                         [--keep DIR]
@@ -63,16 +66,34 @@ from workbench.project import Project
 from workbench import counts as C
 p = Project.open(sys.argv[1])
 t1 = time.perf_counter()
+p.catalog()
+tc = time.perf_counter()
+p.state("coder1")
+ts = time.perf_counter()
 data = C.load(p, "coder1")
 t2 = time.perf_counter()
 df = C.counts(data)
 t3 = time.perf_counter()
 by = C.counts(data, by="region")
 t4 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "count_s": t3 - t2,
-                  "count_by_s": t4 - t3, "total_s": t3 - t0, "codings": len(data.codings),
+print(json.dumps({"import_s": t1 - t0, "catalog_s": tc - t1, "state_s": ts - tc,
+                  "load_s": t2 - t1, "count_s": t3 - t2,
+                  "count_by_s": t4 - t3, "total_s": t3 - t0, "codings": data.n_codings,
                   "transcripts": data.n_transcripts, "rows": len(df) + len(by)}))
 """
+
+
+def cli_wall(*args: str, runs: int = 5) -> tuple[float, float]:
+    """Best and median wall time of ``workbench ARGS`` as a separate process."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True)
+        times.append(time.perf_counter() - t)
+        if out.returncode:
+            raise SystemExit(out.stderr.decode())
+    times.sort()
+    return times[0], times[len(times) // 2]
 
 
 def child(code: str, *args: str) -> dict:
@@ -122,10 +143,14 @@ def main() -> None:
             r = child(COUNTS_CHILD, str(root))
             print(f"  {n:>5} transcripts: cold total {cold['total_s']:6.2f}s | warm total "
                   f"{r['total_s']:5.2f}s = open {r['import_s']:4.2f}s + load codings "
-                  f"{r['load_s']:5.2f}s + count {r['count_s']:5.3f}s "
-                  f"(--by region {r['count_by_s']:5.3f}s) | {r['codings']} codings in "
-                  f"{r['transcripts']} transcripts in scope (generated in {gen:.0f}s)",
-                  flush=True)
+                  f"{r['load_s']:5.2f}s (catalog {r['catalog_s']:4.2f}s, log snapshot "
+                  f"{r['state_s']:4.2f}s, rest {r['load_s'] - r['catalog_s'] - r['state_s']:4.2f}s)"
+                  f" + count {r['count_s']:5.3f}s (--by region {r['count_by_s']:5.3f}s) | "
+                  f"{r['codings']} codings in {r['transcripts']} transcripts in scope "
+                  f"(generated in {gen:.0f}s)", flush=True)
+            best, median = cli_wall("counts", str(root), "--coder", "coder1", "--codes", "value.")
+            print(f"  {n:>5} transcripts: 'workbench counts --coder coder1 --codes value.' "
+                  f"process wall time best {best:5.2f}s, median {median:5.2f}s", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .codinglog import paused_gc
 from .errors import UsageError
 from .project import CONSENSUS, Project
 
@@ -88,6 +88,34 @@ def _check_speaker(speaker: str) -> str:
     return speaker
 
 
+class _Deferred:
+    """A field value computed on first use (see :class:`_LazyField`)."""
+
+    def __init__(self, build):
+        self.build = build
+
+
+class _LazyField:
+    """A dataclass field that may be given as :class:`_Deferred`: the DataFrames of the counted
+    codings are built only when something reads them (``workbench counts`` needs only the
+    integer arrays). The field has no default (``__get__`` on the class raises)."""
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot)
+        value = obj.__dict__[self.slot]
+        if isinstance(value, _Deferred):
+            with paused_gc():
+                value = obj.__dict__[self.slot] = value.build()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class CodedData:
     """One coder's counted codings and the transcripts in scope, computed once by :func:`load`
@@ -100,8 +128,8 @@ class CodedData:
     transcripts: list[str]          # in scope: the denominator
     unfinished: list[str]           # not marked done, left out (empty with include_unfinished)
     unfinished_coded: list[str]     # … of which the coder has codings in
-    codings: pd.DataFrame           # one row per counted coding
-    units: pd.DataFrame             # one row per (counted coding, counted segment)
+    codings: pd.DataFrame = _LazyField()   # one row per counted coding
+    units: pd.DataFrame = _LazyField()     # one row per (counted coding, counted segment)
     attributes: pd.DataFrame        # index: transcript (in scope); one column per attribute
     excluded: dict[str, int] = field(default_factory=dict)   # reason → number of codings
     warnings: list[str] = field(default_factory=list)
@@ -116,6 +144,11 @@ class CodedData:
     @property
     def n_transcripts(self) -> int:
         return len(self.transcripts)
+
+    @property
+    def n_codings(self) -> int:
+        """The number of counted codings (rows of ``codings``; each has at least one unit)."""
+        return int(self.u_coding[-1]) + 1 if len(self.u_coding) else 0
 
     @property
     def codebook(self):
@@ -159,11 +192,14 @@ def load(project: Project, coder: str | None = None, *, consensus: bool = False,
     coder = choose_coder(project, coder, consensus)
     _check_speaker(speaker)
     key = (coder, speaker, include_unfinished)
-    sig = _signature(project, coder)
-    memo = _MEMO.setdefault(project, {})
-    if cache and key in memo and memo[key][0] == sig:
-        return memo[key][1]
-    data = _load(project, coder, speaker, include_unfinished)
+    # reading a large project builds 100,000s of small objects without cycles: one pause of
+    # the collector for all of it (see codinglog.paused_gc)
+    with paused_gc():
+        sig = _signature(project, coder)
+        memo = _MEMO.setdefault(project, {})
+        if cache and key in memo and memo[key][0] == sig:
+            return memo[key][1]
+        data = _load(project, coder, speaker, include_unfinished)
     memo[key] = (sig, data)
     return data
 
@@ -173,76 +209,103 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
     state = project.state(coder)
     warnings = list(state.warnings)
     all_tids = list(catalog)
-    codings = project.codings(coder)
+    cc = project.coding_columns(coder)    # Project.codings as columns (same order and values)
     if include_unfinished:
         scope, unfinished = all_tids, []
     else:
         scope = [t for t in all_tids if t in state.done]
         unfinished = [t for t in all_tids if t not in state.done]
-    in_scope = set(scope)
-    coded_tids = {c.transcript for c in codings}
+    coded_tids = set(cc.tids)
     unfinished_coded = [t for t in unfinished if t in coded_tids]
 
+    # left out: codings with problems (whatever their transcript), then those out of scope
+    status = cc.status
+    first: dict[str, int] = {}          # reason → first coding: the order reasons were met
     excluded: dict[str, int] = {}
-    needs_review = 0
-    rows, units_c, units_t, units_code, units_s = [], [], [], [], []
-    role_char = _ROLE_CHAR.get(speaker)
+    left = np.zeros(len(cc), dtype=bool)
+    for reason in LEFT_OUT:
+        m = status == reason
+        if m.any():
+            excluded[reason] = int(m.sum())
+            first[reason] = int(m.argmax())
+            left |= m
     t_pos = {t: i for i, t in enumerate(scope)}
+    ti_of = np.asarray([t_pos.get(t, -1) for t in cc.tids], dtype=np.int64)
+    ti_all = ti_of[cc.transcript] if len(cc) else np.zeros(0, np.int64)
+    cand = np.flatnonzero(~left & (ti_all >= 0))
+
+    # the segments each coding overlaps, of the counted role
+    sa = project.segment_arrays()
+    cat_of = np.asarray([sa.pos.get(t, -1) for t in cc.tids], dtype=np.int64)
+    cat_pos = cat_of[cc.transcript[cand]] if len(cand) else np.zeros(0, np.int64)
+    q, segs = sa.overlapping(cat_pos, cc.start[cand], cc.end[cand])
+    role_char = _ROLE_CHAR.get(speaker)
+    if role_char is not None:
+        keep = sa.roles[sa.offsets[cat_pos[q]] + segs] == role_char.encode()
+        q, segs = q[keep], segs[keep]
+        has = np.bincount(q, minlength=len(cand)) > 0
+        if not has.all():
+            key = f"not_{speaker}"
+            excluded[key] = int((~has).sum())
+            first[key] = int(cand[~has][0])
+        q = (np.cumsum(has) - 1)[q]
+        counted = cand[has]
+    else:
+        counted = cand
+    excluded = {k: excluded[k] for k in sorted(excluded, key=first.__getitem__)}
+    needs_review = int((status[counted] == "needs_review").sum())
+
+    n = len(counted)
+    n_segs = np.bincount(q, minlength=n)
+    seg_first = np.cumsum(n_segs) - n_segs          # each coding's first pair in (q, segs)
+    segment = cc.segment[counted].copy()
+    with_segs = n_segs > 0
+    segment[with_segs] = segs[seg_first[with_segs]]
     code_list = list(project.codebook.codes)
     code_pos = {c: i for i, c in enumerate(code_list)}
-    for c in codings:
-        if c.status in LEFT_OUT:
-            excluded[c.status] = excluded.get(c.status, 0) + 1
-            continue
-        ti = t_pos.get(c.transcript)
-        if ti is None:
-            continue
-        info = catalog[c.transcript]
-        # the segments overlapping [start, end) (TranscriptInfo.segments_overlapping, inlined)
-        starts, ends, start, end = info.starts, info.ends, c.start, c.end
-        j = bisect_right(starts, start) - 1
-        if j < 0:
-            j = 0
-        segs = []
-        n_seg = len(starts)
-        while j < n_seg and starts[j] < end:
-            if ends[j] > start:
-                segs.append(j)
-            j += 1
-        if role_char is not None:
-            roles = info.roles
-            if len(segs) == 1:
-                segs = segs if roles[segs[0]] == role_char else []
-            else:
-                segs = [s for s in segs if roles[s] == role_char]
-            if not segs:
-                excluded[f"not_{speaker}"] = excluded.get(f"not_{speaker}", 0) + 1
-                continue
-        if c.status == "needs_review":
-            needs_review += 1
-        row = len(rows)
-        rows.append((c.id, coder, c.transcript, c.code, c.original_code, c.start, c.end,
-                     c.quote, segs[0] if segs else c.segment, segs, c.status, c.source, c.memo,
-                     c.at))
-        ci = code_pos[c.code]
-        for s in segs or (-1,):
-            units_c.append(row)
-            units_t.append(ti)
-            units_code.append(ci)
-            units_s.append(s)
-    cdf = pd.DataFrame(rows, columns=CODING_COLUMNS)
-    cdf["segment"] = cdf["segment"].astype("Int64")
-    u_coding = np.asarray(units_c, dtype=np.int64)
-    u_t = np.asarray(units_t, dtype=np.int64)
-    u_code = np.asarray(units_code, dtype=np.int64)
-    u_seg = np.asarray(units_s, dtype=np.int64)
-    units = pd.DataFrame({
-        "coding": cdf["id"].to_numpy()[u_coding] if len(cdf) else np.zeros(0, object),
-        "transcript": pd.Categorical.from_codes(u_t, categories=pd.Index(scope, dtype=object))
-        if scope else pd.Categorical([]),
-        "code": pd.Categorical.from_codes(u_code, categories=pd.Index(code_list, dtype=object)),
-        "segment": pd.array(np.where(u_seg >= 0, u_seg, 0), dtype="Int64")})
-    units.loc[u_seg < 0, "segment"] = pd.NA
+    codes = cc.code[counted]
+
+    # the units: one per (counted coding, counted segment), or (coding, -1) without a segment
+    per = np.maximum(n_segs, 1)
+    u_coding = np.repeat(np.arange(n, dtype=np.int64), per)
+    u_seg = np.full(len(u_coding), -1, dtype=np.int64)
+    u_first = np.cumsum(per) - per
+    u_seg[u_first[q] + (np.arange(len(q), dtype=np.int64) - seg_first[q])] = segs
+    u_t = ti_all[counted][u_coding]
+    u_code = np.fromiter(map(code_pos.__getitem__, codes.tolist()), dtype=np.int64,
+                         count=n)[u_coding]
+
+    def codings_frame() -> pd.DataFrame:
+        if not n:
+            cdf = pd.DataFrame([], columns=CODING_COLUMNS)
+            cdf["segment"] = cdf["segment"].astype("Int64")
+            return cdf
+        seg_list = segs.tolist()
+        segments = [seg_list[a:a + k] for a, k in zip(seg_first.tolist(), n_segs.tolist())]
+        cdf = pd.DataFrame({
+            "id": _text(cc.id[counted]), "coder": _text(np.full(n, coder, dtype=object)),
+            "transcript": _text(np.asarray(cc.tids, dtype=object)[cc.transcript[counted]]),
+            "code": _text(codes), "original_code": _text(cc.original_code[counted]),
+            "start": cc.start[counted], "end": cc.end[counted],
+            "quote": _text(cc.quote[counted]),
+            "segment": pd.array(np.where(segment >= 0, segment, 0), dtype="Int64"),
+            "segments": pd.Series(_objects(segments), dtype=object),
+            "status": _text(status[counted]), "source": _text(cc.source[counted]),
+            "memo": _text(cc.memo[counted]), "at": _text(cc.at[counted])},
+            columns=CODING_COLUMNS)
+        cdf.loc[segment < 0, "segment"] = pd.NA
+        return cdf
+
+    def units_frame() -> pd.DataFrame:
+        units = pd.DataFrame({
+            "coding": cc.id[counted][u_coding] if n else np.zeros(0, object),
+            "transcript": pd.Categorical.from_codes(u_t, categories=pd.Index(scope, dtype=object))
+            if scope else pd.Categorical([]),
+            "code": pd.Categorical.from_codes(u_code,
+                                              categories=pd.Index(code_list, dtype=object)),
+            "segment": pd.array(np.where(u_seg >= 0, u_seg, 0), dtype="Int64")})
+        units.loc[u_seg < 0, "segment"] = pd.NA
+        return units
 
     n_left = sum(v for k, v in excluded.items() if k in LEFT_OUT)
     if n_left:
@@ -278,10 +341,25 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
     attrs = attrs.set_index("transcript").fillna("").astype(str)
     return CodedData(project=project, coder=coder, speaker=speaker,
                      include_unfinished=include_unfinished, transcripts=scope,
-                     unfinished=unfinished, unfinished_coded=unfinished_coded, codings=cdf,
-                     units=units, attributes=attrs, excluded=excluded, warnings=warnings,
+                     unfinished=unfinished, unfinished_coded=unfinished_coded,
+                     codings=_Deferred(codings_frame), units=_Deferred(units_frame),
+                     attributes=attrs, excluded=excluded, warnings=warnings,
                      code_list=code_list, u_coding=u_coding, u_transcript=u_t, u_code=u_code,
                      u_segment=u_seg)
+
+
+def _objects(values) -> np.ndarray:
+    a = np.empty(len(values), dtype=object)
+    a[:] = values
+    return a
+
+
+def _text(a: np.ndarray) -> pd.Series:
+    """The column pandas would infer from these values (``str`` for text with missing values),
+    built from an object array without inferring element by element in Python."""
+    if pd.api.types.infer_dtype(a, skipna=True) == "string":
+        return pd.Series(a, dtype="str")
+    return pd.Series(a.tolist())
 
 
 def _names(tids: list[str], limit: int = 20) -> str:
@@ -437,8 +515,8 @@ def counts(data: CodedData, codes: str | list[str] | None = None,
     interviews = np.bincount(grp_of_t[tt] * n_sel + tg, minlength=n_cells)
     sg, st, _ = r.unique_segments()
     segments = np.bincount(grp_of_t[st] * n_sel + sg, minlength=n_cells)
-    cg, crow = r.unique_codings(len(data.codings))
-    coding_t = np.zeros(max(len(data.codings), 1), dtype=np.int64)
+    cg, crow = r.unique_codings(data.n_codings)
+    coding_t = np.zeros(max(data.n_codings, 1), dtype=np.int64)
     coding_t[data.u_coding] = data.u_transcript
     codings_n = np.bincount(grp_of_t[coding_t[crow]] * n_sel + cg, minlength=n_cells)
     rows = []
@@ -528,8 +606,8 @@ def presence(data: CodedData, codes: str | list[str] | None = None,
         tg, tt, _ = r.unique_segments()
         np.add.at(m, (tt, tg), 1)
     else:
-        tg, crow = r.unique_codings(len(data.codings))
-        coding_t = np.zeros(max(len(data.codings), 1), dtype=np.int64)
+        tg, crow = r.unique_codings(data.n_codings)
+        coding_t = np.zeros(max(data.n_codings, 1), dtype=np.int64)
         coding_t[data.u_coding] = data.u_transcript
         np.add.at(m, (coding_t[crow], tg), 1)
     return pd.DataFrame(m, index=idx, columns=list(selected))

@@ -239,7 +239,7 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
                                    "questions are not opinions)",
                     "interviewer": "codings overlapping an interviewer turn",
                     "all": "every coding, whoever speaks"}[data.speaker],
-        "codings counted": len(data.codings),
+        "codings counted": data.n_codings,
         "codings left out": ", ".join(f"{v} {_REASONS.get(k, k)}"
                                       for k, v in sorted(data.excluded.items())) or "none",
         "roll-up": "a code's counts include its descendants; an interview counts once per code",

@@ -5,6 +5,7 @@ one line with no traceback."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -68,4 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    # the process ends now: spare the collector's passes over every object still alive (the
+    # codings of a large project: ~0.5 s) during interpreter shutdown
+    gc.freeze()
+    sys.exit(code)
