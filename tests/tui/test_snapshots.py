@@ -3,7 +3,8 @@ Update with: pytest tests/tui/test_snapshots.py --snapshot-update"""
 from __future__ import annotations
 
 from workbench.project import Project
-from tui_helpers import CODER, copy_demo, make_app, open_transcript, ready
+from tui_helpers import (CODER, copy_demo, copy_demo_with_logs, make_app, open_transcript, ready,
+                         settle_workers)
 
 RUSSIAN = """Интервьюер: Расскажите, пожалуйста, о кластере и о вашей роли в нём.
 
@@ -99,4 +100,24 @@ def test_help_screen(snap_compare, tmp_path):
         await ready(pilot)
         await open_transcript(pilot, "P01", 1)
         await pilot.press("question_mark")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_agreement_screen(snap_compare, tmp_path):
+    app = make_app(copy_demo_with_logs(tmp_path / "demo"), coder="anna")
+
+    async def run_before(pilot):
+        await ready(pilot, "project")
+        await pilot.press("ctrl+t")
+        await settle_workers(pilot)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_counts_screen(snap_compare, tmp_path):
+    app = make_app(copy_demo_with_logs(tmp_path / "demo"), coder="anna")
+
+    async def run_before(pilot):
+        await ready(pilot, "project")
+        await pilot.press("ctrl+n", "g", "g")
+        await settle_workers(pilot)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

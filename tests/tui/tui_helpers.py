@@ -22,6 +22,21 @@ def copy_demo(root: Path) -> Path:
     return root
 
 
+def copy_demo_with_logs(root: Path, coders: tuple[str, ...] = ("anna", "boris")) -> Path:
+    """A copy of the demo project WITH the demo coders' logs (codings/anna.jsonl, boris.jsonl)."""
+    copy_demo(root)
+    for c in coders:
+        shutil.copy(REPO / "codings" / f"{c}.jsonl", root / "codings" / f"{c}.jsonl")
+    return root
+
+
+async def settle_workers(pilot) -> None:
+    """Wait for the screen's worker threads (agreement, counts…) and the redraw after them."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
 def make_app(root: Path, coder: str | None = CODER, **kw):
     from workbench.tui.app import WorkbenchApp
     kw.setdefault("suggestions", False)

@@ -26,7 +26,7 @@ class WorkbenchApp(App):
     TITLE = "workbench"
     SCREENS = {name: view.factory for name, view in VIEWS.items()}
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
-    BINDINGS = bindings_for("app")
+    BINDINGS = bindings_for("app") + bindings_for("views")
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, project, coder: str | None = None, *, restore_position: bool = True,
@@ -38,6 +38,7 @@ class WorkbenchApp(App):
         self._trained_at = 0
         self.write_failed = False
         self.codebook_version = 0  # bumped by the codebook screen after each saved change
+        self.suggest_report = None  # the last suggestion evaluation (screens/suggest_report.py)
         self.project = project
         self.coder = coder
         self.session: CodingSession | None = None

@@ -133,3 +133,56 @@ def keys_of(group: str) -> set[str]:
         for k in GROUPS[g][1]:
             out.update(x.strip() for x in k.keys.split(","))
     return out
+
+
+# ---- the agreement, reconcile, counts and suggestion-report screens ----------------------------
+# "views" are app-level shortcuts (WorkbenchApp.BINDINGS = app + views); ctrl+b is left to tmux
+register("views", "Views (everywhere)", [
+    Key("views.agreement", "ctrl+t", "view('agreement')", "Agreement: the coders' agreement table"),
+    Key("views.counts", "ctrl+n", "view('counts')", "Opinion counts: interviewees per code (bars)"),
+])
+register("agreement", "Agreement screen", [
+    Key("agreement.reconcile", "enter", "reconcile_code",
+        "Reconcile the disagreements on the selected code", short="reconcile code", show=True,
+        priority=True),
+    Key("agreement.reconcile_all", "r", "reconcile_all", "Reconcile every disagreement",
+        short="reconcile all", show=True),
+    Key("agreement.unit", "u", "next_unit", "Unit: segment → transcript → span",
+        short="unit", show=True),
+    Key("agreement.coders", "c", "choose_coders", "Choose the coders to compare",
+        short="coders", show=True),
+    Key("agreement.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
+])
+register("reconcile", "Reconcile screen", [
+    # 2-9 are bound by the screen with the same pattern (ids reconcile.take2 …); one help row
+    Key("reconcile.take", "1", "take(1)",
+        "Take coder n's codes (1: the first coder, 2: the second …)",
+        short="take", show=True, display="1-9"),
+    Key("reconcile.union", "u", "decide('union')", "Take the union of the coders' codes",
+        short="union", show=True),
+    Key("reconcile.intersection", "i", "decide('intersection')",
+        "Take the intersection (the codes all coders gave)", short="intersect", show=True),
+    Key("reconcile.edit", "e", "edit", "Edit: choose the consensus codes yourself",
+        short="edit", show=True),
+    Key("reconcile.next", "s,j", "move(1)",
+        "Skip to the next disagreement (↑↓ scroll a long quote)",
+        short="skip", show=True, display="s/j"),
+    Key("reconcile.prev", "k", "move(-1)", "Previous disagreement", short="prev"),
+    Key("reconcile.back", "escape,q", "back", "Back (every decision is already saved)",
+        short="back", show=True, display="q"),
+])
+register("counts", "Opinion counts screen", [
+    Key("counts.next_group", "g,right", "group(1)", "Next code group (value., finance., …, all)",
+        short="group", show=True, display="g/→", priority=True),
+    Key("counts.prev_group", "G,left", "group(-1)", "Previous code group", display="G/←",
+        priority=True),
+    Key("counts.coder", "c", "coder(1)", "Next coder (whose codings are counted)",
+        short="coder", show=True),
+    Key("counts.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
+])
+register("suggestions", "Suggestion quality screen", [
+    Key("suggestions.rerun", "r", "rerun", "Evaluate again (cross-validation, about 10 s)",
+        short="re-run", show=True),
+    Key("suggestions.back", "escape,q", "back", "Back (an evaluation keeps running)",
+        short="back", show=True, display="q"),
+])

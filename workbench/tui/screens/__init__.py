@@ -34,4 +34,13 @@ VIEWS: dict[str, View] = {
                       lazy("retrieval", "RetrievalScreen")),
     "codebook": View("Codebook", "add, rename, redefine, move and merge codes",
                      lazy("codebook", "CodebookScreen")),
+    "agreement": View("Agreement", "inter-coder agreement: overall and per code, by unit",
+                      lazy("agreement", "AgreementScreen"), needs_session=False),
+    "reconcile": View("Reconcile", "settle the coders' disagreements into the consensus",
+                      lazy("reconcile", "ReconcileScreen"), needs_session=False),
+    "counts": View("Opinion counts", "interviewees per code as a bar chart (Figure 1)",
+                   lazy("counts", "CountsScreen"), needs_session=False),
+    "suggestions": View("Suggestion quality", "how far the code suggestions can be trusted "
+                        "(cross-validated)", lazy("suggest_report", "SuggestReportScreen"),
+                        needs_session=False),
 }
