@@ -199,3 +199,43 @@ def test_interactive_reconcile_walks_disagreements(two_coders, monkeypatch, caps
     assert "[1] a: finance.fees, value.funding" in out and "[2] b: finance.fees" in out
     live = consensus_units(Project.open(two_coders.root))
     assert set(live["T1#3"]["codes"]) == {"finance.fees"}
+
+
+def test_reconcile_by_code_keeps_the_units_other_codes(two_coders, capsys):
+    """`reconcile --code value.` walks only the units that differ on value.*, but the consensus
+    it writes holds the unit's whole code set: finance.fees, which both coders applied to the same
+    turn, must not vanish from the consensus because the filter named another branch."""
+    root = str(two_coders.root)
+    assert main(["reconcile", root, "--coders", "a,b", "--code", "value.", "--take", "a",
+                 "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["settled"] == 1
+    live = consensus_units(Project.open(two_coders.root))
+    assert set(live["T1#3"]["codes"]) == {"finance.fees", "value.funding"}
+    assert set(live["T1#1"]["codes"]) == {"value.rnd"}  # the agreed unit, copied whole
+
+
+def test_reconcile_by_code_skips_units_that_agree_on_that_code(two_coders):
+    """T1#3 differs only on value.funding: a filter on finance. has nothing to walk."""
+    st = reconcile_state(two_coders, ["a", "b"], code="finance.")
+    assert st.disagreements == []
+    assert [d.unit for d in reconcile_state(two_coders, ["a", "b"], code="value.").open] == ["T1#3"]
+    with pytest.raises(UsageError, match="no code matches"):
+        reconcile_state(two_coders, ["a", "b"], code="nosuch.")
+
+
+def test_settle_does_not_reread_the_consensus_log(two_coders, monkeypatch):
+    """Settling a unit again replaces its earlier consensus from what the state already knows;
+    the consensus log is read once, when the state is built (many decisions stay fast)."""
+    from workbench.agreement import reconcile as rc
+    p = two_coders
+    st = reconcile_state(p, ["a", "b"])
+    d = st.open[0]
+    calls = []
+    real = rc.read_events
+    monkeypatch.setattr(rc, "read_events", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with p.log("consensus") as log:
+        rc.settle(p, log, d, {"finance.fees", "value.funding"}, "a", st.coders)
+        rc.settle(p, log, d, {"finance.fees"}, "b", st.coders)
+    assert calls == []
+    assert set(consensus_units(p)["T1#3"]["codes"]) == {"finance.fees"}

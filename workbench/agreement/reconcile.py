@@ -34,6 +34,7 @@ class Disagreement:
     quote: str
     sets: dict[str, frozenset]
     settled: frozenset | None = None  # the consensus set when already settled
+    settled_ids: dict = field(default_factory=dict)  # code → id of its live consensus event
 
     def option(self, rule: str) -> frozenset:
         """The set a rule picks: a coder's name, ``union`` or ``intersection``."""
@@ -87,8 +88,19 @@ def consensus_units(project: Project) -> dict[str, dict]:
 
 
 def reconcile_state(project: Project, coders: list[str], code: str | None = None) -> ReconcileState:
+    """The units of the compared coders, split into agreed and disagreed ones.
+
+    Each unit carries the coders' *whole* code sets: a decision settles the unit's full set, so a
+    consensus never loses the codes outside a filter. ``code`` (an id or prefix such as
+    ``value.``) only limits which disagreements are walked to those that differ on that part of
+    the codebook."""
     coders = check_coders(project, [c for c in coders if c != CONSENSUS])
-    table = unit_table(project, coders, unit="segment", codes=[code] if code else None)
+    scope = None
+    if code:
+        scope = set(project.codebook.select([code]))
+        if not scope:
+            raise UsageError(f"no code matches {code!r}", hint="see the ids with 'workbench codebook'")
+    table = unit_table(project, coders, unit="segment")
     units = table.units.set_index("unit")
     settled = consensus_units(project)
     st = ReconcileState(coders=coders)
@@ -104,12 +116,13 @@ def reconcile_state(project: Project, coders: list[str], code: str | None = None
         s, e = int(u["start"]), int(u["end"])
         done = settled.get(uid)
         d = Disagreement(uid, tid, int(u["segment"]), s, e, u["speaker"], texts[tid][s:e], sets,
-                         frozenset(done["codes"]) if done else None)
+                         frozenset(done["codes"]) if done else None,
+                         dict(done["codes"]) if done else {})
         first = next(iter(sets.values()))
         if all(v == first for v in sets.values()):
             if first:
                 st.agreed.append(d)
-        else:
+        elif scope is None or len({v & scope for v in sets.values()}) > 1:
             st.disagreements.append(d)
     return st
 
@@ -138,15 +151,18 @@ def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: s
                          hint="see the ids with 'workbench codebook'")
     settles = {"coders": list(coders), "unit": d.unit, "decision": decision}
     written = []
-    previous = consensus_units(project).get(d.unit)
-    if previous:
-        for ev_id in previous["codes"].values():
-            written.append(log.uncode(ev_id))
+    # the unit's live consensus events were read once by reconcile_state and are kept up to date
+    # here, so settling many units does not re-read the consensus log each time
+    for ev_id in d.settled_ids.values():
+        written.append(log.uncode(ev_id))
+    d.settled_ids = {}
     text = project.text(d.transcript)
     for code in sorted(codes):
         s, e = _span_for(project, d, code, coders)
-        written.append(log.code(d.transcript, s, e, code, quote=text[s:e], source="consensus",
-                                settles=settles))
+        ev = log.code(d.transcript, s, e, code, quote=text[s:e], source="consensus",
+                      settles=settles)
+        written.append(ev)
+        d.settled_ids[code] = ev["id"]
     if not codes:
         written.append(log.append({"op": "memo", "transcript": d.transcript, "start": d.start,
                                    "end": d.end, "text": "consensus: no code",

@@ -80,7 +80,8 @@ def register(sub) -> None:
                                    "(workbench open → 'view: reconcile').")
     add_project(p)
     p.add_argument("--coders", required=True, help="coders to reconcile, comma-separated")
-    p.add_argument("--code", help="only disagreements about this code (and codes below it)")
+    p.add_argument("--code", help="walk only the units that differ on this code (and codes below "
+                   "it); a decision still settles the unit's whole code set")
     p.add_argument("--take", metavar="RULE",
                    help="settle all open disagreements: a coder's name, 'union' or 'intersection'")
     p.add_argument("--dry-run", action="store_true", help="show what would be written")
