@@ -80,3 +80,15 @@ def test_cli_chart(project):
     assert "N = 3" in r.stdout and "coder: anna" in r.stdout
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 2 and "--force" in r.stderr
+
+
+def test_subtitle_says_one_interviewee_not_one_interviewees():
+    from types import SimpleNamespace
+
+    from workbench.chart import subtitle
+    one = SimpleNamespace(n_transcripts=1, coders=["anna"], data=SimpleNamespace(speaker="interviewee"))
+    assert subtitle(one) == "by the number of opinions among the 1 interviewee (coder: anna)"
+    one.data.speaker = "all"
+    assert subtitle(one).startswith("by the number of opinions among the 1 interview (")
+    one.n_transcripts = 50
+    assert "among the 50 interviews" in subtitle(one)

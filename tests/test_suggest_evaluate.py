@@ -183,3 +183,16 @@ def test_demo_project_evaluates(demo_copy, capsys):
     out = capsys.readouterr().out
     assert "5-fold cross-validation by transcript" in out
     assert "value.joint_rnd" in out and "(micro)" in out and "coders" in out
+
+
+def test_consensus_labels_are_not_counted_as_another_coder(small_project, capsys):
+    """After reconciling, the evaluation learns from the consensus but the coders compared are
+    still the people: the report names anna and boris, not 'consensus', and says which
+    transcripts' labels came from the consensus."""
+    p = build(small_project, n=4)
+    assert main(["reconcile", str(p.root), "--coders", "anna,boris", "--take", "union"]) == 0
+    capsys.readouterr()
+    rep = evaluate(Project.open(p.root), folds=2, curve=False)
+    assert rep.coders == ["anna", "boris"]
+    assert rep.consensus_transcripts == ["T01", "T02", "T03", "T04"]
+    assert [pair["coders"] for pair in rep.human["pairs"]] == [["anna", "boris"]]

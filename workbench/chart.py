@@ -51,7 +51,10 @@ def default_title(counts: Counts) -> str:
 
 def subtitle(counts: Counts) -> str:
     n = counts.n_transcripts
-    who = "interviewees" if counts.data.speaker == "interviewee" else "interviews"
+    if counts.data.speaker == "interviewee":
+        who = "interviewee" if n == 1 else "interviewees"
+    else:
+        who = "interview" if n == 1 else "interviews"
     return (f"by the number of opinions among the {n} {who} "
             f"(coder: {', '.join(counts.coders)})")
 

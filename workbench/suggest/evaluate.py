@@ -26,6 +26,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
+from ..project import CONSENSUS
 from .data import coder_units, default_coders
 from .model import TrainSettings, train_model
 
@@ -43,7 +44,8 @@ class EvaluationReport:
     human: dict = field(default_factory=dict)        # coders vs each other (micro + pairs)
     n_transcripts: int = 0
     n_segments: int = 0
-    coders: list = field(default_factory=list)
+    coders: list = field(default_factory=list)   # the human coders (never ``consensus``)
+    consensus_transcripts: list = field(default_factory=list)  # labels taken from the consensus
     fold_transcripts: list = field(default_factory=list)   # the test transcripts of each fold
     threshold: float = 0.5
     seconds: float = 0.0
@@ -137,7 +139,9 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, curve:
     s = suggester or Suggester(project, settings=settings, load_model=False)
     cfg = s.cfg
     units, info = training_units(project, coders, bool(cfg.include_interviewer))
-    rep = EvaluationReport(folds=0, coders=info["coders"], threshold=float(cfg.threshold))
+    rep = EvaluationReport(folds=0, coders=[c for c in info["coders"] if c != CONSENSUS],
+                           consensus_transcripts=list(info["consensus_transcripts"]),
+                           threshold=float(cfg.threshold))
     if not units:
         rep.note = ("nothing to evaluate: no coder has coded a segment or marked a transcript "
                     "done yet (suggestions are compared with the team's coding)")

@@ -160,8 +160,10 @@ class SuggestReportScreen(Screen):
         if not report.per_code:
             return Text(f"No evaluation: {report.note or 'nothing to evaluate'}", style="bold")
         head = Text(f"{report.n_transcripts} coded transcripts, {report.n_segments} segments · "
-                    f"coders: {', '.join(report.coders) or '—'} · threshold "
-                    f"{report.threshold:g}", style="dim")
+                    f"coders: {', '.join(report.coders) or '—'}"
+                    + (f" (consensus labels on {len(report.consensus_transcripts)} transcripts)"
+                       if report.consensus_transcripts else "")
+                    + f" · threshold {report.threshold:g}", style="dim")
         t = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
         t.add_column("", no_wrap=True)
         for h in ("precision", "recall", "F1", "κ", "support", "suggested"):
