@@ -343,3 +343,23 @@ def test_import_every_format_and_keep_existing_attribute_rows(capsys, root, tmp_
     p = Project.open(root)
     assert p.transcript("P22_call").attributes == {"wave": "2"}
     assert p.transcript("P21").attributes["region"] == "Kaluga"
+
+
+def test_russian_interviewer_label_is_recognised_and_a_missing_interviewer_is_flagged(
+        capsys, root, tmp_path):
+    """A Russian transcript's 'Интервьюер' turns are the interviewer's by default (their questions
+    are not opinions); a transcript where no speaker is the interviewer gets a warning that says
+    how to fix it, since otherwise every question would count as an opinion."""
+    src = tmp_path / "ru"
+    src.mkdir()
+    (src / "perm-01.txt").write_text("Интервьюер: Что даёт кластер?\nОльга Петрова: Совместные "
+                                     "НИОКР.\n", encoding="utf-8")
+    (src / "perm-02.txt").write_text("Собеседник: Что даёт кластер?\nОльга Петрова: Субсидии.\n",
+                                     encoding="utf-8")
+    code, out, err = run(capsys, "import", root, src / "perm-01.txt", src / "perm-02.txt")
+    assert code == 0
+    assert "perm-01: txt, 2 segments (1 interviewer)" in out
+    assert "perm-02: txt, 2 segments (0 interviewer)" in out
+    assert "perm-02.txt: no speaker is the interviewer (Ольга Петрова, Собеседник)" in err
+    assert "interviewer_speakers in workbench.toml" in err
+    assert "perm-01.txt" not in err

@@ -64,7 +64,7 @@ def test_init_creates_the_layout(tmp_path):
     assert ".workbench/" in (root / ".gitignore").read_text()
     p = Project.open(root)
     assert p.name == "new" and p.config.language == "en"
-    assert p.config.interviewer_speakers == ["Interviewer", "Moderator", "I", "Q"]
+    assert p.config.interviewer_speakers == ["Interviewer", "Moderator", "I", "Q", "Интервьюер", "Модератор", "Вопрос", "В"]
     assert p.codebook_path() == root / "codebooks" / "codebook.yaml"
     assert len(p.codebook) >= 1  # the starter codebook validates
     assert p.transcript_ids() == [] and p.coders() == []
@@ -152,7 +152,7 @@ def test_interviewer_speakers_setting(project):
         "Facilitator: Question?\nInterviewer: A participant called Interviewer.\n"
         "Facilitator: Another?\nInterviewer: Yes.\n", encoding="utf-8")
     toml = project.root / "workbench.toml"
-    toml.write_text(toml.read_text().replace('["Interviewer", "Moderator", "I", "Q"]',
+    toml.write_text(toml.read_text().replace('["Interviewer", "Moderator", "I", "Q", "Интервьюер", "Модератор", "Вопрос", "В"]',
                                              '["Facilitator"]'))
     p = Project.open(project.root)
     assert [s.role for s in p.transcript("P02").segments] == ["interviewer", "interviewee"] * 2

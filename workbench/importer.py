@@ -74,9 +74,15 @@ def import_files(project: Project, files: list[str | os.PathLike],
         conflicts = [k for k, v in attrs.items() if k in t.attributes and t.attributes[k] != v]
         warnings = list(t.warnings) + [f"front matter sets {k}={t.attributes[k]!r}, which wins over --attr"
                                        for k in conflicts]
+        speakers = sorted({s.speaker for s in t.segments if s.speaker})
+        if len(speakers) > 1 and not any(s.role == "interviewer" for s in t.segments):
+            warnings.append(f"no speaker is the interviewer ({', '.join(speakers)}): add the "
+                            "interviewer's label to interviewer_speakers in workbench.toml, or "
+                            "'interviewer: <label>' to the front matter, or every turn counts "
+                            "as an interviewee's opinion")
         results.append(ImportResult(
             id=t.id, source=src, dest=dest, format=t.format, segments=len(t.segments),
-            speakers=sorted({s.speaker for s in t.segments if s.speaker}),
+            speakers=speakers,
             interviewer_turns=sum(s.role == "interviewer" for s in t.segments),
             attributes=t.attributes, warnings=warnings))
     if attrs:

@@ -1015,7 +1015,7 @@ language = {language}
 codebook = "codebooks/codebook.yaml"
 # speaker labels that are the interviewer (case-insensitive); a transcript's front matter
 # may also name its interviewer with 'interviewer: <label>'
-interviewer_speakers = ["Interviewer", "Moderator", "I", "Q"]
+interviewer_speakers = ["Interviewer", "Moderator", "I", "Q", "Интервьюер", "Модератор", "Вопрос", "В"]
 # a full spaCy pipeline to use when installed, e.g. "en_core_web_sm" (optional)
 # spacy_model = "en_core_web_sm"
 

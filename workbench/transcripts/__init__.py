@@ -13,7 +13,9 @@ from .model import INTERVIEWEE, INTERVIEWER, Segment, Transcript, classify_role,
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt": "vtt",
            ".srt": "srt"}
-DEFAULT_INTERVIEWER_SPEAKERS = ("Interviewer", "Moderator", "I", "Q")
+# English and Russian (the reference study was run in Russian) interviewer labels
+DEFAULT_INTERVIEWER_SPEAKERS = ("Interviewer", "Moderator", "I", "Q", "Интервьюер", "Модератор",
+                                "Вопрос", "В")
 
 __all__ = ["Segment", "Transcript", "load_transcript", "FORMATS", "INTERVIEWER", "INTERVIEWEE",
            "DEFAULT_INTERVIEWER_SPEAKERS", "is_transcript_file", "segment_index_for"]
