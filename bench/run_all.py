@@ -16,7 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 QUICK = {"bench_agreement.py": ["--quick"], "bench_suggest.py": ["--quick"],
          "bench_load.py": ["--sizes", "50,500"], "bench_tui.py": ["--sizes", "500,50"],
-         "bench_counts_export.py": ["--export-sizes", "50", "--counts-sizes", "500"]}
+         "bench_counts_export.py": ["--export-sizes", "50", "--counts-sizes", "500"],
+         "bench_agreement_units.py": ["--quick"]}
 
 
 def main() -> int:

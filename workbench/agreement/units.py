@@ -19,14 +19,18 @@ unknown, or whose offsets are out of range are left out (``workbench status`` li
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
+import numpy as np
 import pandas as pd
 
+from ..codinglog import paused_gc
 from ..errors import UsageError
 from ..project import Project
 
 UNITS = ("segment", "transcript")
 BAD_STATUS = ("orphan", "unknown_code", "out_of_range")
+_EMPTY = frozenset()
 
 
 @dataclass
@@ -61,6 +65,10 @@ def check_coders(project: Project, coders: list[str] | None, minimum: int = 2) -
 def unit_table(project: Project, coders: list[str] | None = None, *, unit: str = "segment",
                codes: list[str] | str | None = None, all_speakers: bool = False,
                include_unfinished: bool = False, coded_only: bool = False) -> UnitTable:
+    """The unit table of ``coders`` (default: every coder but consensus), as the module
+    docstring says. Built from the columnar codings (:meth:`Project.coding_columns`) and the
+    catalog's segment arrays (:meth:`Project.segment_arrays`), without a Coding object per
+    coding; the cells with the same code set share one frozenset."""
     if unit not in UNITS:
         raise UsageError(f"unknown unit '{unit}'", hint=f"use one of: {', '.join(UNITS)}, span")
     coders = check_coders(project, coders)
@@ -69,55 +77,141 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     if codes and not in_scope:
         raise UsageError(f"no code matches {codes!r}", hint="see the ids with 'workbench codebook'")
     catalog = project.catalog()
-    # unit rows
-    unit_rows = []
-    for tid, info in catalog.items():
-        if unit == "transcript":
-            unit_rows.append({"unit": tid, "transcript": tid, "segment": None, "start": 0,
-                              "end": info.n_chars, "speaker": None})
-        else:
-            for i, (s, e, r) in enumerate(zip(info.starts, info.ends, info.roles)):
-                if all_speakers or r == "E":
-                    unit_rows.append({"unit": f"{tid}#{i}", "transcript": tid, "segment": i,
-                                      "start": s, "end": e, "speaker": info.speakers[i]})
-    units = pd.DataFrame(unit_rows, columns=["unit", "transcript", "segment", "start", "end",
-                                             "speaker"])
-    done = {c: project.state(c).done for c in coders}
-    unfinished = {c: sorted(set(catalog) - done[c]) for c in coders}
-    cells: dict[str, dict[str, set]] = {c: {} for c in coders}
-    skipped = 0
-    for c in coders:
-        for cd in project.codings(c):
-            if cd.status in BAD_STATUS:
-                skipped += 1
-                continue
-            if in_scope is not None and cd.code not in in_scope:
-                continue
-            info = catalog[cd.transcript]
-            if unit == "transcript":
-                segs = info.segments_overlapping(cd.start, cd.end)
-                if all_speakers or any(info.roles[i] == "E" for i in segs):
-                    cells[c].setdefault(cd.transcript, set()).add(cd.code)
+    with paused_gc():
+        sa = project.segment_arrays()
+        units, unit_t, unit_of_seg = _units(catalog, sa, unit, all_speakers)
+        done = {c: project.state(c).done for c in coders}
+        unfinished = {c: sorted(set(catalog) - done[c]) for c in coders}
+        code_list = list(cb.codes)
+        code_index = pd.Index(code_list, dtype=object)
+        allowed = None if in_scope is None else \
+            np.fromiter((cid in in_scope for cid in code_list), dtype=bool, count=len(code_list))
+        n_units = len(units)
+        data = {}
+        coded = np.zeros(n_units, dtype=bool)   # units some coder gave a code (coded_only)
+        skipped = 0
+        for c in coders:
+            cc = project.coding_columns(c)
+            bad = np.zeros(len(cc), dtype=bool)
+            for s in BAD_STATUS:
+                bad |= cc.status == s
+            skipped += int(bad.sum())
+            pair_unit, pair_code = _coded_pairs(cc, ~bad, sa, code_index, allowed, unit,
+                                                all_speakers, unit_of_seg)
+            if include_unfinished:
+                observed = np.ones(n_units, dtype=bool)
             else:
-                for i in info.segments_overlapping(cd.start, cd.end):
-                    if all_speakers or info.roles[i] == "E":
-                        cells[c].setdefault(f"{cd.transcript}#{i}", set()).add(cd.code)
-    data = {}
-    tids = units["transcript"].tolist()
-    for c in coders:
-        col = []
-        for uid, tid in zip(units["unit"], tids):
-            if include_unfinished or tid in done[c]:
-                col.append(frozenset(cells[c].get(uid, ())))
-            else:
-                col.append(None)
-        data[c] = col
-    values = pd.DataFrame(data, index=pd.Index(units["unit"], name="unit"), dtype=object)
-    if coded_only:
-        keep = values.apply(lambda row: any(v for v in row if v is not None), axis=1)
-        values = values[keep.to_numpy()]
-        units = units[keep.to_numpy()].reset_index(drop=True)
+                t_done = np.fromiter((t in done[c] for t in sa.tids), dtype=bool,
+                                     count=len(sa.tids))
+                observed = t_done[unit_t]
+            col, has = _sets_column(pair_unit, pair_code, n_units, observed, code_list)
+            coded |= has
+            data[c] = col
+        values = pd.DataFrame(data, index=pd.Index(units["unit"], name="unit"), dtype=object)
+        if coded_only:
+            values = values[coded]
+            units = units[coded].reset_index(drop=True)
     code_list = [cid for cid in cb.codes if in_scope is None or cid in in_scope]
     return UnitTable(values=values, units=units, coders=coders, unit=unit, codes=code_list,
                      unfinished={c: u for c, u in unfinished.items() if u and not include_unfinished},
                      skipped_codings=skipped)
+
+
+def _units(catalog, sa, unit: str, all_speakers: bool):
+    """The units frame (catalog order, then segment order), each unit's transcript position in
+    ``sa`` and, for segment units, the unit of each segment of ``sa`` (-1: not a unit)."""
+    infos = list(catalog.values())
+    tids = sa.tids
+    if unit == "transcript":
+        n = len(tids)
+        unit_t = np.arange(n, dtype=np.int64)
+        cols = {"unit": list(tids), "transcript": list(tids), "segment": [None] * n,
+                "start": np.zeros(n, dtype=np.int64),
+                "end": np.fromiter((i.n_chars for i in infos), dtype=np.int64, count=n),
+                "speaker": [None] * n}
+        unit_of_seg = None
+    else:
+        lengths = np.diff(sa.offsets)
+        seg_t = np.repeat(np.arange(len(tids), dtype=np.int64), lengths)
+        is_unit = np.ones(len(sa.starts), dtype=bool) if all_speakers else sa.roles == b"E"
+        g = np.flatnonzero(is_unit)
+        unit_t = seg_t[g]
+        local = g - sa.offsets[unit_t]
+        unit_of_seg = np.cumsum(is_unit, dtype=np.int64) - 1
+        unit_of_seg[~is_unit] = -1
+        n = len(g)
+        # unit ids "T#i": one prefix per transcript, one string per segment index
+        prefixes = [t + "#" for t in tids]
+        nums = [str(i) for i in range(int(lengths.max(initial=0)))]
+        ut, lo = unit_t.tolist(), local.tolist()
+        speakers = _objects(list(chain.from_iterable(i.speakers for i in infos)))
+        cols = {"unit": [prefixes[t] + nums[i] for t, i in zip(ut, lo)],
+                "transcript": [tids[t] for t in ut], "segment": local,
+                "start": sa.starts[g], "end": sa.ends[g], "speaker": speakers[g].tolist()}
+    if n:
+        units = pd.DataFrame(cols)
+    else:
+        units = pd.DataFrame([], columns=list(cols))
+    return units, unit_t, unit_of_seg
+
+
+def _coded_pairs(cc, keep, sa, code_index, allowed, unit: str, all_speakers: bool,
+                 unit_of_seg):
+    """(unit position, code position) for every kept coding of one coder and every unit it
+    counts for (with repeats)."""
+    idx = np.flatnonzero(keep)
+    code_pos = code_index.get_indexer(cc.code[idx]) if len(idx) else np.zeros(0, np.int64)
+    if allowed is not None:
+        inside = allowed[code_pos]
+        idx, code_pos = idx[inside], code_pos[inside]
+    cat_of = np.asarray([sa.pos.get(t, -1) for t in cc.tids], dtype=np.int64)
+    t_cat = cat_of[cc.transcript[idx]] if len(idx) else np.zeros(0, np.int64)
+    if unit == "transcript" and all_speakers:   # every coding counts, in a turn or not
+        return t_cat, code_pos
+    q, seg = sa.overlapping(t_cat, cc.start[idx], cc.end[idx])
+    gseg = sa.offsets[t_cat[q]] + seg
+    if unit == "transcript":    # a coding counts when it overlaps an interviewee turn
+        has = np.zeros(len(idx), dtype=bool)
+        has[q[sa.roles[gseg] == b"E"]] = True
+        return t_cat[has], code_pos[has]
+    u = unit_of_seg[gseg]
+    counted = u >= 0
+    return u[counted], code_pos[q[counted]]
+
+
+def _sets_column(pair_unit, pair_code, n_units: int, observed, code_list: list[str]):
+    """One coder's column of frozensets (None where not ``observed``) from (unit, code) pairs,
+    and which units got a code (observed ones only). Each distinct set is built once."""
+    col = np.empty(n_units, dtype=object)
+    col[observed] = [_EMPTY] * int(observed.sum())
+    has = np.zeros(n_units, dtype=bool)
+    n_codes = max(len(code_list), 1)
+    seen = observed[pair_unit]
+    keys = np.sort(pair_unit[seen] * n_codes + pair_code[seen])
+    if not len(keys):
+        return col, has
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]     # distinct (sorting beats hashing here)
+    u, k = keys // n_codes, keys % n_codes
+    first = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    ends = np.r_[first[1:], len(u)]
+    # a bit mask of the codes per unit (64 codes to a word) names each unit's set
+    words = (n_codes + 63) // 64
+    bits = np.zeros((len(k), words), dtype=np.uint64)
+    bits[np.arange(len(k)), k // 64] = np.left_shift(np.uint64(1), (k % 64).astype(np.uint64))
+    masks = np.bitwise_or.reduceat(bits, first, axis=0)
+    if words == 1:
+        _, rep, inv = np.unique(masks[:, 0], return_index=True, return_inverse=True)
+    else:
+        _, rep, inv = np.unique(masks, axis=0, return_index=True, return_inverse=True)
+    sets = _objects([frozenset(code_list[x] for x in k[first[r]:ends[r]].tolist())
+                     for r in rep.tolist()])
+    coded_units = u[first]
+    col[coded_units] = sets[inv.ravel()]
+    has[coded_units] = True
+    return col, has
+
+
+def _objects(values) -> np.ndarray:
+    a = np.empty(len(values), dtype=object)
+    a[:] = values
+    return a
