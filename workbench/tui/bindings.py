@@ -102,6 +102,8 @@ GROUPS: dict[str, tuple[str, list[Key]]] = {
         Key("retrieval.filter", "slash", "focus_filter", "Filter: region=Perm or words",
             short="filter", show=True, display="/"),
         Key("retrieval.codes", "tab", "focus_next", "Codes / quotes"),
+        Key("retrieval.whose", "w", "whose", "Whose codings: yours → consensus → every coder",
+            short="whose", show=True),
         Key("retrieval.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
     ]),
     "codebook": ("Codebook screen", [

@@ -1,7 +1,13 @@
 """The retrieval screen: pick a code, see every segment coded with it (or a code below it) across
 transcripts — quote, transcript, speaker, attributes — filter by attribute (``region=Perm``) or
-words, and Enter jumps to the segment in its transcript."""
+words, and Enter jumps to the segment in its transcript.
+
+Whose codings are shown (``w`` cycles): this coder's (the live session), the consensus (only when
+``codings/consensus.jsonl`` exists), or every coder's but the consensus (a coder column then, and
+one row per coder when several coded the same passage)."""
 from __future__ import annotations
+
+from collections import Counter
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,11 +15,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
+from ...errors import WorkbenchError
+from ...project import CONSENSUS
 from ..bindings import bindings_for
 from ..widgets.code_panel import CodeTree
 from ..widgets.labels import swatch
 
 QUOTE_CELL = 70
+
+# whose codings the screen shows, in the order ``w`` cycles through them
+SOURCE_CODER, SOURCE_CONSENSUS, SOURCE_ALL = "coder", "consensus", "all"
 
 
 def parse_filter(text: str) -> tuple[dict[str, str], list[str]]:
@@ -29,7 +40,7 @@ def parse_filter(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 class RetrievalScreen(Screen):
-    """Quotes by code for the current coder."""
+    """Quotes by code: this coder's, the consensus or every coder's (``self.source``)."""
 
     BINDINGS = bindings_for("retrieval")
 
@@ -38,6 +49,8 @@ class RetrievalScreen(Screen):
         self.code = code
         self.rows: list[dict] = []
         self.shown: list[dict] = []
+        self.source = SOURCE_CODER
+        self._logs: dict[str, list] = {}  # other coders' codings, read once per screen
 
     def compose(self) -> ComposeResult:
         yield Static("", id="retrieval-title", classes="title-bar")
@@ -59,13 +72,7 @@ class RetrievalScreen(Screen):
             for k in info.attributes:
                 if k != "interviewer" and k not in self._attrs:
                     self._attrs.append(k)
-        table = self.query_one(DataTable)
-        table.add_column("transcript", key="transcript")
-        table.add_column("seg", key="segment")
-        table.add_column("quote", key="quote")
-        table.add_column("speaker", key="speaker")
-        for a in self._attrs:
-            table.add_column(a, key=f"attr:{a}")
+        self._add_columns()
         self._build_tree()
         tree = self.query_one(CodeTree)
         tree.focus()
@@ -75,43 +82,117 @@ class RetrievalScreen(Screen):
             tree.move_cursor(self._code_nodes[self.code], animate=False)
         self.show_code(self.code)
 
+    def _add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column("transcript", key="transcript")
+        table.add_column("seg", key="segment")
+        if self.source == SOURCE_ALL:
+            table.add_column("coder", key="coder")
+        table.add_column("quote", key="quote")
+        table.add_column("speaker", key="speaker")
+        for a in self._attrs:
+            table.add_column(a, key=f"attr:{a}")
+
+    # ---- whose codings --------------------------------------------------------------------------
+    def sources(self) -> list[str]:
+        """The sources ``w`` cycles through: the consensus only when its log exists."""
+        out = [SOURCE_CODER]
+        if self.app.coder != CONSENSUS and CONSENSUS in self.app.project.coders():
+            out.append(SOURCE_CONSENSUS)
+        out.append(SOURCE_ALL)
+        return out
+
+    def coders(self) -> list[str]:
+        """The coders whose codings are shown now."""
+        me = self.app.coder
+        if self.source == SOURCE_CONSENSUS:
+            return [CONSENSUS]
+        if self.source == SOURCE_ALL:
+            others = {c for c in self.app.project.coders() if c != CONSENSUS}
+            return sorted(others | ({me} - {CONSENSUS}))
+        return [me]
+
+    def source_label(self) -> str:
+        """Whose codings the title line names."""
+        if self.source == SOURCE_CONSENSUS:
+            return "consensus (the agreed coding)"
+        if self.source == SOURCE_ALL:
+            return "every coder: " + ", ".join(self.coders())
+        return f"coder {self.app.coder}"
+
+    def _codings_of(self, coder: str):
+        """``coder``'s codings: the live session for this coder, the log for anyone else."""
+        if coder == self.app.coder:
+            return self.app.session.all_codings()
+        if coder not in self._logs:
+            try:
+                self._logs[coder] = self.app.project.codings(coder)
+            except WorkbenchError as e:
+                self.app.notify(f"{coder}'s codings cannot be read: {e}", severity="error")
+                self._logs[coder] = []
+        return self._logs[coder]
+
+    def _totals(self) -> Counter:
+        """How often each code was applied by the coders shown (the tree's counts)."""
+        if self.source == SOURCE_CODER:
+            return self.app.session.code_totals
+        resolve = self.app.project.codebook.resolve
+        return Counter(resolve(c.code) for coder in self.coders()
+                       for c in self._codings_of(coder))
+
+    def action_whose(self) -> None:
+        """Cycle whose codings are shown: this coder → consensus (if any) → every coder."""
+        sources = self.sources()
+        i = sources.index(self.source) if self.source in sources else -1
+        self.source = sources[(i + 1) % len(sources)]
+        self._add_columns()
+        self._label_tree()
+        self.show_code(self.code)
+
+    # ---- the code tree --------------------------------------------------------------------------
     def _build_tree(self) -> None:
         cb = self.app.project.codebook
-        totals = self.app.session.code_totals
         tree = self.query_one(CodeTree)
         tree.clear()
         self._code_nodes = {}
 
-        def total(cid):
-            return totals.get(cid, 0) + sum(totals.get(d, 0) for d in cb.descendants(cid))
-
         def add(parent, cid):
             code = cb.codes[cid]
-            label = Text()
-            label.append_text(swatch(cb.color_of(cid)))
-            label.append(f" {code.name}")
-            n = total(cid)
-            if n:
-                label.append(f" {n}", style="bold")
-            node = (parent.add(label, data=cid, expand=True) if code.children
-                    else parent.add_leaf(label, data=cid))
+            node = (parent.add("", data=cid, expand=True) if code.children
+                    else parent.add_leaf("", data=cid))
             self._code_nodes[cid] = node
             for ch in code.children:
                 add(node, ch)
         for root in cb.roots():
             add(tree.root, root.id)
+        self._label_tree()
+
+    def _label_tree(self) -> None:
+        """Label each code with how often it was applied (with the codes below it) by the
+        coders shown."""
+        cb = self.app.project.codebook
+        totals = self._totals()
+        for cid, node in self._code_nodes.items():
+            label = Text()
+            label.append_text(swatch(cb.color_of(cid)))
+            label.append(f" {cb.codes[cid].name}")
+            n = totals.get(cid, 0) + sum(totals.get(d, 0) for d in cb.descendants(cid))
+            if n:
+                label.append(f" {n}", style="bold")
+            node.set_label(label)
 
     def show_code(self, cid: str | None) -> None:
-        """Collect every coding of ``cid`` and the codes below it (this coder)."""
+        """Collect every coding of ``cid`` and the codes below it (by the coders shown)."""
         self.code = cid
         if cid is None:
             return
-        project, session = self.app.project, self.app.session
+        project = self.app.project
         cb = project.codebook
         wanted = {cid, *cb.descendants(cid)} if cid in cb.codes else {cid}
         catalog = project.catalog()
         rows = []
-        for c in session.all_codings():
+        for coder, c in ((coder, c) for coder in self.coders() for c in self._codings_of(coder)):
             if cb.resolve(c.code) not in wanted:
                 continue
             info = catalog.get(c.transcript)
@@ -120,11 +201,11 @@ class RetrievalScreen(Screen):
             quote = c.quote
             if quote is None and info is not None:
                 quote = project.transcript(c.transcript).text[c.start:c.end]
-            rows.append({"coding": c, "transcript": c.transcript, "segment": seg,
+            rows.append({"coding": c, "coder": coder, "transcript": c.transcript, "segment": seg,
                          "speaker": speaker or "", "quote": " ".join((quote or "").split()),
                          "code": cb.resolve(c.code),
                          "attributes": info.attributes if info else {}})
-        rows.sort(key=lambda r: (r["transcript"], r["coding"].start))
+        rows.sort(key=lambda r: (r["transcript"], r["coding"].start, r["coder"]))
         self.rows = rows
         self.apply_filter()
 
@@ -148,7 +229,8 @@ class RetrievalScreen(Screen):
         n_t = len({r["transcript"] for r in out})
         self.query_one("#retrieval-title", Static).update(
             f"Retrieval · {name} · {len(out)} quotes from {n_t} transcripts"
-            f" · coder {self.app.coder}" + (f" · of {len(self.rows)}" if len(out) != len(self.rows) else ""))
+            f" · {self.source_label()}"
+            + (f" · of {len(self.rows)}" if len(out) != len(self.rows) else ""))
         self._show_quote(0 if out else None)
 
     def _cells(self, r: dict) -> list:
@@ -158,7 +240,8 @@ class RetrievalScreen(Screen):
         quote.append_text(swatch(cb.color_of(r["code"])))
         quote.append(" " + (q if len(q) <= QUOTE_CELL else q[:QUOTE_CELL - 1] + "…"))
         seg = r["segment"]
-        return [r["transcript"], "" if seg is None else seg + 1, quote, r["speaker"],
+        coder = [r["coder"]] if self.source == SOURCE_ALL else []
+        return [r["transcript"], "" if seg is None else seg + 1, *coder, quote, r["speaker"],
                 *(str(r["attributes"].get(a, "")) for a in self._attrs)]
 
     def _show_quote(self, row: int | None) -> None:
@@ -167,7 +250,8 @@ class RetrievalScreen(Screen):
             r = self.shown[row]
             attrs = " · ".join(str(v) for k, v in r["attributes"].items() if k != "interviewer")
             seg = r["segment"]
-            out.append(f"{r['transcript']} · segment {'' if seg is None else seg + 1} · "
+            by = f"{r['coder']} · " if self.source != SOURCE_CODER else ""
+            out.append(f"{by}{r['transcript']} · segment {'' if seg is None else seg + 1} · "
                        f"{r['speaker']} · {attrs}\n", style="dim")
             out.append(f"“{r['quote']}”", style="italic")
             memo = r["coding"].memo
