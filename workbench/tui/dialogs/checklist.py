@@ -6,12 +6,13 @@ from typing import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from .input import ValidatedDialog
 
-class ChecklistDialog(ModalScreen[list | None]):
+
+class ChecklistDialog(ValidatedDialog):
     """``items`` is a list of (value, label) — the label may be a Rich Text; ``chosen`` the values
     ticked at first. Dismisses with the ticked values in the items' order (Enter or ctrl+s), or
     None (Esc). Space ticks (SelectionList's own key); Enter is the dialog's, a priority binding.
@@ -46,12 +47,4 @@ class ChecklistDialog(ModalScreen[list | None]):
         return [v for v, _ in self.items if v in ticked]
 
     def action_save(self) -> None:
-        values = self.values()
-        error = self.validate(values) if self.validate else None
-        if error:
-            self.query_one("#dialog-error", Static).update(error)
-            return
-        self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.submit(self.values())

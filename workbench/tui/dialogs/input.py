@@ -10,7 +10,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 
-class InputDialog(ModalScreen[str | None]):
+class ValidatedDialog(ModalScreen):
+    """A dialog that closes with its values only when ``validate(values)`` (an error message or
+    None) accepts them; otherwise the error shows in ``#dialog-error``. Esc closes with None."""
+
+    validate: Callable | None = None
+
+    def submit(self, values) -> None:
+        error = self.validate(values) if self.validate else None
+        if error:
+            self.query_one("#dialog-error", Static).update(error)
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InputDialog(ValidatedDialog):
     """Ask for one line. ``validate(value)`` returns an error message or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="input.cancel")]
@@ -33,18 +50,10 @@ class InputDialog(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = event.value.strip()
-        error = self.validate(value) if self.validate else None
-        if error:
-            self.query_one("#dialog-error", Static).update(error)
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.submit(event.value.strip())
 
 
-class FormDialog(ModalScreen[dict | None]):
+class FormDialog(ValidatedDialog):
     """Several fields: ``fields`` is a list of (name, label, value, multiline)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -80,12 +89,4 @@ class FormDialog(ModalScreen[dict | None]):
         self.action_save()
 
     def action_save(self) -> None:
-        values = self.values()
-        error = self.validate(values) if self.validate else None
-        if error:
-            self.query_one("#dialog-error", Static).update(error)
-            return
-        self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.submit(self.values())
