@@ -239,6 +239,38 @@ async def test_suggestions_accept_and_reject(demo):
         assert len(events(demo)) == 2
 
 
+async def test_undo_takes_a_rejection_back(demo):
+    """x by mistake, then u: the suggestion shows again and is no longer stored as rejected;
+    nothing is written to the coding log for either key."""
+    app = make_app(demo)
+    seg = app.project.transcript("P01").segments[3]
+
+    class FakeSuggester:
+        def suggest_transcript(self, tid):
+            return [FakeSuggestion(seg, "local.government", 0.72)] if tid == "P01" else []
+    app.suggestions_enabled = True
+    app.get_suggester = lambda: FakeSuggester()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "◌ Local and regional government 0.72" in segment_text(app.screen.view, 3)
+        await pilot.press("x")
+        await pilot.pause()
+        assert "◌ Local and regional government" not in segment_text(app.screen.view, 3)
+        stored = demo / ".workbench" / f"rejected-{CODER}.json"
+        assert [r["code"] for r in json.loads(stored.read_text())] == ["local.government"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert "◌ Local and regional government 0.72" in segment_text(app.screen.view, 3)
+        assert json.loads(stored.read_text()) == []
+        await pilot.press("a")              # and it can be accepted after all
+        await pilot.pause()
+        assert events(demo)[-1]["code"] == "local.government"
+        assert len(events(demo)) == 1
+
+
 async def test_nothing_shown_when_the_log_cannot_be_written(demo):
     app = make_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:

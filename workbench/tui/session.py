@@ -8,7 +8,8 @@ screen shows as done can be lost. No key press replays the log or scans the whol
 
 Undo (``u``) reverts the last action of this session by appending new events (a code is
 undone with an ``uncode`` event, an uncode by a new ``code`` event with the same span and code,
-``done`` by ``reopen`` and back); the log is never rewritten.
+``done`` by ``reopen`` and back); the log is never rewritten. A rejected suggestion (``x``) is
+undone by taking the rejection back. Memos are not undone: a memo is corrected by a new memo.
 
 Derived state (safe to delete) lives in ``.workbench/``: ``position-<coder>.json`` (last
 transcript and segment) and ``rejected-<coder>.json`` (rejected suggestions).
@@ -32,14 +33,18 @@ class Change:
     removed: list[Coding] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
     reopened: list[str] = field(default_factory=list)
+    rejected: list = field(default_factory=list)     # suggestions rejected (x)
+    unrejected: list = field(default_factory=list)   # rejections taken back (undo of x)
 
     @property
     def transcripts(self) -> set[str]:
         return ({c.transcript for c in self.added} | {c.transcript for c in self.removed}
-                | set(self.done) | set(self.reopened))
+                | set(self.done) | set(self.reopened)
+                | {s.transcript for s in self.rejected + self.unrejected})
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.done or self.reopened)
+        return bool(self.added or self.removed or self.done or self.reopened or self.rejected
+                    or self.unrejected)
 
 
 class CodingSession:
@@ -259,6 +264,9 @@ class CodingSession:
             self.log.done(tid)
             self.done.add(tid)
             out.done.append(tid)
+        for sug in last.rejected:
+            self._unreject(sug)
+            out.unrejected.append(sug)
         self.dirty |= out.transcripts
         return out
 
@@ -303,11 +311,20 @@ class CodingSession:
     def is_rejected(self, s) -> bool:
         return (s.transcript, s.start, s.end, s.code) in self._rejections()
 
-    def reject(self, s) -> None:
-        rej = self._rejections()
-        rej.add((s.transcript, s.start, s.end, s.code))
+    def reject(self, s) -> Change:
+        """Hide suggestion ``s`` from now on (one undoable action)."""
+        self._rejections().add((s.transcript, s.start, s.end, s.code))
+        self._save_rejections()
+        return self._record(Change(f"reject {s.code}", rejected=[s]))
+
+    def _unreject(self, s) -> None:
+        self._rejections().discard((s.transcript, s.start, s.end, s.code))
+        self._save_rejections()
+
+    def _save_rejections(self) -> None:
         _write_json(self._state_file("rejected"),
-                    [{"transcript": t, "start": a, "end": b, "code": c} for t, a, b, c in sorted(rej)])
+                    [{"transcript": t, "start": a, "end": b, "code": c}
+                     for t, a, b, c in sorted(self._rejections())])
 
 
 def _write_json(path, data) -> None:

@@ -169,6 +169,13 @@ class CodingScreen(Screen):
             codes.add(self.session.resolve(c.code))
             if c.transcript == self.tid:
                 touched.update(s.index for s in self.transcript.segments_overlapping(c.start, c.end))
+        for sug in change.unrejected:      # an undone rejection: the suggestion shows again
+            if sug.transcript == self.tid:
+                lst = self.suggestions.setdefault(sug.segment, [])
+                if sug not in lst:
+                    lst.append(sug)
+                    lst.sort(key=lambda x: -x.score)
+                touched.add(sug.segment)
         for i in touched:
             self.view.refresh_segment(i)
         if codes:
