@@ -36,6 +36,10 @@ class Disagreement:
     settled: frozenset | None = None  # the consensus set when already settled
     settled_ids: dict = field(default_factory=dict)  # code → id of its live consensus event
 
+    def differs_on(self, scope: set | frozenset) -> bool:
+        """Whether the coders' sets differ within ``scope`` (a set of code ids)."""
+        return len({v & scope for v in self.sets.values()}) > 1
+
     def option(self, rule: str) -> frozenset:
         """The set a rule picks: a coder's name, ``union`` or ``intersection``."""
         vals = list(self.sets.values())
@@ -122,7 +126,7 @@ def reconcile_state(project: Project, coders: list[str], code: str | None = None
         if all(v == first for v in sets.values()):
             if first:
                 st.agreed.append(d)
-        elif scope is None or len({v & scope for v in sets.values()}) > 1:
+        elif scope is None or d.differs_on(scope):
             st.disagreements.append(d)
     return st
 

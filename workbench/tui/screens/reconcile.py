@@ -144,10 +144,8 @@ class ReconcileScreen(Screen):
         """Whether disagreement ``d`` is about the screen's code (or a code below it)."""
         if self.code is None:
             return True
-        cb = self.app.project.codebook
-        scope = {self.code, *cb.descendants(self.code)} if self.code in cb.codes else {self.code}
-        sets = [s & scope for s in d.sets.values()]
-        return any(s != sets[0] for s in sets)
+        scope = set(self.app.project.codebook.select([self.code])) or {self.code}
+        return d.differs_on(scope)
 
     # ---- showing --------------------------------------------------------------------------------
     def _code_name(self, cid: str) -> str:
