@@ -204,17 +204,22 @@ class FakeSuggestion:
         self.code, self.score, self.reason = code, score, "test"
 
 
-async def test_suggestions_accept_and_reject(demo):
-    app = make_app(demo)
-    seg = app.project.transcript("P01").segments[3]
+def suggesting(app, segment: int, scored: list[tuple[str, float]]):
+    """Give the app a stand-in suggester that suggests ``scored`` (code, score) on one P01
+    segment."""
+    seg = app.project.transcript("P01").segments[segment]
 
     class FakeSuggester:
         def suggest_transcript(self, tid):
-            return [FakeSuggestion(seg, "local.universities", 0.91),
-                    FakeSuggestion(seg, "local.government", 0.72),
-                    FakeSuggestion(seg, "value.competitiveness", 0.55)] if tid == "P01" else []
+            return [FakeSuggestion(seg, c, x) for c, x in scored] if tid == "P01" else []
     app.suggestions_enabled = True
     app.get_suggester = lambda: FakeSuggester()
+
+
+async def test_suggestions_accept_and_reject(demo):
+    app = make_app(demo)
+    suggesting(app, 3, [("local.universities", 0.91), ("local.government", 0.72),
+                        ("value.competitiveness", 0.55)])
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
         await open_transcript(pilot, "P01", 3)
@@ -243,13 +248,7 @@ async def test_undo_takes_a_rejection_back(demo):
     """x by mistake, then u: the suggestion shows again and is no longer stored as rejected;
     nothing is written to the coding log for either key."""
     app = make_app(demo)
-    seg = app.project.transcript("P01").segments[3]
-
-    class FakeSuggester:
-        def suggest_transcript(self, tid):
-            return [FakeSuggestion(seg, "local.government", 0.72)] if tid == "P01" else []
-    app.suggestions_enabled = True
-    app.get_suggester = lambda: FakeSuggester()
+    suggesting(app, 3, [("local.government", 0.72)])
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
         await open_transcript(pilot, "P01", 3)
