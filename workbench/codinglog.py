@@ -32,6 +32,8 @@ import mmap
 import os
 import pickle
 import sys
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +114,9 @@ class LogState:
         self.warnings: list[str] = list(warnings or [])
         self.n_events = 0
         self.last_transcript: str | None = None
+        # the log's content when it was last replayed in full (a digest; see replay): under the
+        # same origin, a coding on the same line of the log has the same offsets and quote
+        self.origin: str | None = None
         self._codings: dict[str, Coding] | None = None
 
     @property
@@ -225,19 +230,26 @@ def read_events(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
 
 
 def _read(path: Path, mapped: bool = False) -> bytes:
-    """The log's bytes. ``mapped``: a large log as a read-only memory map instead (it slices
-    like bytes; a replay from a snapshot then reads only the first and last 64 KiB and what was
-    appended, not the whole file). The caller closes it."""
+    """The log's bytes (see :func:`_read_log`)."""
+    return _read_log(path, mapped)[0]
+
+
+def _read_log(path: Path, mapped: bool = False):
+    """The log's bytes and its ``os.stat_result`` taken before reading (None: no log).
+    ``mapped``: a large log as a read-only memory map instead (it slices like bytes; a replay
+    from a snapshot then reads only the first and last 64 KiB and what was appended, not the
+    whole file). The caller closes it."""
     try:
         with open(path, "rb") as f:
-            if mapped and os.fstat(f.fileno()).st_size >= 4 * _EDGE:
+            st = os.fstat(f.fileno())
+            if mapped and st.st_size >= 4 * _EDGE:
                 try:
-                    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), st
                 except (OSError, ValueError):
                     pass  # no memory map here: read it
-            return f.read()
+            return f.read(), st
     except FileNotFoundError:
-        return b""
+        return b"", None
     except IsADirectoryError:
         raise LogError("a coding log must be a file, this is a folder", file=path) from None
 
@@ -296,33 +308,61 @@ def _apply(st: LogState, events, path: Path) -> None:
 
 
 # ---- snapshots: replay only what was appended since the last time ------------------------------
-_SNAP_VERSION = 2   # 2: repeated strings shared (a version 1 snapshot is replayed again once)
+# 2: repeated strings shared; 3: the log's stat, a digest of all of it and the origin (older
+# snapshots are replayed again once)
+_SNAP_VERSION = 3
 _EDGE = 65536
+_RACY_NS = 2_000_000_000   # a file changed this close to a snapshot may keep its mtime
 
 
-def _digest(b: bytes) -> str:
+def _digest(b) -> str:
     return hashlib.blake2b(b, digest_size=16).hexdigest()
+
+
+def _digest_prefix(data, size: int) -> str:
+    """:func:`_digest` of ``data[:size]`` without copying it (``data`` may be a memory map)."""
+    with memoryview(data) as view, view[:size] as part:
+        return _digest(part)
+
+
+def _stat_key(st) -> list | None:
+    return None if st is None else [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0          # paused_gc blocks open, in any thread
+_gc_was_enabled = False  # whether the first of them found the collector enabled
 
 
 @contextlib.contextmanager
 def paused_gc():
     """Pause the cyclic garbage collector while building many small containers at once (a
     snapshot's rows, a cache's dicts): they hold no cycles, and without the pause every
-    collection in between traverses all of them again (it makes loading ~3x slower)."""
-    was = gc.isenabled()
-    gc.disable()
+    collection in between traverses all of them again (it makes loading ~3x slower).
+
+    Nested and concurrent pauses (the TUI loads in worker threads) share one count: the
+    collector is enabled again when the last one ends, if it was enabled before the first,
+    whatever the order they end in and whether they end by an exception."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was:
-            if not gc.get_freeze_count():
-                # what was built is meant to last: file it with the oldest generation at once
-                # (documented freeze/unfreeze semantics) rather than have the next collection of
-                # the young generation traverse all of it; skipped when the application froze
-                # objects of its own
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                if not gc.get_freeze_count():
+                    # what was built is meant to last: file it with the oldest generation at
+                    # once (documented freeze/unfreeze semantics) rather than have the next
+                    # collection of the young generation traverse all of it; skipped when the
+                    # application froze objects of its own
+                    gc.freeze()
+                    gc.unfreeze()
+                gc.enable()
 
 
 class _BuiltinsOnly(pickle.Unpickler):
@@ -337,7 +377,11 @@ def _snapshot_path(cache_dir: Path, coder: str) -> Path:
     return Path(cache_dir) / f"replay-{coder}.pickle"
 
 
-def _load_snapshot(cache_dir: Path, coder: str, data: bytes):
+def _load_snapshot(cache_dir: Path, coder: str, data: bytes, stat):
+    """The snapshot when ``data`` (the log, ``stat`` its stat) starts with the bytes it was
+    taken of, else None; and whether that was proven by the digest of all of them (the log
+    changed since: its size, mtime or inode differ, or its mtime was too close to the snapshot
+    to tell). With the same stat, the digests of the first and last 64 KiB suffice."""
     try:
         with open(_snapshot_path(cache_dir, coder), "rb") as f, paused_gc():
             snap = _BuiltinsOnly(f).load()
@@ -346,14 +390,23 @@ def _load_snapshot(cache_dir: Path, coder: str, data: bytes):
                 or snap["head"] != _digest(data[:min(size, _EDGE)])
                 or snap["tail"] != _digest(data[max(0, size - _EDGE):size])):
             return None
-        return snap
+        key = _stat_key(stat)
+        if (key is not None and key == snap["stat"] and key[0] == size == len(data)
+                and key[1] + _RACY_NS < snap["checked_ns"]):
+            return snap, False
+        # changed in place (an edit, a git merge, a rewrite to the same size) or appended to
+        if snap["digest"] != _digest_prefix(data, size):
+            return None
+        return snap, True
     except (OSError, EOFError, KeyError, TypeError, pickle.UnpicklingError, ValueError,
-            AttributeError):
+            AttributeError, IndexError):
         return None
 
 
-def _save_snapshot(cache_dir: Path, coder: str, data: bytes, lines: int, st: LogState) -> None:
-    snap = {"v": _SNAP_VERSION, "size": len(data), "lines": lines,
+def _save_snapshot(cache_dir: Path, coder: str, data: bytes, lines: int, st: LogState,
+                   stat, checked_ns: int, digest: str) -> None:
+    snap = {"v": _SNAP_VERSION, "size": len(data), "lines": lines, "stat": _stat_key(stat),
+            "checked_ns": checked_ns, "digest": digest, "origin": st.origin,
             "head": _digest(data[:_EDGE]), "tail": _digest(data[-_EDGE:]), "state": st._dump()}
     try:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -372,25 +425,37 @@ def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) 
     With ``cache_dir`` (the project's ``.workbench/cache``), the replayed state is kept as a
     snapshot with the log's size and digests of its first and last 64 KiB; next time only the
     lines appended since are replayed. A log that changed otherwise (e.g. a git merge) is
-    replayed in full. The snapshot is derived state: deleting it changes nothing."""
+    replayed in full. The snapshot is derived state: deleting it changes nothing.
+
+    The state's ``origin`` names the log's content at its last full replay: it stays the same
+    while the log only grows, so that what was derived from its codings stays valid."""
     path = Path(path)
     coder = coder or path.stem
-    data = _read(path, mapped=cache_dir is not None)
+    checked = time.time_ns()
+    data, stat = _read_log(path, mapped=cache_dir is not None)
     try:
-        snap = _load_snapshot(cache_dir, coder, data) if cache_dir and data else None
+        found = _load_snapshot(cache_dir, coder, data, stat) if cache_dir and data else None
+        snap, verified = found if found is not None else (None, False)
+        digest = None
         if snap is not None:
             st = LogState._load(coder, snap["state"])
+            st.origin = snap["origin"]
             start, line_base = snap["size"], snap["lines"]
         else:
             st, start, line_base = LogState(coder), 0, 0
+            st.origin = digest = _digest(data)
         events, warnings, announced = _events_in(data[start:], path, line_base)
         if snap is not None and any(a <= line_base for a in announced):
             return replay(path, coder)  # a torn event names an older line: start over
         st.warnings.extend(warnings)
         _apply(st, events, path)
-        if (cache_dir and data and (events or snap is None) and data[-1:] == b"\n"
-                and not warnings):
-            _save_snapshot(cache_dir, coder, data, line_base + data[start:].count(b"\n"), st)
+        # saved again after a check of the whole log too: the next one needs only the edges
+        if (cache_dir and data and (events or snap is None or verified)
+                and data[-1:] == b"\n" and not warnings):
+            if digest is None:
+                digest = _digest(data)
+            _save_snapshot(cache_dir, coder, data, line_base + data[start:].count(b"\n"), st,
+                           stat, checked, digest)
         return st
     finally:
         if isinstance(data, mmap.mmap):

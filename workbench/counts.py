@@ -37,10 +37,10 @@ import pandas as pd
 
 from .codinglog import paused_gc
 from .errors import UsageError
-from .project import CONSENSUS, Project
+from .project import CONSENSUS, UNPLACED, Project
 
 SPEAKERS = ("interviewee", "interviewer", "all")
-LEFT_OUT = ("orphan", "unknown_code", "out_of_range")
+LEFT_OUT = UNPLACED   # codings with no place in their transcript are never counted
 MISSING_GROUP = "(none)"
 COUNT_COLUMNS = ["group", "code", "name", "depth", "interviews", "percent", "segments",
                  "codings", "n_transcripts"]

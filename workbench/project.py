@@ -122,6 +122,31 @@ def _packed_offsets(packed: dict, n: int):
     return a[0::2], a[1::2]
 
 
+_ENTRY_KEYS = ("sig", "attrs_sig", "crc", "id", "format", "attributes", "n_chars", "roles",
+               "warnings")
+
+
+def _usable_entry(entry) -> bool:
+    """Whether a catalog cache entry has every field, with per-segment data of the right
+    lengths: packed (version 4) or as lists (version 3, repacked). Anything else (a damaged
+    or hand-edited cache) is not used: the file is parsed again."""
+    try:
+        if not all(k in entry for k in _ENTRY_KEYS) or not isinstance(entry["roles"], str):
+            return False
+        n = len(entry["roles"])
+        seg = entry.get("segments")
+        if seg is None:   # version 3
+            return all(isinstance(entry.get(k), list) and len(entry[k]) == n
+                       for k in ("starts", "ends", "speakers"))
+        return (entry.get("n_segments") == n and seg["width"] in (4, 8)
+                and seg["index_width"] in (1, 2, 4) and isinstance(seg["speakers"], list)
+                and isinstance(seg["pairs"], str) and len(seg["pairs"]) == 4 * seg["width"] * n
+                and isinstance(seg["index"], str)
+                and len(seg["index"]) == 2 * seg["index_width"] * n)
+    except (TypeError, KeyError, AttributeError):
+        return False
+
+
 class _PackedInfo(TranscriptInfo):
     """A catalog entry whose per-segment lists (``starts``, ``ends``, ``speakers``) stay packed
     as read from ``.workbench/catalog.json`` until first used: a project of 5,000 transcripts
@@ -367,7 +392,8 @@ class Project:
         self._stamps: dict[str, tuple] = {}  # id -> (sig, crc) of the file a parse came from
         self._states: dict[str, tuple[tuple, LogState]] = {}
         self._by_t: dict[str, tuple] = {}  # coder -> (state, {transcript: [rows]})
-        self._anchor_cache: dict[str, dict] = {}  # coder -> {transcript: (crc, {id: anchor})}
+        # coder -> (log origin, {transcript: (crc, {line of the coding: anchor})})
+        self._anchor_cache: dict[str, tuple[str | None, dict]] = {}
         self._segment_arrays: tuple | None = None  # (catalog, SegmentArrays)
         self.warnings: list[str] = []
 
@@ -532,9 +558,8 @@ class Project:
         changed = False
         for rel, sig in self._scan_transcripts():
             entry = cache.get(rel)
-            if entry and "segments" in entry and not (isinstance(entry["segments"], dict)
-                                                      and "pairs" in entry["segments"]):
-                entry = None   # not written by this version: parse the file again
+            if entry and not _usable_entry(entry):
+                entry = None   # damaged, or not written by this version: parse the file again
             if entry and entry.get("sig") == sig and entry.get("attrs_sig") == attrs_sig \
                     and sig[1] + _RACY_NS >= entry.get("checked_ns", 0):
                 # modified close to when it was last read: the same size and time stamp do not
@@ -679,7 +704,7 @@ class Project:
         st = self.state(coder)
         cat = self.catalog()
         by_t = self._rows_by_transcript(coder, st)
-        anchors = self._anchors(coder)
+        anchors = self._anchors(coder, st)
         dirty = False
         out: list[Coding] = []
         resolve = self._resolver()
@@ -722,14 +747,16 @@ class Project:
 
         ``orphan`` without the transcript, ``unknown_code`` for a code not in the codebook, else
         the anchor check against the text (:func:`_check_anchor`), remembered in ``anchors[t]``
-        with the transcript's CRC so that the text is read again only when it changed."""
+        by the coding's line in the log, with the transcript's CRC, so that the text is read
+        again only when it changed (a coding appended again under the same id has a new line;
+        ``anchors`` holds only checks made under the log's current origin)."""
         if info is None:
             return [("orphan", r[3], r[4]) for r in rows], False
         known = self.codebook.codes
         cached = anchors.get(t)
         verified = cached[1] if cached is not None and cached[0] == info.crc else {}
         if verified and known.keys() >= set(codes):
-            checks = list(map(verified.get, [r[0] for r in rows]))
+            checks = list(map(verified.get, [r[10] for r in rows]))
             if None not in checks:   # the common case: every coding was checked before
                 return checks, False
         checks = []
@@ -739,7 +766,7 @@ class Project:
             if code not in known:
                 checks.append(("unknown_code", r[3], r[4]))
                 continue
-            v = verified.get(r[0])
+            v = verified.get(r[10])
             if v is None:
                 c = Coding(id=r[0], coder="", transcript=t, code=code, start=r[3], end=r[4],
                            quote=r[7])
@@ -749,7 +776,7 @@ class Project:
                 v = (c.status, c.start, c.end)
                 if fresh is None:
                     fresh = dict(verified)
-                fresh[c.id] = v
+                fresh[r[10]] = v
             checks.append(v)
         if fresh is not None:
             anchors[t] = (info.crc, fresh)
@@ -768,28 +795,36 @@ class Project:
     def _anchors_path(self, coder: str) -> Path:
         return self.state_dir / "cache" / f"anchors-{coder}.pickle"
 
-    def _anchors(self, coder: str) -> dict:
-        if coder in self._anchor_cache:
-            return self._anchor_cache[coder]
+    def _anchors(self, coder: str, st: LogState) -> dict:
+        """The coder's anchor checks: {transcript: (crc, {line: (status, start, end)})}, valid
+        for the log's current origin (:attr:`LogState.origin`): a log changed other than by
+        appending (an edit, a git merge) has another origin, and its codings are checked again."""
+        hit = self._anchor_cache.get(coder)
+        if hit is not None and hit[0] == st.origin:
+            return hit[1]
         from .codinglog import _BuiltinsOnly
         anchors: dict = {}
         try:
             with open(self._anchors_path(coder), "rb") as f, paused_gc():
                 data = _BuiltinsOnly(f).load()
-            if isinstance(data, dict) and data.get("v") == 1:
+            if isinstance(data, dict) and data.get("v") == 2 and st.origin is not None \
+                    and data.get("origin") == st.origin and isinstance(data["transcripts"], dict):
                 anchors = data["transcripts"]
-        except (OSError, EOFError, KeyError, ValueError, TypeError, pickle.UnpicklingError):
+        except (OSError, EOFError, KeyError, ValueError, TypeError, IndexError,
+                pickle.UnpicklingError):
             anchors = {}
-        self._anchor_cache[coder] = anchors
+        self._anchor_cache[coder] = (st.origin, anchors)
         return anchors
 
     def _save_anchors(self, coder: str, anchors: dict) -> None:
         path = self._anchors_path(coder)
+        origin = self._anchor_cache[coder][0]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
-                pickle.dump({"v": 1, "transcripts": anchors}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"v": 2, "origin": origin, "transcripts": anchors}, f,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
             pass  # derived state: a read-only project re-checks next time
@@ -813,7 +848,7 @@ class Project:
         import numpy as np
         st = self.state(coder)
         cat = self.catalog()
-        anchors = self._anchors(coder)
+        anchors = self._anchors(coder, st)
         with paused_gc():
             by_t = self._rows_by_transcript(coder, st)
             tids = sorted(t for t, rows in by_t.items() if rows)

@@ -26,10 +26,10 @@ import pandas as pd
 
 from ..codinglog import paused_gc
 from ..errors import UsageError
-from ..project import Project
+from ..project import UNPLACED, Project
 
 UNITS = ("segment", "transcript")
-BAD_STATUS = ("orphan", "unknown_code", "out_of_range")
+BAD_STATUS = UNPLACED   # left out (counted in skipped_codings)
 _EMPTY = frozenset()
 
 
