@@ -82,3 +82,18 @@ def test_a_torn_tail_is_not_snapshotted(tmp_path):
     _write(log_path, cache, 1, start=2)  # the next writer terminates and announces the torn line
     assert _state(replay(log_path, cache_dir=cache)) == _state(replay(log_path))
     assert len(replay(log_path, cache_dir=cache).rows) == 3
+
+
+def test_a_damaged_snapshot_state_is_replayed_in_full(tmp_path):
+    """A snapshot whose digests still match but whose state is damaged (a bad disk, a partial
+    copy of .workbench/) is derived state: the log is replayed in full, never a traceback."""
+    log_path, cache = tmp_path / "codings" / "ann.jsonl", tmp_path / ".workbench" / "cache"
+    _write(log_path, cache, 3)
+    replay(log_path, cache_dir=cache)
+    for damage in ({"rows": "not rows"}, None, {"memos": [("only-an-id",)]}):
+        snap = pickle.loads(_snapshot_path(cache, "ann").read_bytes())
+        snap["state"] = damage
+        _snapshot_path(cache, "ann").write_bytes(pickle.dumps(snap))
+        st = replay(log_path, cache_dir=cache)
+        assert _state(st) == _state(replay(log_path))
+        assert len(st.rows) == 3 and st.done == {"T1"}

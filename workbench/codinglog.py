@@ -438,10 +438,13 @@ def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) 
         snap, verified = found if found is not None else (None, False)
         digest = None
         if snap is not None:
-            st = LogState._load(coder, snap["state"])
-            st.origin = snap["origin"]
-            start, line_base = snap["size"], snap["lines"]
-        else:
+            try:
+                st = LogState._load(coder, snap["state"])
+                st.origin = snap["origin"]
+                start, line_base = int(snap["size"]), int(snap["lines"])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                snap, verified = None, False  # a damaged snapshot: derived state, replay in full
+        if snap is None:
             st, start, line_base = LogState(coder), 0, 0
             st.origin = digest = _digest(data)
         events, warnings, announced = _events_in(data[start:], path, line_base)
