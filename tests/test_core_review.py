@@ -190,6 +190,27 @@ def test_a_planted_anchor_cache_cannot_run_code(coded, tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
+@pytest.mark.parametrize("damage", [
+    lambda crc, checks: "not a pair",
+    lambda crc, checks: (crc, {line: "not a check" for line in checks}),
+    lambda crc, checks: (crc, {line: ("ok", "3", None) for line in checks}),
+    lambda crc, checks: (crc, {line: ("ok",) for line in checks}),
+    lambda crc, checks: (crc, list(checks)),
+])
+def test_a_damaged_anchor_cache_is_ignored(coded, damage):
+    """A damaged (not malicious) anchors cache is derived state: the codings are checked against
+    the text again, with the right offsets, instead of a traceback."""
+    root, text, ev = coded
+    anchors = root / ".workbench" / "cache" / "anchors-ann.pickle"
+    data = pickle.loads(anchors.read_bytes())
+    crc, checks = data["transcripts"]["T1"]
+    assert checks   # the cache holds a check for the coding: damage it (same CRC, so it is used)
+    data["transcripts"]["T1"] = damage(crc, checks)
+    anchors.write_bytes(pickle.dumps(data))
+    i = text.index("joint research")
+    assert _spans(Project.open(root)) == ([(i, i + 14, "ok")], [(i, i + 14, "ok")])
+
+
 class _Evil:
     def __init__(self, target):
         self.target = target

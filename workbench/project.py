@@ -379,6 +379,21 @@ def load_config(root: Path) -> ProjectConfig:
             setattr(cfg.suggest, k, type(getattr(cfg.suggest, k))(sug[k]))
     return cfg
 
+def _anchors_well_formed(anchors) -> bool:
+    """Whether an anchors cache read back has the shape :meth:`Project._check_rows` relies on:
+    {transcript: (crc, {line: (status, start, end)})} (a damaged file is ignored, not a crash)."""
+    if not isinstance(anchors, dict):
+        return False
+    for entry in anchors.values():
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], dict)):
+            return False
+        for v in entry[1].values():
+            if not (isinstance(v, tuple) and len(v) == 3 and isinstance(v[0], str)
+                    and isinstance(v[1], int) and isinstance(v[2], int)):
+                return False
+    return True
+
+
 
 class Project:
     """An open project folder. Cheap to open: transcripts are parsed on demand."""
@@ -808,7 +823,7 @@ class Project:
             with open(self._anchors_path(coder), "rb") as f, paused_gc():
                 data = _BuiltinsOnly(f).load()
             if isinstance(data, dict) and data.get("v") == 2 and st.origin is not None \
-                    and data.get("origin") == st.origin and isinstance(data["transcripts"], dict):
+                    and data.get("origin") == st.origin and _anchors_well_formed(data["transcripts"]):
                 anchors = data["transcripts"]
         except (OSError, EOFError, KeyError, ValueError, TypeError, IndexError,
                 pickle.UnpicklingError):
