@@ -236,7 +236,7 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
 
     # the segments each coding overlaps, of the counted role
     sa = project.segment_arrays()
-    cat_of = np.asarray([sa.pos.get(t, -1) for t in cc.tids], dtype=np.int64)
+    cat_of = sa.positions(cc.tids)
     cat_pos = cat_of[cc.transcript[cand]] if len(cand) else np.zeros(0, np.int64)
     q, segs = sa.overlapping(cat_pos, cc.start[cand], cc.end[cand])
     role_char = _ROLE_CHAR.get(speaker)

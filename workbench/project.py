@@ -227,6 +227,11 @@ class SegmentArrays:
         # a transcript whose starts are not sorted (never seen) is served by the scalar code
         self._sorted = bool(total < 2 or (np.diff(self._key) >= 0).all())
 
+    def positions(self, tids):
+        """The catalog position of each transcript id (-1: not in the catalog), as int64."""
+        import numpy as np
+        return np.asarray([self.pos.get(t, -1) for t in tids], dtype=np.int64)
+
     def _vectorisable(self, *offsets) -> bool:
         return self._sorted and len(self.starts) > 0 and all(
             not len(o) or (o.min() >= 0 and o.max() < self._width) for o in offsets)
@@ -896,7 +901,7 @@ class Project:
                 placed &= status != s
             if placed.any():
                 sa = self.segment_arrays()
-                cat_pos = np.asarray([sa.pos.get(t, -1) for t in tids], dtype=np.int64)
+                cat_pos = sa.positions(tids)
                 segment[placed] = sa.segment_of(cat_pos[t_idx[placed]], start[placed])
             code_arr = _objects(codes, n)
             # Project.codings' order: transcript, start, end, code (a stable sort)

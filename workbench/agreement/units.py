@@ -164,7 +164,7 @@ def _coded_pairs(cc, keep, sa, code_index, allowed, unit: str, all_speakers: boo
     if allowed is not None:
         inside = allowed[code_pos]
         idx, code_pos = idx[inside], code_pos[inside]
-    cat_of = np.asarray([sa.pos.get(t, -1) for t in cc.tids], dtype=np.int64)
+    cat_of = sa.positions(cc.tids)
     t_cat = cat_of[cc.transcript[idx]] if len(idx) else np.zeros(0, np.int64)
     if unit == "transcript" and all_speakers:   # every coding counts, in a turn or not
         return t_cat, code_pos
