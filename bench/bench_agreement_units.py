@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_project  # noqa: E402
+from timing import cli_wall  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,20 +82,6 @@ def child(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def cli_wall(*args: str, runs: int = 3) -> tuple[float, float]:
-    """Best and median wall time of ``workbench ARGS`` as a separate process."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
-                             cwd=REPO)
-        times.append(time.perf_counter() - t)
-        if out.returncode:
-            raise SystemExit(out.stderr.decode())
-    times.sort()
-    return times[0], times[len(times) // 2]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -136,7 +123,7 @@ def main() -> None:
             if not args.no_export:
                 out = base / f"export{n}.xlsx"
                 best, median = cli_wall("export", str(root), "--coder", "coder1", "--format",
-                                        "xlsx", "--out", str(out), "--force")
+                                        "xlsx", "--out", str(out), "--force", runs=3)
                 print(f"  'workbench export --coder coder1 --format xlsx' wall time best "
                       f"{best:6.2f}s, median {median:6.2f}s", flush=True)
     finally:

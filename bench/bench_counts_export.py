@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_project  # noqa: E402
+from timing import cli_wall  # noqa: E402
 
 EXPORT_CHILD = r"""
 import json, sys, time, resource
@@ -81,19 +82,6 @@ print(json.dumps({"import_s": t1 - t0, "catalog_s": tc - t1, "state_s": ts - tc,
                   "count_by_s": t4 - t3, "total_s": t3 - t0, "codings": data.n_codings,
                   "transcripts": data.n_transcripts, "rows": len(df) + len(by)}))
 """
-
-
-def cli_wall(*args: str, runs: int = 5) -> tuple[float, float]:
-    """Best and median wall time of ``workbench ARGS`` as a separate process."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True)
-        times.append(time.perf_counter() - t)
-        if out.returncode:
-            raise SystemExit(out.stderr.decode())
-    times.sort()
-    return times[0], times[len(times) // 2]
 
 
 def child(code: str, *args: str) -> dict:
