@@ -91,6 +91,7 @@ class Memo:
     start: int | None = None
     end: int | None = None
     at: str | None = None
+    code: str | None = None     # a memo on a code (an analytic memo about a theme)
 
 
 # the fields of a coding as kept by replay (a plain list per coding: cheap to build and to cache)
@@ -133,7 +134,7 @@ class LogState:
     # snapshot (derived state in .workbench/: plain builtins only, see replay) -----------------
     def _dump(self) -> dict:
         return {"rows": self.rows, "done": sorted(self.done), "warnings": self.warnings,
-                "memos": [(m.id, m.transcript, m.text, m.target, m.start, m.end, m.at)
+                "memos": [(m.id, m.transcript, m.text, m.target, m.start, m.end, m.at, m.code)
                           for m in self.memos],
                 "n_events": self.n_events, "last_transcript": self.last_transcript}
 
@@ -296,7 +297,8 @@ def _apply(st: LogState, events, path: Path) -> None:
             _require(ev, ("text",), path, no)
             memo = Memo(id=str(ev.get("id") or f"line{no}"), transcript=ev.get("transcript"),
                         text=str(ev["text"]), target=ev.get("target"), start=ev.get("start"),
-                        end=ev.get("end"), at=ev.get("at"))
+                        end=ev.get("end"), at=ev.get("at"),
+                        code=str(ev["code"]) if ev.get("code") is not None else None)
             st.memos.append(memo)
             if memo.target and memo.target in rows:
                 rows[memo.target][_R_MEMO] = memo.text or None
@@ -310,7 +312,7 @@ def _apply(st: LogState, events, path: Path) -> None:
 # ---- snapshots: replay only what was appended since the last time ------------------------------
 # 2: repeated strings shared; 3: the log's stat, a digest of all of it and the origin (older
 # snapshots are replayed again once)
-_SNAP_VERSION = 3
+_SNAP_VERSION = 4
 _EDGE = 65536
 _RACY_NS = 2_000_000_000   # a file changed this close to a snapshot may keep its mtime
 
@@ -576,8 +578,10 @@ class CodingLog:
         return self.append({"op": "reopen", "transcript": transcript})
 
     def memo(self, text: str, *, transcript: str | None = None, target: str | None = None,
-             start: int | None = None, end: int | None = None) -> dict:
+             start: int | None = None, end: int | None = None, code: str | None = None) -> dict:
         ev = {"op": "memo", "transcript": transcript, "target": target, "text": text}
+        if code is not None:
+            ev["code"] = code
         if start is not None:
             ev.update(start=int(start), end=int(end))
         return self.append(ev)
