@@ -1,15 +1,15 @@
 """The fast paths behind the counts and exports (issue 6) give exactly what the slow ones gave.
 
-* ``Project.coding_columns``/``coding_table`` equal ``Project.codings``; the vectorised segment
+* ``CodingArrays``/``codings_frame`` equal ``Project.codings``; the vectorised segment
   look-ups (``SegmentArrays``) equal ``TranscriptInfo.segment_of``/``segments_overlapping``;
   ``counts.load`` equals the per-coding loop it replaced (kept below as the reference) — on a
   fixture with every edge case: a coding spanning an interviewer and an interviewee turn, one in
   the gap between two turns (a speaker label), one in the front matter, codings logged out of
   order with equal starts, an uncoded one, a merged code, moved / needs_review / out_of_range
   (negative offsets too) / orphan / unknown_code codings; and on a small synthetic project.
-* The catalog cache keeps the per-segment lists packed (version 4) and unpacks them on use; a
-  version 3 cache is repacked without parsing again; transcript files are listed as before.
-* A large log is replayed from its snapshot (memory-mapped) exactly like a full replay.
+* Catalog entries give what the parser gives (wide offsets too); transcript files are listed as
+  before.
+* A large log is replayed from its snapshot exactly like a full replay.
 """
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ import pytest
 
 from workbench import counts as C
 from workbench.codebook import Codebook
-from workbench.project import Project, SegmentArrays, TranscriptInfo, init_project
+from workbench.arrays import CodingArrays, SegmentArrays
+from workbench.catalog import TranscriptInfo
+from workbench.project import Project, init_project
 
 CODEBOOK = """\
 name: Edge cases
@@ -268,9 +270,9 @@ def test_counts_on_the_edge_fixture(edge):
     assert by_code["value"] == (2, 3, 5)
 
 
-def test_coding_columns_and_table_equal_project_codings(edge):
+def test_coding_arrays_and_frame_equal_project_codings(edge):
     cs = edge.codings("anna")
-    cc = edge.coding_columns("anna")
+    cc = CodingArrays(cs)
     assert len(cc) == len(cs)
     for i, c in enumerate(cs):
         assert (cc.id[i], cc.tids[cc.transcript[i]], cc.code[i], cc.original_code[i],
@@ -279,23 +281,9 @@ def test_coding_columns_and_table_equal_project_codings(edge):
                 cc.at[i], cc.quote[i]) == \
             (c.id, c.transcript, c.code, c.original_code, c.start, c.end, c.status, c.segment,
              c.source, c.memo, c.at, c.quote)
-    table = edge.coding_table("anna")
-    pd.testing.assert_frame_equal(table.drop(columns="original_code"),
-                                  edge.codings_frame(["anna"]))
+    table = edge.codings_frame(["anna"])
     assert table["original_code"].tolist() == [c.original_code for c in cs]
-
-
-def test_coding_columns_check_new_codings_and_fill_the_anchor_cache(tmp_path):
-    p = build_edge_project(tmp_path / "study")
-    cache = p.state_dir / "cache" / "anchors-anna.pickle"
-    cache.unlink(missing_ok=True)
-    fresh = Project.open(p.root)
-    cc = fresh.coding_columns("anna")          # checks every anchor against the texts
-    assert cache.is_file()
-    again = Project.open(p.root).coding_columns("anna")   # now from the cache
-    for k in ("start", "end", "segment"):
-        np.testing.assert_array_equal(getattr(cc, k), getattr(again, k))
-    assert cc.status.tolist() == again.status.tolist()
+    assert table["segment"].tolist() == [pd.NA if c.segment is None else c.segment for c in cs]
     assert sorted(set(cc.status)) == ["moved", "needs_review", "ok", "orphan", "out_of_range",
                                       "unknown_code"]
 
@@ -305,8 +293,7 @@ def test_empty_log_and_empty_project(tmp_path):
     p = Project.open(root)
     with p.log("anna") as log:
         log.done("nothing")
-    cc = p.coding_columns("anna")
-    assert len(cc) == 0 and len(p.coding_table("anna")) == 0
+    assert len(CodingArrays(p.codings("anna"))) == 0 and len(p.codings_frame(["anna"])) == 0
     got, ref = assert_same_as_reference(p, "anna", "interviewee", False)
     assert got.n_transcripts == 0
     (root / "transcripts" / "T.txt").write_text("Interviewer: Hi?\nAnna: Hello.\n")
@@ -396,12 +383,13 @@ def test_load_equals_the_reference_on_a_synthetic_project(tmp_path):
     assert_same_as_reference(p, coder, "interviewee", True)
 
 
-# ---- replaying a large log (memory-mapped: only its ends and what was appended are read) -----
+# ---- replaying a large log: what was appended is read from the snapshot on --------------------
 def test_a_large_log_replays_from_its_snapshot_like_a_full_replay(tmp_path):
-    from workbench.codinglog import CodingLog, _snapshot_path, replay
+    from workbench.codinglog import CodingLog, replay, snapshot_file
 
     def state(st):
-        return (sorted((k, tuple(map(str, v))) for k, v in st.rows.items()), sorted(st.done),
+        return (sorted((k, c.transcript, c.code, c.start, c.end, c.quote, c.memo, c.line)
+                       for k, c in st.codings.items()), sorted(st.done),
                 [(m.id, m.text, m.target) for m in st.memos], st.n_events, st.warnings)
 
     log_path, cache = tmp_path / "codings" / "ann.jsonl", tmp_path / ".workbench" / "cache"
@@ -409,20 +397,19 @@ def test_a_large_log_replays_from_its_snapshot_like_a_full_replay(tmp_path):
         ids = [log.code(f"T{i % 7}", i, i + 5, f"c{i % 3}", quote="q" * 300)["id"]
                for i in range(1200)]
         log.done("T1")
-    assert log_path.stat().st_size > 4 * 65536            # large enough to be mapped
     first = replay(log_path, cache_dir=cache)
-    assert _snapshot_path(cache, "ann").is_file()
+    assert snapshot_file(cache, "ann").path.is_file()
     assert state(first) == state(replay(log_path))
     # repeated strings are shared (one object per transcript and code)
-    assert len({id(r[1]) for r in first.rows.values()}) == 7
+    assert len({id(c.transcript) for c in first.codings.values()}) == 7
     with CodingLog(log_path, cache.parent / "locks") as log:
         log.uncode(ids[0])
         log.memo("note", transcript="T1", target=ids[1])
         extra = log.code("T9", 0, 4, "c1", quote="abcd")["id"]
     again = replay(log_path, cache_dir=cache)             # from the snapshot
     assert state(again) == state(replay(log_path))
-    assert ids[0] not in again.rows and extra in again.rows
-    assert again.rows[ids[1]][8] == "note"
+    assert ids[0] not in again.codings and extra in again.codings
+    assert again.codings[ids[1]].memo == "note"
     # a torn last line: reported and skipped the same way
     with open(log_path, "ab") as f:
         f.write(b'{"v":1,"op":"code","id":"half')
@@ -431,7 +418,7 @@ def test_a_large_log_replays_from_its_snapshot_like_a_full_replay(tmp_path):
     assert any("incomplete" in w for w in torn.warnings)
 
 
-# ---- the catalog cache: per-segment lists packed, read lazily --------------------------------
+# ---- the catalog: transcript files and entries ---------------------------------------------
 def _old_listing(p: Project) -> list[Path]:
     """Project.transcript_files as it was (pathlib rglob)."""
     from workbench.transcripts import is_transcript_file
@@ -478,42 +465,21 @@ def test_catalog_entries_unpack_to_what_the_parser_gives(edge):
         assert info.segment_of(info.starts[-1]) == len(segs) - 1
 
 
-def test_a_version_3_catalog_cache_is_repacked_without_parsing_again(tmp_path):
-    p = build_edge_project(tmp_path / "study")
-    cache = p.state_dir / "catalog.json"
-    expected = {t: (i.starts, i.ends, i.speakers, i.roles, i.n_chars, i.attributes)
-                for t, i in Project.open(p.root).catalog().items()}
-    raw = json.loads(cache.read_text())
-    assert raw["version"] == 4
-    for entry in raw["files"].values():   # back to the lists of version 3
-        info = Project.open(p.root).catalog()[entry["id"]]
-        del entry["segments"], entry["n_segments"]
-        entry.update(starts=info.starts, ends=info.ends, speakers=info.speakers)
-    raw["version"] = 3
-    cache.write_text(json.dumps(raw))
-    q = Project.open(p.root)
-    q._parse = None    # nothing may be parsed again
-    got = {t: (i.starts, i.ends, i.speakers, i.roles, i.n_chars, i.attributes)
-           for t, i in q.catalog().items()}
-    assert got == expected
-    assert json.loads(cache.read_text())["version"] == 4
-    assert all("starts" not in e for e in json.loads(cache.read_text())["files"].values())
-
-
-def test_packing_wide_offsets_and_unlabelled_speakers():
-    from workbench.project import _PackedInfo, _pack_segments
+def test_catalog_entries_with_wide_offsets_and_unlabelled_speakers(tmp_path):
+    from workbench.catalog import _entry, _info
+    from workbench.transcripts import Segment, Transcript
     starts, ends = [0, 5, 2**31 + 10], [4, 2**31, 2**31 + 20]
     speakers = [None, "Anna", None]
-    entry = _pack_segments(starts, ends, speakers)
-    assert entry["segments"]["width"] == 8
-    info = _PackedInfo(id="W", path="W.txt", format="txt", attributes={}, n_chars=2**31 + 30,
-                       n_segments=entry["n_segments"], roles="IEI", warnings=[], crc=1,
-                       packed=entry["segments"])
-    sa = SegmentArrays([info])                 # from the lists (int64 offsets)
+    t = Transcript(id="W", path=tmp_path / "W.txt", format="txt", text="",
+                   segments=[Segment("W", i, s, "interviewer" if s is None else "interviewee",
+                                     a, b, "") for i, (s, a, b) in enumerate(zip(speakers, starts,
+                                                                                  ends))])
+    info = _info("W.txt", json.loads(json.dumps(_entry(t, {}, 1, None))), {})
+    assert (info.starts, info.ends, info.speakers, info.roles) == (starts, ends, speakers, "IEI")
+    sa = SegmentArrays([info])
     assert sa.starts.tolist() == starts and sa.ends.tolist() == ends
-    assert (info.starts, info.ends, info.speakers) == (starts, ends, speakers)
-    many = [f"S{i}" for i in range(300)]       # more than 256 labels: a wider index
-    entry = _pack_segments(list(range(300)), list(range(1, 301)), many)
-    info = _PackedInfo(id="M", path="M.txt", format="txt", attributes={}, n_chars=400,
-                       n_segments=300, roles="E" * 300, warnings=[], packed=entry["segments"])
-    assert entry["segments"]["index_width"] == 2 and info.speakers == many
+    many = [f"S{i}" for i in range(300)]       # more labels than a byte can index
+    t = Transcript(id="M", path=tmp_path / "M.txt", format="txt", text="",
+                   segments=[Segment("M", i, s, "interviewee", i, i + 1, "")
+                             for i, s in enumerate(many)])
+    assert _info("M.txt", _entry(t, {}, 1, None), {}).speakers == many

@@ -10,6 +10,7 @@ import pytest
 
 from workbench.codebook import Codebook
 from workbench.errors import ProjectError, UsageError, WorkbenchError
+from workbench.catalog import Catalog
 from workbench.project import Project, init_project
 
 CODEBOOK = """\
@@ -229,7 +230,8 @@ def test_a_corrupt_catalog_cache_is_rebuilt(project):
     project.catalog()
     (project.root / ".workbench" / "catalog.json").write_text("{not json")
     assert Project.open(project.root).transcript_ids() == ["P01"]
-    assert json.loads((project.root / ".workbench" / "catalog.json").read_text())["files"]
+    assert Catalog(project.root, project.config.interviewer_speakers,
+                   project.state_dir).cache.load() is not None   # rewritten, readable
 
 
 # ---- codings and their status ------------------------------------------------------------------

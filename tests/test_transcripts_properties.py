@@ -8,7 +8,8 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.transcripts.text import SPEAKER_LINE, decode, find_turns, normalize, \
+from workbench.transcripts.lines import SPEAKER_LINE, decode, normalize
+from workbench.transcripts.text import find_turns, \
     split_front_matter
 
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

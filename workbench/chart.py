@@ -102,7 +102,8 @@ def save_chart(counts: Counts, path: str | Path, *, force: bool = False,
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .export import claim_target, replace_atomically
+    from .export import claim_target
+    from .fileio import atomic_write_with
 
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -118,5 +119,5 @@ def save_chart(counts: Counts, path: str | Path, *, force: bool = False,
 
         def write(tmp: Path) -> None:
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
-        replace_atomically(path, write)
+        atomic_write_with(path, write)
     return path

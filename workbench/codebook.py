@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from .errors import CodebookError, yaml_error_location
+from .fileio import atomic_write
 
 KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
                 "color", "children", "parent")
@@ -467,14 +468,9 @@ class Codebook:
         return data
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the codebook atomically (temporary file, fsync, rename)."""
+        """Write the codebook atomically (:func:`workbench.fileio.atomic_write`)."""
         path = Path(path or self.path)
         text = yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True, width=100)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".codebook-", suffix=".yaml")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, text)
         self.path = path
         return path

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .codinglog import paused_gc
+from .arrays import CodingArrays
 from .errors import UsageError
 from .project import CONSENSUS, UNPLACED, Project
 
@@ -108,8 +108,7 @@ class _LazyField:
             raise AttributeError(self.slot)
         value = obj.__dict__[self.slot]
         if isinstance(value, _Deferred):
-            with paused_gc():
-                value = obj.__dict__[self.slot] = value.build()
+            value = obj.__dict__[self.slot] = value.build()
         return value
 
     def __set__(self, obj, value):
@@ -192,14 +191,11 @@ def load(project: Project, coder: str | None = None, *, consensus: bool = False,
     coder = choose_coder(project, coder, consensus)
     _check_speaker(speaker)
     key = (coder, speaker, include_unfinished)
-    # reading a large project builds 100,000s of small objects without cycles: one pause of
-    # the collector for all of it (see codinglog.paused_gc)
-    with paused_gc():
-        sig = _signature(project, coder)
-        memo = _MEMO.setdefault(project, {})
-        if cache and key in memo and memo[key][0] == sig:
-            return memo[key][1]
-        data = _load(project, coder, speaker, include_unfinished)
+    sig = _signature(project, coder)
+    memo = _MEMO.setdefault(project, {})
+    if cache and key in memo and memo[key][0] == sig:
+        return memo[key][1]
+    data = _load(project, coder, speaker, include_unfinished)
     memo[key] = (sig, data)
     return data
 
@@ -209,7 +205,7 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
     state = project.state(coder)
     warnings = list(state.warnings)
     all_tids = list(catalog)
-    cc = project.coding_columns(coder)    # Project.codings as columns (same order and values)
+    cc = CodingArrays(project.codings(coder))
     if include_unfinished:
         scope, unfinished = all_tids, []
     else:

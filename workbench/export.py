@@ -24,6 +24,7 @@ from . import __version__
 from .counts import CodedData, codebook_frame, cooccurrence, counts, load, presence, quotes, \
     with_attributes
 from .errors import UsageError
+from .fileio import atomic_write, atomic_write_with
 from .project import CONSENSUS, Project
 
 FORMATS = ("xlsx", "csv", "json")
@@ -56,20 +57,6 @@ def claim_target(path: Path, force: bool) -> None:
                          hint="add --force to replace it, or give another name with --out")
     if path.is_dir() and path.suffix:
         raise UsageError("is a folder, not a file", file=path, hint="choose another --out name")
-
-
-def replace_atomically(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it over
-    ``path``: a crash never leaves a half-written export behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def csv_safe(value):
@@ -353,7 +340,7 @@ def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
                 w.writerow([csv_safe(str(c)) for c in t.frame.columns])
                 for row in zip(*(t.frame[c].tolist() for c in t.frame.columns)):
                     w.writerow(["" if (v := _plain(x)) is None else csv_safe(v) for x in row])
-        replace_atomically(path, write)
+        atomic_write_with(path, write)
         written.append(path)
     return written
 
@@ -364,8 +351,7 @@ def write_json(path: Path, meta: dict, tabs: list[Table]) -> None:
                 for row in zip(*(df[c].tolist() for c in df.columns))]
     doc = {"meta": meta, "tables": {t.name: records(t.frame) for t in tabs},
            "descriptions": {t.name: t.description for t in tabs}}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n",
-                    encoding="utf-8")
+    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
 
 
 def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | None) -> Path:
@@ -400,10 +386,10 @@ def export(project: Project, coder: str | None = None, *, consensus: bool = Fals
     claim_target(path, force)
     meta, tabs = tables(project, data=data, today=today)
     if fmt == "xlsx":
-        replace_atomically(path, lambda tmp: write_xlsx(tmp, meta, tabs))
+        atomic_write_with(path, lambda tmp: write_xlsx(tmp, meta, tabs))
         paths = [path]
     elif fmt == "json":
-        replace_atomically(path, lambda tmp: write_json(tmp, meta, tabs))
+        atomic_write_with(path, lambda tmp: write_json(tmp, meta, tabs))
         paths = [path]
     else:
         paths = write_csv(path, meta, tabs, bom=bom, force=True)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TranscriptError, UsageError
-from .project import ATTRIBUTES_FILE, Project
+from .catalog import ATTRIBUTES_FILE
+from .fileio import atomic_file, atomic_write
+from .project import Project
 from .transcripts import FORMATS, load_transcript
 
 
@@ -70,7 +72,7 @@ def import_files(project: Project, files: list[str | os.PathLike],
     project.transcripts_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for src, dest, t in parsed:
-        shutil.copy2(src, dest)
+        atomic_write(dest, src.read_bytes())   # a killed import leaves no partial file
         conflicts = [k for k, v in attrs.items() if k in t.attributes and t.attributes[k] != v]
         warnings = list(t.warnings) + [f"front matter sets {k}={t.attributes[k]!r}, which wins over --attr"
                                        for k in conflicts]
@@ -101,11 +103,9 @@ def _write_attributes(project: Project, new: dict[str, dict[str, str]]) -> None:
         for k in row:
             if k not in cols:
                 cols.append(k)
-    path = project.transcripts_dir / ATTRIBUTES_FILE
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
+    with atomic_file(project.transcripts_dir / ATTRIBUTES_FILE, "w", encoding="utf-8",
+                     newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", *cols])
         for tid in sorted(table):
             w.writerow([tid, *(table[tid].get(c, "") for c in cols)])
-    os.replace(tmp, path)

@@ -15,7 +15,7 @@ def row_cells(table: DataTable, code: str) -> list[str]:
 
 async def test_overall_and_per_code_figures_match_the_report(tmp_path):
     root = copy_demo_with_logs(tmp_path / "demo")
-    app = make_app(root)  # coder "tester": an empty log, left out of the comparison
+    app = make_app(root)  # coder "tester" opens the app and codes nothing: no log, not compared
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot, "project")
         await pilot.press("ctrl+t")
@@ -28,7 +28,8 @@ async def test_overall_and_per_code_figures_match_the_report(tmp_path):
         assert f"Cohen's κ (sets) {rep.overall['cohen_kappa']:.3f}" in text
         assert f"agreement {100 * rep.overall['percent_agreement']:.1f}%" in text
         assert f"{rep.overall['n_units']} units · coders: anna, boris" in text
-        assert "left out (nothing marked done): tester" in text
+        assert "tester" not in text
+        assert not (root / "codings" / "tester.jsonl").exists()   # opening wrote nothing
         assert "boris has not marked 1 transcript(s) done (P10)" in text
         table = screen.query_one(DataTable)
         assert table.row_count == len(rep.per_code)
@@ -84,7 +85,7 @@ async def test_one_coder_explains_instead_of_failing(tmp_path):
         assert app.screen.id == "agreement"
         text = " ".join(screen_text(app).split())
         assert "Agreement compares two or more coders" in text
-        assert "(anna)" in text and "marked nothing done yet: tester" in text
+        assert "(anna)" in text and "tester" not in text
         assert app.screen.query_one(DataTable).row_count == 0
         # the coders dialog refuses fewer than two
         await pilot.press("c")

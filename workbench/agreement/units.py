@@ -24,7 +24,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from ..codinglog import paused_gc
+from ..arrays import CodingArrays
 from ..errors import UsageError
 from ..project import UNPLACED, Project
 
@@ -66,7 +66,7 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
                codes: list[str] | str | None = None, all_speakers: bool = False,
                include_unfinished: bool = False, coded_only: bool = False) -> UnitTable:
     """The unit table of ``coders`` (default: every coder but consensus), as the module
-    docstring says. Built from the columnar codings (:meth:`Project.coding_columns`) and the
+    docstring says. Built from the columnar codings (:class:`workbench.arrays.CodingArrays`) and the
     catalog's segment arrays (:meth:`Project.segment_arrays`), without a Coding object per
     coding; the cells with the same code set share one frozenset."""
     if unit not in UNITS:
@@ -77,40 +77,39 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     if codes and not in_scope:
         raise UsageError(f"no code matches {codes!r}", hint="see the ids with 'workbench codebook'")
     catalog = project.catalog()
-    with paused_gc():
-        sa = project.segment_arrays()
-        units, unit_t, unit_of_seg = _units(catalog, sa, unit, all_speakers)
-        done = {c: project.state(c).done for c in coders}
-        unfinished = {c: sorted(set(catalog) - done[c]) for c in coders}
-        code_list = list(cb.codes)
-        code_index = pd.Index(code_list, dtype=object)
-        allowed = None if in_scope is None else \
-            np.fromiter((cid in in_scope for cid in code_list), dtype=bool, count=len(code_list))
-        n_units = len(units)
-        data = {}
-        coded = np.zeros(n_units, dtype=bool)   # units some coder gave a code (coded_only)
-        skipped = 0
-        for c in coders:
-            cc = project.coding_columns(c)
-            bad = np.zeros(len(cc), dtype=bool)
-            for s in BAD_STATUS:
-                bad |= cc.status == s
-            skipped += int(bad.sum())
-            pair_unit, pair_code = _coded_pairs(cc, ~bad, sa, code_index, allowed, unit,
-                                                all_speakers, unit_of_seg)
-            if include_unfinished:
-                observed = np.ones(n_units, dtype=bool)
-            else:
-                t_done = np.fromiter((t in done[c] for t in sa.tids), dtype=bool,
-                                     count=len(sa.tids))
-                observed = t_done[unit_t]
-            col, has = _sets_column(pair_unit, pair_code, n_units, observed, code_list)
-            coded |= has
-            data[c] = col
-        values = pd.DataFrame(data, index=pd.Index(units["unit"], name="unit"), dtype=object)
-        if coded_only:
-            values = values[coded]
-            units = units[coded].reset_index(drop=True)
+    sa = project.segment_arrays()
+    units, unit_t, unit_of_seg = _units(catalog, sa, unit, all_speakers)
+    done = {c: project.state(c).done for c in coders}
+    unfinished = {c: sorted(set(catalog) - done[c]) for c in coders}
+    code_list = list(cb.codes)
+    code_index = pd.Index(code_list, dtype=object)
+    allowed = None if in_scope is None else \
+        np.fromiter((cid in in_scope for cid in code_list), dtype=bool, count=len(code_list))
+    n_units = len(units)
+    data = {}
+    coded = np.zeros(n_units, dtype=bool)   # units some coder gave a code (coded_only)
+    skipped = 0
+    for c in coders:
+        cc = CodingArrays(project.codings(c))
+        bad = np.zeros(len(cc), dtype=bool)
+        for s in BAD_STATUS:
+            bad |= cc.status == s
+        skipped += int(bad.sum())
+        pair_unit, pair_code = _coded_pairs(cc, ~bad, sa, code_index, allowed, unit,
+                                            all_speakers, unit_of_seg)
+        if include_unfinished:
+            observed = np.ones(n_units, dtype=bool)
+        else:
+            t_done = np.fromiter((t in done[c] for t in sa.tids), dtype=bool,
+                                 count=len(sa.tids))
+            observed = t_done[unit_t]
+        col, has = _sets_column(pair_unit, pair_code, n_units, observed, code_list)
+        coded |= has
+        data[c] = col
+    values = pd.DataFrame(data, index=pd.Index(units["unit"], name="unit"), dtype=object)
+    if coded_only:
+        values = values[coded]
+        units = units[coded].reset_index(drop=True)
     code_list = [cid for cid in cb.codes if in_scope is None or cid in in_scope]
     return UnitTable(values=values, units=units, coders=coders, unit=unit, codes=code_list,
                      unfinished={c: u for c, u in unfinished.items() if u and not include_unfinished},

@@ -7,7 +7,7 @@ from ..agreement.reconcile import (DECISIONS, mark_finished, parse_codes, reconc
                                    seed_agreed, settle)
 from ..agreement.report import agreement_report, disagreements
 from ..errors import UsageError
-from ..project import CONSENSUS
+from ..config import CONSENSUS
 from .common import add_json, add_project, open_project, split_list
 from .output import emit_json, table, warn
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from ..project import CONSENSUS
+from ..config import CONSENSUS
 from ..transcripts import INTERVIEWER
 
 OK_STATUSES = ("ok", "moved")

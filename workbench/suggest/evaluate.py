@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
-from ..project import CONSENSUS
+from ..config import CONSENSUS
 from .data import coder_units, default_coders
 from .model import TrainSettings, train_model
 

@@ -1,7 +1,9 @@
 """Transcript import: plain text / Markdown, Word (.docx), WebVTT and SRT.
 
-``load_transcript(path, interviewer_speakers=...)`` returns a :class:`Transcript`; see
-``text.py`` and ``rendered.py`` for exactly how offsets are counted in each format.
+``load_transcript(path, interviewer_speakers=...)`` returns a :class:`Transcript`. One module per
+format: ``text.py`` (txt/md), ``docx.py``, ``subtitles.py`` (vtt/srt); ``lines.py`` holds what
+they share and ``rendered.py`` how the text of docx/vtt/srt is rendered (and so how offsets are
+counted in each format).
 """
 from __future__ import annotations
 
@@ -16,9 +18,12 @@ FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt
 # English and Russian (the reference study was run in Russian) interviewer labels
 DEFAULT_INTERVIEWER_SPEAKERS = ("Interviewer", "Moderator", "I", "Q", "Интервьюер", "Модератор",
                                 "Вопрос", "В")
+# a transcript file larger than this is refused (an interview of several hours is ~1 MiB)
+MAX_TRANSCRIPT_BYTES = 32 * 2**20
 
 __all__ = ["Segment", "Transcript", "load_transcript", "FORMATS", "INTERVIEWER", "INTERVIEWEE",
-           "DEFAULT_INTERVIEWER_SPEAKERS", "is_transcript_file", "segment_index_for"]
+           "DEFAULT_INTERVIEWER_SPEAKERS", "MAX_TRANSCRIPT_BYTES", "is_transcript_file",
+           "segment_index_for"]
 
 
 def is_transcript_file(path: Path) -> bool:
@@ -50,28 +55,14 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         if not path.is_file():
             raise TranscriptError("file not found", file=path)
         data = path.read_bytes()
+    if len(data) > MAX_TRANSCRIPT_BYTES:
+        raise TranscriptError(f"is {len(data) / 2**20:.0f} MiB; transcripts larger than "
+                              f"{MAX_TRANSCRIPT_BYTES // 2**20} MiB are refused", file=path,
+                              hint="split it into one file per interview")
     warnings: list[str] = []
     if fmt in ("txt", "md"):
-        from .text import decode, find_turns, normalize, split_front_matter
-        text = normalize(decode(data, path))
-        meta, body = split_front_matter(text, path)
-        declared = meta.get("speakers")
-        if isinstance(declared, str):  # 'speakers: Anna, Boris' or a single name
-            declared = declared.split(",")
-        declared = ({str(x).strip().casefold() for x in declared if str(x).strip()}
-                    if isinstance(declared, list) else None) or None
-        named = meta.get("interviewer")
-        known = {s.casefold() for s in interviewer_speakers} | (
-            {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
-            if named else set())
-        turns, warnings = find_turns(text, body, speakers=declared, known=known)
-        spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
-        if not spans:
-            if body:
-                raise TranscriptError("the transcript has front matter but no text", file=path,
-                                      hint="add the interview below the closing '---'")
-            raise TranscriptError("the file is empty", file=path,
-                                  hint="add the interview text, or remove the file")
+        from .text import read_text
+        meta, text, spans, warnings = read_text(path, data, interviewer_speakers)
     elif fmt == "docx":
         from .docx import render_docx
         meta, text, spans = render_docx(path, data)

@@ -13,7 +13,7 @@ import yaml
 
 from ..errors import TranscriptError, yaml_error_location
 from .rendered import render_turns
-from .text import SPEAKER_LINE, FrontMatterLoader, _label, _norm_ts
+from .lines import SPEAKER_LINE, load_front_matter, norm_timestamp, speaker_label
 
 
 def read_docx(path: Path, data: bytes | None = None):
@@ -53,7 +53,7 @@ def read_docx(path: Path, data: bytes | None = None):
                                   file=path, line=numbers[0],
                                   hint="add a paragraph '---' after the attributes") from None
         try:
-            data = (yaml.load("\n".join(paras[1:end]), Loader=FrontMatterLoader)  # noqa: S506
+            data = (load_front_matter("\n".join(paras[1:end]))
                     if end > 1 else {})
         except yaml.YAMLError as e:
             line, problem = yaml_error_location(e)
@@ -72,9 +72,9 @@ def read_docx(path: Path, data: bytes | None = None):
     turns: list[list] = []
     for para in paras:
         m = SPEAKER_LINE.match(para)
-        label = _label(m) if m else None
+        label = speaker_label(m) if m else None
         if label is not None:
-            turns.append([label, _norm_ts(m.group("ts")), para[m.end():].strip()])
+            turns.append([label, norm_timestamp(m.group("ts")), para[m.end():].strip()])
         elif turns:
             turns[-1][2] += "\n" + para
         else:

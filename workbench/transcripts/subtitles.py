@@ -14,7 +14,7 @@ from webvtt.errors import MalformedFileError
 
 from ..errors import TranscriptError
 from .rendered import render_turns
-from .text import SPEAKER_LINE, _label, decode, normalize
+from .lines import SPEAKER_LINE, decode, normalize, speaker_label
 
 
 def read_subtitles(path: Path, fmt: str, data: bytes | None = None):
@@ -35,7 +35,7 @@ def read_subtitles(path: Path, fmt: str, data: bytes | None = None):
         speaker = cap.voice.strip() if cap.voice else None
         if speaker is None:
             m = SPEAKER_LINE.match(body)
-            label = _label(m) if m else None
+            label = speaker_label(m) if m else None
             if label is not None:
                 speaker, body = label, body[m.end():].strip()
         if not body:

@@ -1,43 +1,24 @@
 """Plain text and Markdown transcripts: optional YAML front matter, then speaker turns.
 
 A line ``Speaker: text`` starts a turn; the forms ``**Speaker:** text``, ``**Speaker**: text``
-and ``[00:01:23] Speaker: text`` are recognised too. Following lines belong to the same turn
-until the next speaker line. Offsets index the normalized text of the whole file (front matter
-included), so that a coding's offsets point straight into the file as the user sees it.
+and ``[00:01:23] Speaker: text`` are recognised too (:mod:`.lines`). Following lines belong to the
+same turn until the next speaker line. Offsets index the normalized text of the whole file (front
+matter included), so that a coding's offsets point straight into the file as the user sees it.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
 from ..errors import TranscriptError, yaml_error_location
+from .lines import (SPEAKER_LINE, decode, load_front_matter, norm_timestamp, normalize,
+                    speaker_label)
 
-# A speaker label: up to ~40 characters of letters (any script), digits, spaces, dots, hyphens,
-# apostrophes; it starts with a letter and has at most five words, so that a sentence with a
-# colon in it ("For example: ...") is not taken for a speaker.
-_LABEL = r"[^\W\d_](?:[\w .'’\-]{0,39}?)"
-_TS = r"(?:[\[(](?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]\s*)"
-SPEAKER_LINE = re.compile(
-    rf"^[ \t]*{_TS}?(?:\*\*(?P<l1>{_LABEL})(?::\*\*|\*\*:)|(?P<l2>{_LABEL}):)(?=[ \t]|$)[ \t]*",
-    re.MULTILINE,
-)
-_MAX_LABEL_WORDS = 5
-# libyaml's safe loader when available: ten times faster on front matter
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class FrontMatterLoader(_YAML_LOADER):
-    """Front matter values are text as written: YAML 1.1 would turn ``time: 10:30`` into 630,
-    ``consent: no`` into False and ``id: 007`` into 7. Only null (``~``, empty) is resolved;
-    lists and mappings load as usual."""
-
-    yaml_implicit_resolvers = {
-        ch: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
-        for ch, resolvers in _YAML_LOADER.yaml_implicit_resolvers.items()
-    }
+__all__ = ["Turn", "read_text", "split_front_matter", "find_turns", "strip_span", "decode",
+           "normalize"]
 
 
 @dataclass(slots=True)
@@ -48,45 +29,29 @@ class Turn:
     end: int
 
 
-def normalize(raw: str) -> str:
-    """The normalized text offsets refer to: BOM stripped, CRLF/CR → LF, NFC."""
-    if raw.startswith("\ufeff"):
-        raw = raw[1:]
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", raw)
-
-
-_UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-                  (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
-
-
-def _line_of_byte(data: bytes, offset: int) -> int:
-    """1-based line of byte ``offset``; ``\r\n``, ``\n`` and a lone ``\r`` each end a line."""
-    head = data[:offset]
-    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-
-
-def decode(data: bytes, path) -> str:
-    """Decode UTF-8 strictly; binary or undecodable files raise a TranscriptError."""
-    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+def read_text(path: Path, data: bytes, interviewer_speakers) -> tuple[dict, str, list, list[str]]:
+    """(front matter, normalized text, turns as (speaker, timestamp, start, end), warnings) of a
+    .txt/.md file."""
+    text = normalize(decode(data, path))
+    meta, body = split_front_matter(text, path)
+    declared = meta.get("speakers")
+    if isinstance(declared, str):  # 'speakers: Anna, Boris' or a single name
+        declared = declared.split(",")
+    declared = ({str(x).strip().casefold() for x in declared if str(x).strip()}
+                if isinstance(declared, list) else None) or None
+    named = meta.get("interviewer")
+    known = {s.casefold() for s in interviewer_speakers} | (
+        {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
+        if named else set())
+    turns, warnings = find_turns(text, body, speakers=declared, known=known)
+    spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
+    if not spans:
+        if body:
+            raise TranscriptError("the transcript has front matter but no text", file=path,
+                                  hint="add the interview below the closing '---'")
         raise TranscriptError("the file is empty", file=path,
                               hint="add the interview text, or remove the file")
-    for bom, name in _UTF16_32_BOMS:
-        if data.startswith(bom):
-            raise TranscriptError(f"the file is encoded as {name}, not UTF-8", file=path, line=1,
-                                  hint="re-save the file with UTF-8 encoding (in Notepad: "
-                                       "Save As → Encoding: UTF-8)")
-    if b"\x00" in data[:8192]:
-        raise TranscriptError("this looks like a binary file, not a text transcript", file=path,
-                              hint="save the transcript as .txt, .md, .docx, .vtt or .srt")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = _line_of_byte(data, e.start)
-        raise TranscriptError(
-            f"invalid UTF-8 at byte offset {e.start} (line {line})", file=path, line=line,
-            hint="re-save the file with UTF-8 encoding (in Word: Save As → Plain Text → UTF-8)",
-        ) from None
+    return meta, text, spans, warnings
 
 
 def split_front_matter(text: str, path) -> tuple[dict, int]:
@@ -99,7 +64,7 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
                               file=path, line=1, hint="add a line '---' after the attributes")
     block = text[4:m.start()]
     try:
-        data = yaml.load(block, Loader=FrontMatterLoader) if block.strip() else {}  # noqa: S506
+        data = load_front_matter(block) if block.strip() else {}
     except yaml.YAMLError as e:
         line, problem = yaml_error_location(e, first_line=2)
         raise TranscriptError(f"front matter is not valid YAML ({problem})",
@@ -114,13 +79,6 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
     return data, body
 
 
-def _label(m: re.Match) -> str | None:
-    label = (m.group("l1") or m.group("l2") or "").strip()
-    if not label or len(label.split()) > _MAX_LABEL_WORDS:
-        return None
-    return label
-
-
 def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = None,
                known: set[str] = frozenset()) -> tuple[list[Turn], list[str]]:
     """Split ``text[body_start:]`` into speaker turns. Returns turns and warnings.
@@ -133,7 +91,7 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
     warnings: list[str] = []
     heads = []
     for m in SPEAKER_LINE.finditer(text, body_start):
-        label = _label(m)
+        label = speaker_label(m)
         if label is not None:
             heads.append((m, label))
     if speakers:
@@ -155,7 +113,7 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
             heads = kept
     turns: list[Turn] = []
     first = heads[0][0].start() if heads else len(text)
-    pre_s, pre_e = _strip_span(text, body_start, first)
+    pre_s, pre_e = strip_span(text, body_start, first)
     if pre_e > pre_s:
         turns.append(Turn(None, None, pre_s, pre_e))
         if heads:
@@ -164,26 +122,16 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
     for i, (m, label) in enumerate(heads):
         stop = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
-        s, e = _strip_span(text, m.end(), stop)
+        s, e = strip_span(text, m.end(), stop)
         if e <= s:  # a speaker line with nothing said: an empty segment right after the label
             s = e = m.end()
-        turns.append(Turn(label, _norm_ts(m.group("ts")), s, e))
+        turns.append(Turn(label, norm_timestamp(m.group("ts")), s, e))
     return turns, warnings
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _norm_ts(ts: str | None) -> str | None:
-    if not ts:
-        return None
-    ts = re.split(r"[.,]", ts)[0]
-    parts = ts.split(":")
-    if len(parts) == 2:
-        parts = ["00", *parts]
-    return ":".join(p.zfill(2) for p in parts)

@@ -16,7 +16,7 @@ from ..errors import LockedError, LogError, WorkbenchError
 from .bindings import bindings_for
 from .commands import WorkbenchCommands
 from .screens import VIEWS
-from .session import CodingSession
+from ..session import CodingSession
 
 
 class WorkbenchApp(App):

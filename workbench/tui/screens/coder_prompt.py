@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from ...errors import WorkbenchError
-from ...project import validate_coder
+from ...config import validate_coder
 
 
 class CoderPromptScreen(Screen[str | None]):

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Static
 
 from ..bindings import bindings_for, keys_of
 from ..dialogs.memo import MemoDialog
-from ..session import Change
+from ...session import Change
 from ..widgets.code_panel import CodePanel, CodeTree
 from ..widgets.segment_view import Decor, SegmentView
 

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...errors import LockedError, LogError, WorkbenchError
-from ...project import CONSENSUS
+from ...config import CONSENSUS
 from ..bindings import bindings_for
 from ..widgets.labels import code_label
 from .agreement import compared_coders, too_few_coders

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
 from ...errors import WorkbenchError
-from ...project import CONSENSUS
+from ...config import CONSENSUS
 from ..bindings import bindings_for
 from ..widgets.code_panel import CodeTree
 from ..widgets.labels import swatch

@@ -1,4 +1,5 @@
-"""The coder's working session behind the screens (plain Python, no Textual).
+"""A coder's working session: what the coding screens do, as plain Python (no UI), so that the
+terminal app, the CLI and tests share it.
 
 A :class:`CodingSession` holds the coder's open log (and its lock) for the whole run, the
 replayed state, and an index of the coder's codings by transcript that is kept up to date
@@ -17,11 +18,12 @@ transcript and segment) and ``rejected-<coder>.json`` (rejected suggestions).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..codinglog import Coding, Memo
+from .anchoring import selector
+from .coding import Coding, Memo
+from .fileio import atomic_write
 
 
 @dataclass
@@ -79,14 +81,15 @@ class CodingSession:
 
     # ---- loading --------------------------------------------------------------------------------
     def load(self) -> "CodingSession":
-        """Replay the coder's log once and index it by transcript."""
+        """Read the coder's current codings once (:meth:`Project.codings`: re-anchored to the
+        transcripts as they are now) and index them by transcript."""
         st = self.project.state(self.coder)
         by_tid: dict[str, dict[str, Coding]] = {}
         totals: Counter = Counter()
-        resolve = self.project.codebook.resolve
-        for c in st.codings.values():
+        # in the order they were coded (codings with the same span show in that order)
+        for c in sorted(self.project.codings(self.coder), key=lambda c: c.line or 0):
             by_tid.setdefault(c.transcript, {})[c.id] = c
-            totals[resolve(c.code)] += 1
+            totals[c.code] += 1
         self._by_tid, self.code_totals = by_tid, totals
         self.done = set(st.done)
         self.memos = list(st.memos)
@@ -206,11 +209,19 @@ class CodingSession:
         self._coded.pop(c.transcript, None)
 
     # ---- writers (log first, then memory) -------------------------------------------------------
-    def _write_code(self, tid: str, start: int, end: int, code: str, quote: str,
-                    source: str = "manual") -> Coding:
-        ev = self.log.code(tid, start, end, code, quote=quote, source=source)
+    def _write_code(self, tid: str, start: int, end: int, code: str, *,
+                    source: str = "manual", text: str | None = None) -> Coding:
+        """Log a coding with its quote and context (see :func:`workbench.anchoring.selector`)
+        and the transcript file's CRC, then add it to the index."""
+        if text is None:
+            text = self.project.text(tid)
+        sel = selector(text, start, end)
+        crc = self.project.info(tid).crc
+        ev = self.log.code(tid, start, end, code, source=source, transcript_crc=crc, **sel)
         c = Coding(id=ev["id"], coder=self.coder, transcript=tid, code=code, start=start, end=end,
-                   at=ev["at"], source=source, quote=quote)
+                   at=ev["at"], source=source, quote=sel["quote"], prefix=sel["prefix"],
+                   suffix=sel["suffix"], transcript_crc=crc,
+                   segment=self.project.info(tid).segment_of(start))
         self._add(c)
         self.new_codings += 1
         return c
@@ -227,9 +238,7 @@ class CodingSession:
     def code_span(self, tid: str, start: int, end: int, code: str, *, source: str = "manual",
                   text: str | None = None) -> Change:
         """Code ``[start, end)`` of ``tid`` (the quote is taken from the transcript text)."""
-        if text is None:
-            text = self.project.transcript(tid).text
-        c = self._write_code(tid, start, end, code, text[start:end], source)
+        c = self._write_code(tid, start, end, code, source=source, text=text)
         return self._record(Change(f"code {code}", added=[c]))
 
     def toggle(self, tid: str, segment, code: str) -> Change:
@@ -241,13 +250,13 @@ class CodingSession:
             for c in existing:
                 self._write_uncode(c)
             return self._record(Change(f"uncode {code}", removed=existing))
-        c = self._write_code(tid, segment.start, segment.end, code, segment.text)
+        c = self._write_code(tid, segment.start, segment.end, code)
         return self._record(Change(f"code {code}", added=[c]))
 
     def accept(self, suggestions, text: str) -> Change:
         """Code each suggestion (logged with ``source: "suggestion"``) as one undoable action."""
-        added = [self._write_code(s.transcript, s.start, s.end, s.code, text[s.start:s.end],
-                                  "suggestion") for s in suggestions]
+        added = [self._write_code(s.transcript, s.start, s.end, s.code, source="suggestion",
+                                  text=text) for s in suggestions]
         return self._record(Change("accept suggestion", added=added))
 
     def set_done(self, tid: str, done: bool) -> Change:
@@ -275,8 +284,7 @@ class CodingSession:
                 self._write_uncode(c)
                 out.removed.append(c)
         for c in last.removed:
-            again = self._write_code(c.transcript, c.start, c.end, c.code,
-                                     c.quote if c.quote is not None else "", c.source)
+            again = self._write_code(c.transcript, c.start, c.end, c.code, source=c.source)
             out.added.append(again)
         for tid in last.done:
             self.log.reopen(tid)
@@ -351,9 +359,6 @@ class CodingSession:
 
 def _write_json(path, data) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(data, ensure_ascii=False))
     except OSError:
         pass  # derived state only: a read-only project still codes (the log is what matters)

@@ -1,0 +1,107 @@
+"""The coder's session (workbench.session): it is built from the coder's *current* codings
+(re-anchored), so what the coding screen shows and toggles is where each coding is now; every
+coding it writes records its quote, context and the transcript's CRC; and the coded-segment
+counts computed for every transcript at once equal counting one transcript at a time."""
+from __future__ import annotations
+
+from helpers import SMALL_CODEBOOK, write_transcript
+from workbench.codinglog import replay
+from workbench.project import Project, init_project
+from workbench.session import CodingSession
+
+
+def test_coded_segment_counts_at_load_match_one_by_one(demo_copy):
+    demo = demo_copy
+    p = Project.open(demo)
+    t = p.transcript("P02")
+    s1, s2, s5 = t.segments[1], t.segments[2], t.segments[5]
+    with p.log("carla") as log:
+        log.code("P02", s1.start, s2.end, "value.joint_rnd")        # spans turns 1 and 2
+        log.code("P02", s1.start + 1, s1.end - 1, "finance.fees")    # turn 1 again
+        log.code("P02", s5.start, s5.end, "finance.fees")
+        log.code("P03", 10**9, 10**9 + 5, "finance.fees")            # outside the text
+        first = p.transcript("P07").segments[0]
+        log.code("P07", first.start, first.start + 1, "finance.fees")
+    p = Project.open(demo)
+    s = CodingSession.open(p, "carla")
+    try:
+        s.load()
+        assert s.coded_segments("P02") == 3
+        assert s.coded_segments("P03") == 0
+        assert s.coded_segments("P07") == 1
+        assert s._coded == {tid: s._count_coded(tid) for tid in s._by_tid}
+    finally:
+        s.close()
+
+
+def _study(tmp_path):
+    root = init_project(tmp_path / "study")
+    (root / "codebooks" / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    write_transcript(root, "T1", [("Interviewer", "What do members get?"),
+                                  ("Anna", "Joint research with the university."),
+                                  ("Interviewer", "And money?"),
+                                  ("Anna", "A membership fee, small.")])
+    return root
+
+
+def test_a_turn_inserted_above_a_coding_moves_it_in_the_session_too(tmp_path):
+    """Issue 13: the session indexed the raw log, so after a turn was inserted at the top of a
+    coded transcript the coding screen showed the coding on its old segment, over the wrong
+    text, and the code key on its real segment added a duplicate."""
+    root = _study(tmp_path)
+    p = Project.open(root)
+    s = CodingSession.open(p, "ann").load()
+    seg = p.transcript("T1").segments[1]
+    s.toggle("T1", seg, "value.rnd")
+    s.close()
+    path = root / "transcripts" / "T1.txt"
+    text = path.read_text(encoding="utf-8")
+    head_end = text.index("Interviewer:")
+    path.write_text(text[:head_end] + "Interviewer: First, your name?\nAnna: Anna Petrova.\n"
+                    + text[head_end:], encoding="utf-8")
+
+    p = Project.open(root)
+    [c] = p.codings("ann")
+    assert (c.status, c.segment) == ("moved", 3)
+    moved = p.transcript("T1").segments[3]
+    assert moved.text == "Joint research with the university."
+    s = CodingSession.open(p, "ann").load()
+    try:
+        assert [x.id for x in s.segment_codings("T1", 3)] == [c.id]
+        assert s.segment_codings("T1", 1) == []
+        shown = s.segment_codings("T1", 3)[0]
+        assert p.text("T1")[shown.start:shown.end] == moved.text
+        change = s.toggle("T1", moved, "value.rnd")    # the key on its real segment: uncode
+        assert [x.id for x in change.removed] == [c.id] and not change.added
+    finally:
+        s.close()
+    assert Project.open(root).codings("ann") == []
+
+
+def test_the_session_records_quote_context_and_transcript_crc(tmp_path):
+    root = _study(tmp_path)
+    p = Project.open(root)
+    s = CodingSession.open(p, "ann").load()
+    try:
+        seg = p.transcript("T1").segments[3]
+        s.code_span("T1", seg.start, seg.start + 15, "finance.fees")
+    finally:
+        s.close()
+    [c] = replay(root / "codings" / "ann.jsonl").codings.values()
+    text = p.text("T1")
+    assert c.quote == "A membership fe" == text[c.start:c.end]
+    assert c.prefix == text[c.start - 32:c.start] and c.suffix == text[c.end:c.end + 32]
+    assert c.transcript_crc == p.info("T1").crc
+
+
+def test_opening_a_session_writes_nothing_until_the_first_event(tmp_path):
+    root = _study(tmp_path)
+    p = Project.open(root)
+    s = CodingSession.open(p, "newbie").load()
+    try:
+        assert not (root / "codings" / "newbie.jsonl").exists()
+        assert "newbie" not in p.coders()
+        s.set_done("T1", True)
+        assert (root / "codings" / "newbie.jsonl").exists()
+    finally:
+        s.close()

@@ -1,0 +1,90 @@
+"""Derived state in ``.workbench/``: the one cache module, with one validity rule.
+
+**The rule.** A cached result records the *fingerprint* — size and modification time in
+nanoseconds — of every file it was computed from, and is used only while each of those files
+still has that fingerprint. A file modified within the last :data:`SETTLE_NS` (2 s) has no
+fingerprint yet (a coarse file-system clock may not tick between two quick edits), so nothing
+derived from it is cached until it settles. A cache file carries a CRC-32 of its own content and
+is ignored when it does not match (damaged, truncated or hand-edited): caches are rebuilt, never
+trusted. Deleting ``.workbench/`` loses no work.
+
+Two caches use it: the transcript catalog (:mod:`workbench.catalog`, one entry per transcript
+file) and the replay snapshots of the coding logs (:mod:`workbench.codinglog`). A snapshot also
+serves a log that only *grew* since: it stands for the first bytes of the log, identified by
+their digest, and only the appended lines are replayed.
+
+A cache file is one header line (JSON: kind, version, length and CRC-32 of the payload) and a
+JSON payload. JSON, not pickle: a planted cache file can never run code.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from .fileio import atomic_write
+
+SETTLE_NS = 2_000_000_000
+
+
+def fingerprint(st: os.stat_result | None, now_ns: int | None = None) -> list[int] | None:
+    """``[size, mtime_ns]`` of a file's stat, or None when there is no file or it was modified
+    too recently to be told apart from a next edit (see the module docstring)."""
+    if st is None:
+        return None
+    now = time.time_ns() if now_ns is None else now_ns
+    if st.st_mtime_ns > now - SETTLE_NS:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def file_fingerprint(path: Path, now_ns: int | None = None) -> list[int] | None:
+    try:
+        return fingerprint(os.stat(path), now_ns)
+    except OSError:
+        return None
+
+
+class CacheFile:
+    """One cache file under ``.workbench/``: ``load()`` gives its payload or None (missing,
+    another kind or version, damaged); ``save(payload)`` replaces it atomically, quietly doing
+    nothing where the project cannot be written (a read-only project works, only slower)."""
+
+    def __init__(self, path: Path, kind: str, version: int):
+        self.path = Path(path)
+        self.kind = kind
+        self.version = version
+
+    def load(self) -> Any | None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return None
+        head, sep, body = raw.partition(b"\n")
+        try:
+            meta = json.loads(head)
+            if (not sep or not isinstance(meta, dict) or meta.get("kind") != self.kind
+                    or meta.get("version") != self.version or meta.get("length") != len(body)
+                    or meta.get("crc") != zlib.crc32(body)):
+                return None
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None
+
+    def save(self, payload: Any) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        head = json.dumps({"kind": self.kind, "version": self.version, "length": len(body),
+                           "crc": zlib.crc32(body)}).encode("ascii")
+        try:
+            atomic_write(self.path, head + b"\n" + body)
+        except OSError:
+            pass  # derived state: a read-only project rebuilds it next time
+
+    def remove(self) -> None:
+        try:
+            self.path.unlink()
+        except OSError:
+            pass  # nothing to remove

@@ -1,0 +1,105 @@
+"""Helpers every transcript parser shares: decoding and normalizing text, recognising a
+speaker line (``Speaker: text``, ``**Speaker:** text``, ``[00:01:23] Speaker: text``), reading
+its label and time stamp, and the YAML loader for front matter."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import yaml
+
+from .. import yamlsafe
+from ..errors import TranscriptError
+
+# A speaker label: up to ~40 characters of letters (any script), digits, spaces, dots, hyphens,
+# apostrophes; it starts with a letter and has at most five words, so that a sentence with a
+# colon in it ("For example: ...") is not taken for a speaker.
+_LABEL = r"[^\W\d_](?:[\w .'’\-]{0,39}?)"
+_TS = r"(?:[\[(](?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]\s*)"
+SPEAKER_LINE = re.compile(
+    rf"^[ \t]*{_TS}?(?:\*\*(?P<l1>{_LABEL})(?::\*\*|\*\*:)|(?P<l2>{_LABEL}):)(?=[ \t]|$)[ \t]*",
+    re.MULTILINE,
+)
+MAX_LABEL_WORDS = 5
+
+# libyaml's safe loader when available: ten times faster on front matter
+_YAML_LOADER = yamlsafe.FAST_LOADER
+
+
+class FrontMatterLoader(_YAML_LOADER):
+    """Front matter values are text as written: YAML 1.1 would turn ``time: 10:30`` into 630,
+    ``consent: no`` into False and ``id: 007`` into 7. Only null (``~``, empty) is resolved;
+    lists and mappings load as usual."""
+
+    yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
+        for ch, resolvers in _YAML_LOADER.yaml_implicit_resolvers.items()
+    }
+
+
+# the same rules for front matter that may hold aliases or deep nesting (see workbench.yamlsafe)
+CheckingFrontMatterLoader = yamlsafe.guarded(type("FrontMatterPyLoader", (yaml.SafeLoader,), {
+    "yaml_implicit_resolvers": FrontMatterLoader.yaml_implicit_resolvers}))
+
+
+def load_front_matter(block: str):
+    """The YAML of a front-matter block, values as written (see :class:`FrontMatterLoader`)."""
+    return yamlsafe.load(block, FrontMatterLoader, CheckingFrontMatterLoader)
+
+
+def normalize(raw: str) -> str:
+    """The normalized text offsets refer to: BOM stripped, CRLF/CR → LF, NFC."""
+    if raw.startswith("\ufeff"):
+        raw = raw[1:]
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", raw)
+
+
+_UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                  (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _line_of_byte(data: bytes, offset: int) -> int:
+    """1-based line of byte ``offset``; ``\r\n``, ``\n`` and a lone ``\r`` each end a line."""
+    head = data[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def decode(data: bytes, path) -> str:
+    """Decode UTF-8 strictly; binary or undecodable files raise a TranscriptError."""
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
+        raise TranscriptError("the file is empty", file=path,
+                              hint="add the interview text, or remove the file")
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise TranscriptError(f"the file is encoded as {name}, not UTF-8", file=path, line=1,
+                                  hint="re-save the file with UTF-8 encoding (in Notepad: "
+                                       "Save As → Encoding: UTF-8)")
+    if b"\x00" in data[:8192]:
+        raise TranscriptError("this looks like a binary file, not a text transcript", file=path,
+                              hint="save the transcript as .txt, .md, .docx, .vtt or .srt")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = _line_of_byte(data, e.start)
+        raise TranscriptError(
+            f"invalid UTF-8 at byte offset {e.start} (line {line})", file=path, line=line,
+            hint="re-save the file with UTF-8 encoding (in Word: Save As → Plain Text → UTF-8)",
+        ) from None
+
+
+def speaker_label(m: re.Match) -> str | None:
+    label = (m.group("l1") or m.group("l2") or "").strip()
+    if not label or len(label.split()) > MAX_LABEL_WORDS:
+        return None
+    return label
+
+
+def norm_timestamp(ts: str | None) -> str | None:
+    if not ts:
+        return None
+    ts = re.split(r"[.,]", ts)[0]
+    parts = ts.split(":")
+    if len(parts) == 2:
+        parts = ["00", *parts]
+    return ":".join(p.zfill(2) for p in parts)
