@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .arrays import CodingArrays
+from .coders import count_coder
 from .errors import UsageError
 from .project import CONSENSUS, UNPLACED, Project
 
@@ -50,35 +51,8 @@ _TIMESTAMP = re.compile(r"[\[(]\d{1,2}:\d{2}")
 
 # ---- coder and scope ---------------------------------------------------------------------------
 def choose_coder(project: Project, coder: str | None = None, consensus: bool = False) -> str:
-    """The coder whose codings are counted.
-
-    ``--consensus`` → ``consensus``; ``--coder NAME`` → NAME; neither → ``consensus`` when it
-    exists, else the only coder; otherwise a :class:`UsageError` listing the coders.
-    """
-    coders = project.coders()
-    listing = ", ".join(coders) or "none"
-    if coder and consensus:
-        raise UsageError("give either --coder or --consensus, not both")
-    if consensus:
-        coder = CONSENSUS
-    if coder:
-        if coder not in coders:
-            hint = (f"coders with a log: {listing}" if coder != CONSENSUS else
-                    "there is no codings/consensus.jsonl yet; reconcile two coders first, "
-                    f"or choose a coder ({listing})")
-            raise UsageError(f"no coding log for coder '{coder}'", hint=hint)
-        return coder
-    if not coders:
-        raise UsageError("the project has no codings yet (codings/ holds no log)",
-                         file=project.codings_dir,
-                         hint="code some transcripts first with 'workbench open'")
-    if CONSENSUS in coders:
-        return CONSENSUS
-    if len(coders) == 1:
-        return coders[0]
-    raise UsageError(f"the project has {len(coders)} coders and no consensus: say whose codings "
-                     "to count", hint=f"use --coder NAME (one of: {listing}) or reconcile "
-                                       "them into a consensus")
+    """The coder whose codings are counted (decided by :func:`workbench.coders.coders_for`)."""
+    return count_coder(project, coder, consensus)
 
 
 def _check_speaker(speaker: str) -> str:

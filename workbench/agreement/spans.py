@@ -47,7 +47,7 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
                    codes: list[str] | str | None = None, overlap: float = 0.9,
                    all_speakers: bool = False, include_unfinished: bool = False):
     """Return ``(overall: dict, per_code: DataFrame)`` at span level."""
-    coders = check_coders(project, coders)
+    coders = check_coders(project, coders, include_unfinished=include_unfinished)
     m = len(coders)
     cb = project.codebook
     scope_codes = cb.select(codes) if codes else list(cb.codes)

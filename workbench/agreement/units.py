@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..arrays import CodingArrays
+from ..coders import compared_coders
 from ..errors import UsageError
 from ..project import UNPLACED, Project
 
@@ -48,18 +49,10 @@ class UnitTable:
     skipped_codings: int = 0
 
 
-def check_coders(project: Project, coders: list[str] | None, minimum: int = 2) -> list[str]:
-    available = project.coders()
-    if not coders:
-        coders = [c for c in available if c != "consensus"]
-    missing = [c for c in coders if c not in available]
-    if missing:
-        raise UsageError(f"no coding log for {', '.join(missing)}",
-                         hint=f"coders with a log: {', '.join(available) or 'none'}")
-    if len(set(coders)) < minimum:
-        raise UsageError(f"agreement needs at least {minimum} coders (got {', '.join(coders) or 'none'})",
-                         hint="name them with --coders a,b")
-    return list(dict.fromkeys(coders))
+def check_coders(project: Project, coders: list[str] | None, minimum: int = 2,
+                 include_unfinished: bool = False) -> list[str]:
+    """The coders compared (decided by :func:`workbench.coders.coders_for`)."""
+    return compared_coders(project, coders, minimum, include_unfinished)
 
 
 def unit_table(project: Project, coders: list[str] | None = None, *, unit: str = "segment",
@@ -71,7 +64,7 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     coding; the cells with the same code set share one frozenset."""
     if unit not in UNITS:
         raise UsageError(f"unknown unit '{unit}'", hint=f"use one of: {', '.join(UNITS)}, span")
-    coders = check_coders(project, coders)
+    coders = check_coders(project, coders, include_unfinished=include_unfinished)
     cb = project.codebook
     in_scope = set(cb.select(codes)) if codes else None
     if codes and not in_scope:

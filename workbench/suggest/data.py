@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from ..coders import coders_for
 from ..config import CONSENSUS
 from ..transcripts import INTERVIEWER
 
@@ -123,7 +124,8 @@ def coder_units(project, coder: str, include_interviewer: bool = False,
 
 
 def default_coders(project) -> list[str]:
-    return [c for c in project.coders() if c != CONSENSUS]
+    """The coders learned from (decided by :func:`workbench.coders.coders_for`)."""
+    return coders_for(project, "learn").coders
 
 
 def training_units(project, coders: list[str] | None = None, include_interviewer: bool = False

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...errors import WorkbenchError
-from ...config import CONSENSUS
+from .coder_choice import compared_coders, too_few_coders
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
 
@@ -35,30 +35,6 @@ def fmt(v, *, percent: bool = False) -> str:
     if math.isnan(f):
         return "—"
     return f"{100 * f:.1f}%" if percent else f"{f:.3f}"
-
-
-def compared_coders(project) -> tuple[list[str], list[str]]:
-    """(compared, left out): every coder with a log except ``consensus``; coders who have marked
-    no transcript done are left out (all their units would be missing: they add nothing)."""
-    used, idle = [], []
-    for c in project.coders():
-        if c == CONSENSUS:
-            continue
-        (used if project.state(c).done else idle).append(c)
-    return used, idle
-
-
-def too_few_coders(project, coders: list[str], idle: list[str]) -> str:
-    """Why agreement cannot be computed with ``coders`` (fewer than two), for the screen."""
-    have = ", ".join(coders) or "none"
-    msg = (f"Agreement compares two or more coders, and this project has {len(coders)} with "
-           f"transcripts marked done ({have}).")
-    if idle:
-        msg += f" Coders who have marked nothing done yet: {', '.join(idle)}."
-    msg += ("\nA second coder codes the same transcripts on their own "
-            "(workbench open PROJECT --coder NAME) and marks each one done (d); "
-            "then this table fills in. Press c to choose coders yourself.")
-    return msg
 
 
 class AgreementScreen(Screen):

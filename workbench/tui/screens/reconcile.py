@@ -31,7 +31,7 @@ from ...errors import LockedError, LogError, WorkbenchError
 from ...config import CONSENSUS
 from ..bindings import bindings_for
 from ..widgets.labels import code_label
-from .agreement import compared_coders, too_few_coders
+from .coder_choice import compared_coders, too_few_coders
 
 # 1 is in the bindings table (one help row "1-9"); 2..9 take the next coders
 EXTRA_TAKE = [Binding(str(n), f"take({n})", f"take coder {n}", show=False, id=f"reconcile.take{n}")
