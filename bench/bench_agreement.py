@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.agreement import overall_agreement, per_code_agreement, per_code_agreement_arrays  # noqa: E402
+from workbench.agreement import overall_agreement, per_code_agreement, per_code_agreement_arrays
 
 
 def synthetic(n_units: int, n_coders: int = 3, n_codes: int = 40, seed: int = 0,

@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import make_project  # noqa: E402
-from timing import cli_wall  # noqa: E402
+from synth import make_project
+from timing import cli_wall
 
 REPO = Path(__file__).resolve().parent.parent
 

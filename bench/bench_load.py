@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import make_project  # noqa: E402
+from synth import make_project
 
 CHILD = r"""
 import json, resource, sys, time

@@ -21,22 +21,22 @@ import os
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")   # one core
 
-import argparse  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from synth import make_project  # noqa: E402
+from synth import make_project
 
-from workbench.project import Project  # noqa: E402
-from workbench.suggest import Suggester, evaluate  # noqa: E402
-from workbench.suggest.model import train_model  # noqa: E402
+from workbench.project import Project
+from workbench.suggest import Suggester, evaluate
+from workbench.suggest.model import train_model
 
 
 def timed(fn):

@@ -36,9 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth import make_project  # noqa: E402
+from synth import make_project
 
-from workbench.project import Project  # noqa: E402
+from workbench.project import Project
 
 CODER = "coder1"
 
@@ -146,7 +146,8 @@ async def measure(root: Path, presses: int) -> dict:
             before = len(view._decor[i].labels)
             t = time.perf_counter()
             send_key(app, "1")
-            await until(lambda: log.stat().st_size > size and len(view._decor[i].labels) != before)
+            await until(lambda size=size, i=i, before=before:
+                        log.stat().st_size > size and len(view._decor[i].labels) != before)
             handled.append(time.perf_counter() - t)
             times.append(await next_frame(frames) - t)
             if k % 2 == 1:

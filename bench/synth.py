@@ -86,7 +86,7 @@ def make_project(root, n_transcripts: int, words_per_transcript: int = 8000, n_c
                 k = rng.choices([0, 1, 2], weights=[0.45, 0.4, 0.15])[0]
                 codes = [leaves[i] for i in rng.sample(range(len(leaves)), k)]
                 sents = [_sentence(rng, rng.randint(8, 16)) for _ in range(rng.randint(3, 5))]
-                for cid, kws in codes:
+                for _cid, kws in codes:
                     kw = rng.choice(kws)
                     sents.insert(rng.randrange(len(sents) + 1),
                                  f"For us the {kw} matters a lot {rng.choice(FILLER)}.")

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import SMALL_CODEBOOK, write_transcript  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -3,14 +3,13 @@ scikit-learn's Cohen's kappa and NLTK's AnnotationTask (Krippendorff's alpha, bi
 from __future__ import annotations
 
 import pytest
+from helpers import REPO
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import binary_distance, masi_distance
 from sklearn.metrics import cohen_kappa_score
 
 from workbench.agreement.report import agreement_report
 from workbench.project import Project
-
-from helpers import REPO
 
 
 def _masi(a, b):

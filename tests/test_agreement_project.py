@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import write_transcript
 
 from workbench.agreement.reconcile import consensus_units, reconcile_state
 from workbench.agreement.report import agreement_report, disagreements
 from workbench.agreement.units import unit_table
 from workbench.cli import main
-from workbench.codinglog import read_events
 from workbench.errors import UsageError
 from workbench.project import Project
-
-from helpers import write_transcript
+from workbench.replay import read_events
 
 
 @pytest.fixture

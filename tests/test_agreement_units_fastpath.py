@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import write_transcript
 
 from workbench.agreement.report import agreement_report
 from workbench.agreement.units import BAD_STATUS, UNITS, UnitTable, check_coders, unit_table
 from workbench.codebook import Codebook
 from workbench.errors import UsageError
 from workbench.project import Project, init_project
-
-from helpers import write_transcript
 
 CODEBOOK = """\
 name: Units edge cases

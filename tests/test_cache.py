@@ -10,13 +10,14 @@ import random
 import time
 
 import pytest
-
 from helpers import REPO, SMALL_CODEBOOK, write_transcript
+
 from workbench.cache import SETTLE_NS, CacheFile, file_fingerprint
 from workbench.catalog import Catalog
-from workbench.codinglog import CodingLog, replay, snapshot_file
+from workbench.codinglog import CodingLog
 from workbench.counts import opinion_counts
 from workbench.project import Project, init_project
+from workbench.replay import replay, snapshot_file
 
 
 def _age(path, seconds=60):

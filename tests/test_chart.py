@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from test_counts import TRANSCRIPTS, build_fixture, span
+
 from workbench.chart import chart_rows, figure, save_chart
 from workbench.counts import opinion_counts
 from workbench.errors import UsageError

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.codinglog import CodingLog, read_events, replay
+from workbench.codinglog import CodingLog
 from workbench.errors import LockedError, LogError
+from workbench.replay import read_events, replay
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -41,6 +41,8 @@ import pandas as pd
 import pytest
 
 from workbench import counts as C
+from workbench import tables as T
+from workbench import textchart as B
 from workbench.errors import UsageError
 from workbench.project import Project, init_project
 
@@ -254,27 +256,27 @@ def test_percent_rounds_half_up():
 
 def test_matrices_and_cooccurrence(project):
     data = C.load(project, "anna")
-    pres = C.presence(data)
+    pres = T.presence(data)
     assert pres.loc["T1"].to_dict() == {"value": 1, "value.rnd": 1, "value.funding": 1,
                                         "finance": 0, "finance.fees": 0}
     assert pres.loc["T2"].to_dict() == {"value": 0, "value.rnd": 0, "value.funding": 0,
                                         "finance": 1, "finance.fees": 1}
-    segs = C.presence(data, value="segments")
+    segs = T.presence(data, value="segments")
     assert segs.loc["T1", "value"] == 2 and segs.loc["T1", "value.rnd"] == 2
-    co = C.cooccurrence(data)
+    co = T.cooccurrence(data)
     assert co.loc["value.rnd", "value.funding"] == 1          # T1
     assert co.loc["value.rnd", "value.rnd"] == 2               # T1, T3
     assert co.loc["value", "finance"] == 0
-    cs = C.cooccurrence(data, unit="segments")
+    cs = T.cooccurrence(data, unit="segments")
     assert cs.loc["value.rnd", "value.funding"] == 1          # T1#3
     assert cs.loc["value.rnd", "value.rnd"] == 3
-    long = C.cooccurrence_long(data, "value.")
+    long = T.cooccurrence_long(data, "value.")
     pair = long[(long.code_a == "value.rnd") & (long.code_b == "value.funding")].iloc[0]
     assert (pair.interviews, pair.segments) == (1, 1)
 
 
 def test_quotes_table(project):
-    q = C.quotes(C.load(project, "anna"))
+    q = T.quotes(C.load(project, "anna"))
     assert len(q) == 5
     first = q.iloc[0]
     assert (first.code, first.transcript, first.speaker, first.region) == \
@@ -287,12 +289,12 @@ def test_quotes_table(project):
 
 def test_bar_rows_and_lines(project):
     res = C.opinion_counts(project, coder="anna", codes="value.")
-    bars = C.bar_rows(res.frame, width=10, skip=["value"])
+    bars = B.bar_rows(res.frame, width=10, skip=["value"])
     assert list(bars["code"]) == ["value.rnd", "value.funding"]    # sorted by count
     assert bars.iloc[0]["bar"] == "█" * 10
     assert bars.iloc[1]["bar"] == "█" * 5
     assert bars.iloc[0]["text"] == "2 (66.7%)"
-    lines = C.bar_lines(res.frame, 60)
+    lines = B.bar_lines(res.frame, 60)
     assert len(lines) == 3 and all(len(x) <= 60 for x in lines)
     assert lines[0].startswith("Added value") and lines[0].endswith("2 (66.7%)")
 

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 
 from workbench import counts as C
-from workbench.codebook import Codebook
 from workbench.arrays import CodingArrays, SegmentArrays
 from workbench.catalog import TranscriptInfo
+from workbench.codebook import Codebook
 from workbench.project import Project, init_project
 
 CODEBOOK = """\
@@ -385,7 +385,8 @@ def test_load_equals_the_reference_on_a_synthetic_project(tmp_path):
 
 # ---- replaying a large log: what was appended is read from the snapshot on --------------------
 def test_a_large_log_replays_from_its_snapshot_like_a_full_replay(tmp_path):
-    from workbench.codinglog import CodingLog, replay, snapshot_file
+    from workbench.codinglog import CodingLog
+    from workbench.replay import replay, snapshot_file
 
     def state(st):
         return (sorted((k, c.transcript, c.code, c.start, c.end, c.quote, c.memo, c.line)

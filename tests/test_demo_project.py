@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.codinglog import replay
 from workbench.project import Project
+from workbench.replay import replay
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import sys
 import openpyxl
 import pandas as pd
 import pytest
-
 from test_counts import build_fixture
+
 from workbench.errors import UsageError
 from workbench.export import Table, csv_safe, export, slug, write_xlsx
 

@@ -2,15 +2,13 @@
 codings after the transcripts or the codebook changed."""
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import pytest
 
+from workbench.catalog import Catalog
 from workbench.codebook import Codebook
 from workbench.errors import ProjectError, UsageError, WorkbenchError
-from workbench.catalog import Catalog
 from workbench.project import Project, init_project
 
 CODEBOOK = """\
@@ -297,7 +295,7 @@ def test_edited_transcript_moves_or_flags_codings(project):
 
 
 def replay_ids(p: Project) -> set[str]:
-    from workbench.codinglog import replay
+    from workbench.replay import replay
     return set(replay(p.root / "codings" / "anna.jsonl").codings)
 
 
@@ -373,9 +371,8 @@ def test_coders_and_log_names(project):
 
 def test_log_lock_through_the_project(project):
     from workbench.errors import LockedError
-    with project.log("anna"):
-        with pytest.raises(LockedError):
-            Project.open(project.root).log("anna")
+    with project.log("anna"), pytest.raises(LockedError):
+        Project.open(project.root).log("anna")
 
 
 @pytest.mark.parametrize("content", [

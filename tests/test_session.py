@@ -5,8 +5,9 @@ counts computed for every transcript at once equal counting one transcript at a 
 from __future__ import annotations
 
 from helpers import SMALL_CODEBOOK, write_transcript
-from workbench.codinglog import replay
+
 from workbench.project import Project, init_project
+from workbench.replay import replay
 from workbench.session import CodingSession
 
 

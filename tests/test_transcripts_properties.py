@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.transcripts.lines import SPEAKER_LINE, decode, normalize
-from workbench.transcripts.text import find_turns, \
-    split_front_matter
+from workbench.transcripts.text import find_turns, split_front_matter
 
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
@@ -102,7 +101,7 @@ def parse(raw: bytes):
     return text, found, warnings
 
 
-nfc = lambda s: unicodedata.normalize("NFC", s)  # noqa: E731
+nfc = lambda s: unicodedata.normalize("NFC", s)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

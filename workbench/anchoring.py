@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from .coding import Coding
 
-
 CONTEXT = 32   # characters of context kept on each side of a coding's quote
 
 

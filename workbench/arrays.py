@@ -23,13 +23,13 @@ class SegmentArrays:
         self.infos = infos
         self.tids = [i.id for i in infos]
         self.pos = {t: k for k, t in enumerate(self.tids)}
-        lengths = [i.n_segments for i in infos]
-        total = sum(lengths)
+        per_transcript = [i.n_segments for i in infos]
+        total = sum(per_transcript)
         self.starts = np.fromiter(chain.from_iterable(i.starts for i in infos), dtype=np.int64,
                                   count=total)
         self.ends = np.fromiter(chain.from_iterable(i.ends for i in infos), dtype=np.int64,
                                 count=total)
-        lengths = np.asarray(lengths, dtype=np.int64)
+        lengths = np.asarray(per_transcript, dtype=np.int64)
         self.offsets = np.zeros(len(infos) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.offsets[1:])
         self.roles = np.frombuffer("".join(i.roles for i in infos).encode("ascii", "replace"),
@@ -97,6 +97,15 @@ class CodingArrays:
     """A coder's codings (:meth:`Project.codings`, sorted by transcript) as numpy columns:
     ``tids`` the transcripts with codings (sorted), ``transcript`` each coding's position in
     ``tids``; ``start``/``end``/``segment`` (-1: none) int64; the text fields as object arrays."""
+
+    id: np.ndarray
+    code: np.ndarray
+    original_code: np.ndarray
+    status: np.ndarray
+    quote: np.ndarray
+    source: np.ndarray
+    memo: np.ndarray
+    at: np.ndarray
 
     def __init__(self, codings: list) -> None:
         n = len(codings)

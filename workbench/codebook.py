@@ -26,9 +26,7 @@ coding log: replay maps the old id to the new one through :meth:`Codebook.resolv
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,13 +203,14 @@ class Codebook:
         """The code's colour, else its nearest ancestor's, else one from a fixed palette."""
         cid = self.resolve(code_id)
         for c in [cid, *self.ancestors(cid)] if cid in self.codes else []:
-            if self.codes[c].color:
-                return self.codes[c].color
+            color = self.codes[c].color
+            if color:
+                return color
         return PALETTE[sum(map(ord, cid)) % len(PALETTE)]
 
     # ---- loading -----------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path) -> "Codebook":
+    def load(cls, path: str | Path) -> Codebook:
         path = Path(path)
         try:
             raw = path.read_text(encoding="utf-8-sig")
@@ -224,9 +223,9 @@ class Codebook:
         return cls.from_yaml(raw, path)
 
     @classmethod
-    def from_yaml(cls, raw: str, path: str | Path | None = None) -> "Codebook":
+    def from_yaml(cls, raw: str, path: str | Path | None = None) -> Codebook:
         try:
-            data = yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+            data = yaml.load(raw, Loader=_LineLoader)
         except yaml.YAMLError as e:
             line, problem = yaml_error_location(e)
             raise CodebookError(f"not valid YAML ({problem})", file=path, line=line,
@@ -368,9 +367,10 @@ class Codebook:
         if parent is not None and parent not in self.codes:
             raise CodebookError(f"unknown parent '{parent}'", file=self.path)
         code = Code(id=code_id, name=name.strip(), parent=parent, **fields)
-        if code.key and self.by_key(code.key):
-            raise CodebookError(f"hotkey '{code.key}' is already used by "
-                                f"'{self.by_key(code.key).id}'", file=self.path)
+        holder = self.by_key(code.key) if code.key else None
+        if holder is not None:
+            raise CodebookError(f"hotkey '{code.key}' is already used by '{holder.id}'",
+                                file=self.path)
         self.codes[code_id] = code
         if parent:
             self.codes[parent].children.append(code_id)
@@ -469,7 +469,10 @@ class Codebook:
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the codebook atomically (:func:`workbench.fileio.atomic_write`)."""
-        path = Path(path or self.path)
+        target = path or self.path
+        if target is None:
+            raise CodebookError("the codebook has no file to be saved to")
+        path = Path(target)
         text = yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True, width=100)
         atomic_write(path, text)
         self.path = path

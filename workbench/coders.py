@@ -35,7 +35,7 @@ class CoderChoice:
     left_out: dict[str, str] = field(default_factory=dict)
 
 
-def coders_for(project: "Project", use: Use, *, coder: str | None = None,
+def coders_for(project: Project, use: Use, *, coder: str | None = None,
                coders: list[str] | None = None, consensus: bool = False,
                minimum: int = 2, include_unfinished: bool = False) -> CoderChoice:
     """The coders ``use`` takes (see the module docstring)."""
@@ -70,7 +70,7 @@ def coders_for(project: "Project", use: Use, *, coder: str | None = None,
     return CoderChoice(coders, left_out)
 
 
-def _count_coder(project: "Project", available: list[str], listing: str, coder: str | None,
+def _count_coder(project: Project, available: list[str], listing: str, coder: str | None,
                  consensus: bool) -> str:
     if coder and consensus:
         raise UsageError("give either --coder or --consensus, not both")
@@ -97,12 +97,12 @@ def _count_coder(project: "Project", available: list[str], listing: str, coder: 
 
 
 # ---- thin wrappers, by use ---------------------------------------------------------------------
-def count_coder(project: "Project", coder: str | None = None, consensus: bool = False) -> str:
+def count_coder(project: Project, coder: str | None = None, consensus: bool = False) -> str:
     """The one coder whose codings are counted (``coders_for(project, "count")``)."""
     return coders_for(project, "count", coder=coder, consensus=consensus).coders[0]
 
 
-def compared_coders(project: "Project", coders: list[str] | None = None, minimum: int = 2,
+def compared_coders(project: Project, coders: list[str] | None = None, minimum: int = 2,
                     include_unfinished: bool = False) -> list[str]:
     """The coders agreement compares (``coders_for(project, "compare")``)."""
     return coders_for(project, "compare", coders=coders, minimum=minimum,

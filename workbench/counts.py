@@ -28,7 +28,6 @@ Everything returns tidy pandas DataFrames; no I/O beyond reading the project, no
 """
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -38,7 +37,8 @@ import pandas as pd
 from .arrays import CodingArrays
 from .coders import count_coder
 from .errors import UsageError
-from .project import CONSENSUS, UNPLACED, Project
+from .project import UNPLACED, Project
+from .rollup import RolledUnits, relative_depth, select_codes
 
 SPEAKERS = ("interviewee", "interviewer", "all")
 LEFT_OUT = UNPLACED   # codings with no place in their transcript are never counted
@@ -46,7 +46,6 @@ MISSING_GROUP = "(none)"
 COUNT_COLUMNS = ["group", "code", "name", "depth", "interviews", "percent", "segments",
                  "codings", "n_transcripts"]
 _ROLE_CHAR = {"interviewee": "E", "interviewer": "I"}
-_TIMESTAMP = re.compile(r"[\[(]\d{1,2}:\d{2}")
 
 
 # ---- coder and scope ---------------------------------------------------------------------------
@@ -101,9 +100,9 @@ class CodedData:
     transcripts: list[str]          # in scope: the denominator
     unfinished: list[str]           # not marked done, left out (empty with include_unfinished)
     unfinished_coded: list[str]     # … of which the coder has codings in
+    attributes: pd.DataFrame        # index: transcript (in scope); one column per attribute
     codings: pd.DataFrame = _LazyField()   # one row per counted coding
     units: pd.DataFrame = _LazyField()     # one row per (counted coding, counted segment)
-    attributes: pd.DataFrame        # index: transcript (in scope); one column per attribute
     excluded: dict[str, int] = field(default_factory=dict)   # reason → number of codings
     warnings: list[str] = field(default_factory=list)
     # the units as integer arrays (what the counting uses): coding row in ``codings``,
@@ -136,7 +135,7 @@ CODING_COLUMNS = ["id", "coder", "transcript", "code", "original_code", "start",
                   "segment", "segments", "status", "source", "memo", "at"]
 
 
-_MEMO: "weakref.WeakKeyDictionary[Project, dict]" = weakref.WeakKeyDictionary()
+_MEMO: weakref.WeakKeyDictionary[Project, dict] = weakref.WeakKeyDictionary()
 
 
 def _signature(project: Project, coder: str) -> tuple:
@@ -306,8 +305,8 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
 
     attrs = pd.DataFrame([{"transcript": t, **catalog[t].attributes} for t in scope])
     if attrs.empty:
-        names = sorted({k for info in catalog.values() for k in info.attributes})
-        attrs = pd.DataFrame(columns=["transcript", *names])
+        attr_names = sorted({k for info in catalog.values() for k in info.attributes})
+        attrs = pd.DataFrame(columns=["transcript", *attr_names])
     attrs = attrs.set_index("transcript").fillna("").astype(str)
     return CodedData(project=project, coder=coder, speaker=speaker,
                      include_unfinished=include_unfinished, transcripts=scope,
@@ -337,101 +336,27 @@ def _names(tids: list[str], limit: int = 20) -> str:
     return shown + (f", … ({len(tids) - limit} more)" if len(tids) > limit else "")
 
 
-# ---- code selection and roll-up ----------------------------------------------------------------
-def select_codes(codebook, codes: str | list[str] | None) -> list[str]:
-    """Codes selected by ``codes`` (prefixes like ``value.``; comma-separated or a list), in
-    codebook tree order; every code when None. Unknown prefixes are a UsageError."""
-    if not codes:
-        return list(codebook.codes)
-    prefixes = [p.strip() for p in codes.split(",")] if isinstance(codes, str) else list(codes)
-    prefixes = [p for p in prefixes if p]
-    for p in prefixes:
-        if not codebook.select([p]):
-            raise UsageError(f"no code matches '{p}'",
-                             hint="give a code id or prefix from 'workbench codebook', e.g. 'value.'")
-    return codebook.select(prefixes)
-
-
-def rollup_map(codebook, selected: list[str]) -> pd.DataFrame:
-    """(code, target) pairs: a coding of ``code`` counts for ``target`` when target is the code
-    itself or one of its ancestors, and target is selected."""
-    sel = set(selected)
-    pairs = []
-    for cid in codebook.codes:
-        for t in (cid, *codebook.ancestors(cid)):
-            if t in sel:
-                pairs.append((cid, t))
-    return pd.DataFrame(pairs, columns=["code", "target"])
-
-
-def _uniq(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort-based; faster than np.unique's hashing for int keys)."""
-    if not len(a):
-        return a
-    a = np.sort(a, kind="stable")
-    keep = np.empty(len(a), dtype=bool)
-    keep[0] = True
-    np.not_equal(a[1:], a[:-1], out=keep[1:])
-    return a[keep]
-
-
-@dataclass
-class _Rolled:
-    """Units rolled up to the selected codes, as parallel integer arrays."""
-
-    t: np.ndarray        # transcript position in data.transcripts
-    seg: np.ndarray      # segment index, -1 when none
-    coding: np.ndarray   # row in data.codings
-    target: np.ndarray   # position in the selected codes
-    n_t: int
-    n_sel: int
-
-    def unique_interviews(self) -> tuple[np.ndarray, np.ndarray]:
-        """(target, transcript) pairs, each once."""
-        key = _uniq(self.target * self.n_t + self.t)
-        return key // self.n_t, key % self.n_t
-
-    def unique_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(target, transcript, segment) triples with a segment, each once."""
-        m = self.seg >= 0
-        width = int(self.seg.max()) + 1 if m.any() else 1
-        key = _uniq((self.target[m] * self.n_t + self.t[m]) * width + self.seg[m])
-        tt, sg = key // width, key % width
-        return tt // self.n_t, tt % self.n_t, sg
-
-    def unique_codings(self, n_codings: int) -> tuple[np.ndarray, np.ndarray]:
-        """(target, coding row) pairs, each once."""
-        n = max(n_codings, 1)
-        key = _uniq(self.target * n + self.coding)
-        return key // n, key % n
-
-
-def _rolled(data: CodedData, selected: list[str]) -> _Rolled:
+def rolled_units(data: CodedData, selected: list[str]) -> RolledUnits:
     cb = data.codebook
     sel_pos = {c: i for i, c in enumerate(selected)}
     u_code = data.u_code
     order = np.argsort(u_code, kind="stable")
     bounds = np.searchsorted(u_code[order], np.arange(len(data.code_list) + 1))
-    idx, tgt = [], []
+    parts: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
     for ci, cid in enumerate(data.code_list):
         if bounds[ci] == bounds[ci + 1] or cid not in cb.codes:
             continue
         rows = order[bounds[ci]:bounds[ci + 1]]
         for a in (cid, *cb.ancestors(cid)):
             if a in sel_pos:
-                idx.append(rows)
-                tgt.append(np.full(len(rows), sel_pos[a], dtype=np.int64))
-    idx = np.concatenate(idx) if idx else np.zeros(0, np.int64)
-    tgt = np.concatenate(tgt) if tgt else np.zeros(0, np.int64)
-    return _Rolled(t=data.u_transcript[idx], seg=data.u_segment[idx],
+                parts.append(rows)
+                targets.append(np.full(len(rows), sel_pos[a], dtype=np.int64))
+    idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    tgt = np.concatenate(targets) if targets else np.zeros(0, np.int64)
+    return RolledUnits(t=data.u_transcript[idx], seg=data.u_segment[idx],
                    coding=data.u_coding[idx], target=tgt, n_t=max(len(data.transcripts), 1),
                    n_sel=len(selected))
-
-
-def relative_depth(codebook, selected: list[str]) -> dict[str, int]:
-    depths = {c: codebook.depth(c) for c in selected}
-    low = min(depths.values(), default=0)
-    return {c: d - low for c, d in depths.items()}
 
 
 def percent(k, n):
@@ -475,7 +400,7 @@ def counts(data: CodedData, codes: str | list[str] | None = None,
     group_names = sorted(set(gmap.values)) if by else [""]
     n_by_group = gmap.value_counts().to_dict()
 
-    r = _rolled(data, selected)
+    r = rolled_units(data, selected)
     g_pos = {g: i for i, g in enumerate(group_names)}
     grp_of_t = np.array([g_pos[v] for v in gmap.reindex(data.transcripts).tolist()],
                         dtype=np.int64)
@@ -555,186 +480,3 @@ def opinion_counts(project: Project, coder: str | None = None, *, consensus: boo
     df = counts(data, codes, by)
     return Counts(frame=df, coders=[data.coder], n_transcripts=data.n_transcripts, by=by,
                   codes=select_codes(data.codebook, codes), data=data)
-
-
-# ---- matrices ----------------------------------------------------------------------------------
-def presence(data: CodedData, codes: str | list[str] | None = None,
-             value: str = "presence") -> pd.DataFrame:
-    """Interview × code matrix: one row per transcript in scope, one column per code (rolled
-    up). ``value="presence"`` gives 0/1, ``"segments"`` the number of counted segments,
-    ``"codings"`` the number of coded passages."""
-    if value not in ("presence", "segments", "codings"):
-        raise ValueError(f"value must be presence, segments or codings, not {value!r}")
-    selected = select_codes(data.codebook, codes)
-    r = _rolled(data, selected)
-    idx = pd.Index(data.transcripts, name="transcript")
-    m = np.zeros((len(data.transcripts), len(selected)), dtype=np.int64)
-    if value == "presence":
-        tg, tt = r.unique_interviews()
-        m[tt, tg] = 1
-    elif value == "segments":
-        tg, tt, _ = r.unique_segments()
-        np.add.at(m, (tt, tg), 1)
-    else:
-        tg, crow = r.unique_codings(data.n_codings)
-        coding_t = np.zeros(max(data.n_codings, 1), dtype=np.int64)
-        coding_t[data.u_coding] = data.u_transcript
-        np.add.at(m, (coding_t[crow], tg), 1)
-    return pd.DataFrame(m, index=idx, columns=list(selected))
-
-
-def with_attributes(data: CodedData, matrix: pd.DataFrame) -> pd.DataFrame:
-    """``matrix`` (indexed by transcript) with the interview attributes as leading columns."""
-    attrs = data.attributes.reindex(matrix.index).fillna("")
-    out = pd.concat([attrs, matrix], axis=1)
-    out.index.name = "transcript"
-    return out.reset_index()
-
-
-def cooccurrence(data: CodedData, codes: str | list[str] | None = None,
-                 unit: str = "interviews") -> pd.DataFrame:
-    """Code × code: the number of interviews (``unit="interviews"``) or counted segments
-    (``"segments"``) in which both codes occur (codes rolled up: a parent occurs wherever a
-    descendant does). The diagonal is the code's own count."""
-    if unit not in ("interviews", "segments"):
-        raise ValueError(f"unit must be interviews or segments, not {unit!r}")
-    selected = select_codes(data.codebook, codes)
-    r = _rolled(data, selected)
-    if unit == "segments":
-        tg, tt, sg = r.unique_segments()
-        width = int(sg.max()) + 1 if len(sg) else 1
-        ukey = tt * width + sg
-        unit_id = np.searchsorted(_uniq(ukey), ukey)
-    else:
-        tg, unit_id = r.unique_interviews()
-    n_units = int(unit_id.max()) + 1 if len(unit_id) else 0
-    x = np.zeros((n_units, len(selected)), dtype=np.float64)
-    x[unit_id, tg] = 1.0
-    co = np.rint(x.T @ x).astype(np.int64)      # float matmul (BLAS); exact for counts
-    return pd.DataFrame(co, index=pd.Index(selected, name="code"), columns=list(selected))
-
-
-def cooccurrence_long(data: CodedData, codes=None) -> pd.DataFrame:
-    """Tidy co-occurrences: one row per pair of different codes that occur together at least
-    once (code_a before code_b in tree order), with ``interviews`` and ``segments``."""
-    ci = cooccurrence(data, codes, "interviews")
-    cs = cooccurrence(data, codes, "segments")
-    cb = data.codebook
-    sel = list(ci.index)
-    rows = []
-    for i, a in enumerate(sel):
-        for b in sel[i + 1:]:
-            if ci.at[a, b] or cs.at[a, b]:
-                rows.append({"code_a": a, "name_a": cb.codes[a].name, "code_b": b,
-                             "name_b": cb.codes[b].name, "interviews": int(ci.at[a, b]),
-                             "segments": int(cs.at[a, b])})
-    return pd.DataFrame(rows, columns=["code_a", "name_a", "code_b", "name_b", "interviews",
-                                       "segments"])
-
-
-# ---- quotes ------------------------------------------------------------------------------------
-QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "segment", "start", "end",
-                 "text", "coder", "memo", "status", "source"]
-
-
-def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFrame:
-    """The counted coded passages with their text, for writing up: code, name, transcript,
-    the interview attributes, speaker and timestamp (of the passage's first counted turn), the
-    passage text, coder, memo, status, source. Ordered by code (tree order), transcript, place."""
-    cb = data.codebook
-    selected = select_codes(cb, codes)
-    order = {c: i for i, c in enumerate(selected)}
-    df = data.codings[data.codings["code"].isin(order)]
-    attr_cols = list(data.attributes.columns)
-    attrs = data.attributes.to_dict(orient="index")
-    catalog = data.project.catalog()
-    project = data.project
-    cols = ["code", "transcript", "segment", "start", "end", "coder", "memo", "status", "source"]
-    records = list(zip(*(df[c].tolist() for c in cols)))
-    records.sort(key=lambda r: (r[1], r[3]))
-    rows = []
-    tid, text, stamps = None, "", None
-    for code, t_id, seg, start, end, coder, memo, status, source in records:
-        if t_id != tid:
-            tid, text = t_id, project.text(t_id)
-            # only a transcript that shows a time stamp is segmented again to read them
-            stamps = ([s.timestamp for s in project.transcript(tid).segments]
-                      if _TIMESTAMP.search(text) else None)
-            info, a = catalog[tid], attrs.get(tid, {})
-        seg = None if seg is None or pd.isna(seg) else int(seg)
-        ok = seg is not None and seg < info.n_segments
-        rows.append((code, cb.codes[code].name, tid, *(a.get(k, "") for k in attr_cols),
-                     info.speakers[seg] if ok else None,
-                     stamps[seg] if ok and stamps and seg < len(stamps) else None,
-                     seg if ok else None, int(start), int(end), text[int(start):int(end)],
-                     coder, memo, status, source))
-    out = pd.DataFrame(rows, columns=["code", "name", "transcript", *attr_cols] + QUOTE_COLUMNS[3:])
-    if len(out):
-        out = out.sort_values(["code", "transcript", "start"],
-                              key=lambda s: s.map(order) if s.name == "code" else s,
-                              kind="stable").reset_index(drop=True)
-    out["segment"] = out["segment"].astype("Int64")
-    return out
-
-
-def codebook_frame(codebook) -> pd.DataFrame:
-    """The codebook as a table: id, name, parent, depth, definition, include, exclude, examples,
-    keywords, key (lists joined with line breaks)."""
-    rows = [{"id": c.id, "name": c.name, "parent": c.parent, "depth": codebook.depth(c.id),
-             "definition": c.definition, "include": c.include, "exclude": c.exclude,
-             "examples": "\n".join(c.examples), "keywords": "; ".join(c.keywords),
-             "key": c.key} for c in codebook.codes.values()]
-    return pd.DataFrame(rows, columns=["id", "name", "parent", "depth", "definition", "include",
-                                       "exclude", "examples", "keywords", "key"])
-
-
-# ---- terminal bar chart ------------------------------------------------------------------------
-_EIGHTHS = " ▏▎▍▌▋▊▉"
-
-
-def bar_rows(df: pd.DataFrame, width: int = 40, *, sort: bool = True, value: str = "interviews",
-             label: str = "name", skip: list[str] | tuple = ()) -> pd.DataFrame:
-    """Rows of a horizontal bar chart for the terminal, from a :func:`counts` frame (one group).
-
-    Returns a DataFrame with ``code``, ``label``, ``value``, ``percent``, ``n_transcripts``,
-    ``bar`` (a string of block characters, at most ``width`` cells, scaled to the largest value,
-    eighth-block precision) and ``text`` (``"15 (30.0%)"``). Sorted by value, largest first
-    (ties in codebook order) unless ``sort=False``. Codes in ``skip`` are left out.
-    """
-    d = df[~df["code"].isin(skip)]
-    if sort:
-        d = d.assign(_o=range(len(d))).sort_values([value, "_o"], ascending=[False, True],
-                                                   kind="stable").drop(columns="_o")
-    top = max(int(d[value].max()), 1) if len(d) else 1
-    width = max(int(width), 1)
-    rows = []
-    for r in d.itertuples(index=False):
-        v = int(getattr(r, value))
-        eighths = round(v / top * width * 8)
-        bar = "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
-        if v > 0 and not bar:
-            bar = "▏"
-        pct = getattr(r, "percent", None)
-        text = f"{v}" + (f" ({pct:.1f}%)" if pct is not None and not pd.isna(pct) else "")
-        rows.append({"code": r.code, "label": getattr(r, label), "value": v,
-                     "percent": pct, "n_transcripts": int(r.n_transcripts), "bar": bar,
-                     "text": text})
-    return pd.DataFrame(rows, columns=["code", "label", "value", "percent", "n_transcripts",
-                                       "bar", "text"])
-
-
-def bar_lines(df: pd.DataFrame, width: int = 80, **kw) -> list[str]:
-    """The bar chart as plain text lines fitting in ``width`` columns:
-    ``label  ██████▍ 15 (30.0%)``."""
-    if not len(df):
-        return ["(no codes)"]
-    label_w = min(max(len(str(x)) for x in df[kw.get("label", "name")]), max(width // 3, 8))
-    probe = bar_rows(df, 1, **kw)
-    text_w = max(len(t) for t in probe["text"]) if len(probe) else 0
-    bar_w = max(width - label_w - text_w - 4, 1)
-    out = []
-    for r in bar_rows(df, bar_w, **kw).itertuples(index=False):
-        lab = str(r.label)
-        lab = lab if len(lab) <= label_w else lab[: label_w - 1] + "…"
-        out.append(f"{lab.ljust(label_w)}  {r.bar} {r.text}".rstrip())
-    return out

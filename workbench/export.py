@@ -14,18 +14,17 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .counts import CodedData, codebook_frame, cooccurrence, counts, load, presence, quotes, \
-    with_attributes
+from .counts import CodedData, counts, load
 from .errors import UsageError
 from .fileio import atomic_write, atomic_write_with
 from .project import CONSENSUS, Project
+from .tables import codebook_frame, cooccurrence, presence, quotes, with_attributes
 
 FORMATS = ("xlsx", "csv", "json")
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
@@ -139,15 +138,11 @@ def agreement_tables(project: Project, data: CodedData) -> tuple[list[Table], st
     if len(coders) < 2:
         return [], (f"no agreement tables: only one coder ({', '.join(coders)})" if coders
                     else "no agreement tables: no coders besides consensus"), []
-    try:
-        from .agreement import agreement_report
-    except ImportError:
-        try:
-            from .agreement.report import agreement_report
-        except ImportError as e:   # hook: the agreement module is missing from this build
-            return [], f"no agreement tables: the agreement module is not available ({e})", []
+    from .agreement.report import agreement_report
     names = ", ".join(coders)
-    out, overall_rows, warnings = [], [], []
+    out: list[Table] = []
+    overall_rows: list[dict] = []
+    warnings: list[str] = []
     for unit, label in (("transcript", "interviews"), ("segment", "segments")):
         rep = agreement_report(project, coders, unit=unit, all_speakers=data.speaker != "interviewee",
                                include_unfinished=data.include_unfinished)

@@ -51,7 +51,8 @@ def atomic_file(path: Path, mode: str = "wb", **open_kw) -> Iterator[IO]:
     ``path`` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp: str | None = tmp_name
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, umask_mode())
@@ -59,7 +60,7 @@ def atomic_file(path: Path, mode: str = "wb", **open_kw) -> Iterator[IO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp_name, path)
         tmp = None
         fsync_folder(path.parent)
     finally:

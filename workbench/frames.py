@@ -27,7 +27,7 @@ def codings_table(codings: list[Coding]) -> pd.DataFrame:
     return df
 
 
-def codings_frame(project: "Project", coders: list[str] | None = None) -> pd.DataFrame:
+def codings_frame(project: Project, coders: list[str] | None = None) -> pd.DataFrame:
     """The current codings (:meth:`Project.codings`) of ``coders`` (default: every coder with a
     log), one row each, in coder order then transcript and position."""
     out: list[Coding] = []
@@ -36,15 +36,15 @@ def codings_frame(project: "Project", coders: list[str] | None = None) -> pd.Dat
     return codings_table(out)
 
 
-def attributes_frame(project: "Project") -> pd.DataFrame:
+def attributes_frame(project: Project) -> pd.DataFrame:
     """One row per transcript: column ``transcript`` and one column per attribute."""
     rows = [{"transcript": tid, **info.attributes} for tid, info in project.catalog().items()]
     return pd.DataFrame(rows).fillna("") if rows else pd.DataFrame(columns=["transcript"])
 
 
-def done_frame(project: "Project", coders: list[str] | None = None) -> pd.DataFrame:
+def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFrame:
     """Per coder and transcript: whether the coder marked it done."""
-    rows = []
+    rows: list[dict] = []
     for coder in coders or project.coders():
         done = project.state(coder).done
         rows.extend({"coder": coder, "transcript": tid, "done": tid in done}
@@ -52,7 +52,7 @@ def done_frame(project: "Project", coders: list[str] | None = None) -> pd.DataFr
     return pd.DataFrame(rows, columns=["coder", "transcript", "done"])
 
 
-def status_frame(project: "Project") -> pd.DataFrame:
+def status_frame(project: Project) -> pd.DataFrame:
     """Per coder and transcript: number of codings, coded segments, done, problems."""
     rows = []
     for coder in project.coders():

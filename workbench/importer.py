@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import TranscriptError, UsageError
 from .catalog import ATTRIBUTES_FILE
+from .errors import TranscriptError, UsageError
 from .fileio import atomic_file, atomic_write
 from .project import Project
 from .transcripts import FORMATS, load_transcript

@@ -20,10 +20,11 @@ from .anchoring import place
 from .catalog import ATTRIBUTES_FILE, Catalog, TranscriptInfo
 from .codebook import Codebook
 from .coding import UNPLACED, Coding
-from .codinglog import CodingLog, LogState, replay
+from .codinglog import CodingLog
 from .config import CONSENSUS, ProjectConfig, SuggestConfig, load_config, validate_coder
 from .errors import LogError, ProjectError
 from .paths import PROJECT_FILE, state_dir
+from .replay import LogState, replay
 from .scaffold import init_project
 from .transcripts import Transcript
 

@@ -70,7 +70,7 @@ class CodingSession:
         self._coded: dict[str, int] = {}
 
     @classmethod
-    def open(cls, project, coder: str) -> "CodingSession":
+    def open(cls, project, coder: str) -> CodingSession:
         """Take the coder's log (raises LockedError when another workbench holds it)."""
         return cls(project, coder, project.log(coder))
 
@@ -80,7 +80,7 @@ class CodingSession:
             self.log = None
 
     # ---- loading --------------------------------------------------------------------------------
-    def load(self) -> "CodingSession":
+    def load(self) -> CodingSession:
         """Read the coder's current codings once (:meth:`Project.codings`: re-anchored to the
         transcripts as they are now) and index them by transcript."""
         st = self.project.state(self.coder)

@@ -18,7 +18,7 @@ class GuardedComposer:
 
     _depth = 0
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
             ev = self.peek_event()  # type: ignore[attr-defined]
             raise yaml.composer.ComposerError(
@@ -50,6 +50,6 @@ def load(text: str, fast: type = FAST_LOADER, checking: type | None = None) -> A
              or " " * (2 * MAX_DEPTH) in text)
     loader = checking if risky else fast
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loaders only
+        return yaml.load(text, Loader=loader)
     except RecursionError:
         raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep") from None

@@ -3,10 +3,10 @@ switch, undefined values with their reason, too few coders, and Enter into recon
 from __future__ import annotations
 
 from textual.widgets import DataTable
+from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
 
 from workbench.agreement.report import agreement_report
 from workbench.project import Project
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
 
 
 def row_cells(table: DataTable, code: str) -> list[str]:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import yaml
-
-from workbench.codinglog import replay
-from workbench.project import Project
 from tui_helpers import CODER, make_app, open_transcript, ready, segment_text
+
+from workbench.project import Project
+from workbench.replay import replay
 
 
 def codebook_yaml(root):

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 
-from workbench.codinglog import replay
+from tui_helpers import CODER, events, make_app, open_transcript, ready, screen_text, segment_text
 
-from tui_helpers import (CODER, events, make_app, open_transcript, ready, screen_text,
-                         segment_text)
+from workbench.replay import replay
 
 
 def first_interviewee(app, tid="P01"):

@@ -2,10 +2,11 @@
 group and coder switches, the consensus by default, and bars that follow the terminal width."""
 from __future__ import annotations
 
+from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
+
 from workbench.agreement.reconcile import mark_finished, reconcile_state, seed_agreed, settle
 from workbench.counts import opinion_counts
 from workbench.project import Project
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
 
 
 def bar_line(app, name: str) -> str:

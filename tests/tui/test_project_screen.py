@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from textual.widgets import Input
+from tui_helpers import CODER, make_app, ready, screen_text
 
 from workbench.project import Project
 from workbench.tui.widgets.transcript_list import TranscriptList
-from tui_helpers import CODER, make_app, ready, screen_text
 
 
 def seed_log(root):

@@ -3,11 +3,10 @@ moves on; the consensus log is opened with the screen and released when it close
 from __future__ import annotations
 
 from textual.widgets import SelectionList
+from tui_helpers import copy_demo_with_logs, events, make_app, ready, screen_text, settle_workers
 
 from workbench.agreement.reconcile import reconcile_state
 from workbench.project import Project
-from tui_helpers import (copy_demo_with_logs, events, make_app, ready, screen_text,
-                         settle_workers)
 
 
 def consensus(root) -> list[dict]:

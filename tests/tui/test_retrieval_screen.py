@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable
+from tui_helpers import CODER, make_app, ready, screen_text
 
 from workbench.project import Project
-from tui_helpers import CODER, make_app, ready, screen_text
 
 
 def seed(root):

@@ -4,10 +4,10 @@ counts follow."""
 from __future__ import annotations
 
 from textual.widgets import DataTable
+from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text
 
 from workbench.cli import main
 from workbench.project import Project
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text
 
 CODE = "value.competitiveness"
 

@@ -2,9 +2,17 @@
 Update with: pytest tests/tui/test_snapshots.py --snapshot-update"""
 from __future__ import annotations
 
+from tui_helpers import (
+    CODER,
+    copy_demo,
+    copy_demo_with_logs,
+    make_app,
+    open_transcript,
+    ready,
+    settle_workers,
+)
+
 from workbench.project import Project
-from tui_helpers import (CODER, copy_demo, copy_demo_with_logs, make_app, open_transcript, ready,
-                         settle_workers)
 
 RUSSIAN = """Интервьюер: Расскажите, пожалуйста, о кластере и о вашей роли в нём.
 

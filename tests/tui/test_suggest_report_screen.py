@@ -8,10 +8,10 @@ import threading
 
 import pytest
 from textual.widgets import DataTable
+from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
 
 from workbench.project import Project
 from workbench.suggest.evaluate import EvaluationReport
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
 
 
 def fake_report() -> EvaluationReport:

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from workbench.tui import bindings
-from workbench.tui.bindings import (DOC_END, DOC_START, GROUPS, REGENERATE, doc_block,
-                                    markdown_tables, replace_block)
+from workbench.tui import keydocs
+from workbench.tui.bindings import GROUPS
+from workbench.tui.keydocs import (
+    DOC_END,
+    DOC_START,
+    REGENERATE,
+    doc_block,
+    markdown_tables,
+    replace_block,
+)
 from workbench.tui.screens import VIEWS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "TUI.md"
@@ -49,24 +56,24 @@ def test_generator_rewrites_only_the_block(tmp_path, capsys):
     guide = tmp_path / "TUI.md"
     guide.write_text(f"# Guide\n\nkeys `{DOC_START}` quoted\n\n{DOC_START}\nstale table\n"
                      f"{DOC_END}\n\n## After\n", encoding="utf-8")
-    assert bindings.main([str(guide), "--check"]) == 1
+    assert keydocs.main([str(guide), "--check"]) == 1
     assert REGENERATE in capsys.readouterr().err
     assert "stale table" in guide.read_text(encoding="utf-8")   # --check changes nothing
 
-    assert bindings.main([str(guide)]) == 0
+    assert keydocs.main([str(guide)]) == 0
     new = guide.read_text(encoding="utf-8")
     assert "stale table" not in new
     assert new.startswith(f"# Guide\n\nkeys `{DOC_START}` quoted\n\n{DOC_START}\n")
     assert new.endswith(f"{DOC_END}\n\n## After\n")
     assert doc_block(new) == markdown_tables()
-    assert bindings.main([str(guide), "--check"]) == 0
-    assert bindings.main([str(guide)]) == 0 and guide.read_text(encoding="utf-8") == new
+    assert keydocs.main([str(guide), "--check"]) == 0
+    assert keydocs.main([str(guide)]) == 0 and guide.read_text(encoding="utf-8") == new
 
 
 def test_generator_without_markers_says_what_to_do(tmp_path, capsys):
     guide = tmp_path / "TUI.md"
     guide.write_text("# Guide without markers\n", encoding="utf-8")
-    assert bindings.main([str(guide)]) == 2
+    assert keydocs.main([str(guide)]) == 2
     err = capsys.readouterr().err
     assert DOC_START in err and "TUI.md" in err
     assert guide.read_text(encoding="utf-8") == "# Guide without markers\n"

@@ -8,7 +8,7 @@ Statistics layer (pure numpy/pandas):
 * :func:`overall_agreement` -- agreement on each unit's whole code *set*
   (Krippendorff's alpha with the MASI/Jaccard distance, kappa and percent
   agreement with each distinct set as a category, optional bootstrap CI).
-* Nominal coefficients on a units x coders ratings table (module ``nominal``): :func:`percent_agreement`,
+* Nominal coefficients on a units x coders ratings table (module ``coefficients``): :func:`percent_agreement`,
   :func:`cohen_kappa`, :func:`fleiss_kappa`, :func:`krippendorff_alpha`,
   :func:`gwet_ac1`, :func:`brennan_prediger` -- each returns an :class:`Estimate`
   (``value`` float or ``None`` + ``reason``).
@@ -21,7 +21,15 @@ code the unit (missing).  See the function docstrings for per-coefficient missin
 data rules.
 """
 
-from .nominal import (
+from .code_sets import (
+    DISTANCES,
+    jaccard_distance,
+    masi_distance,
+    overall_agreement,
+    set_alpha,
+    set_distance_matrix,
+)
+from .coefficients import (
     Estimate,
     brennan_prediger,
     cohen_kappa,
@@ -31,15 +39,7 @@ from .nominal import (
     krippendorff_alpha,
     percent_agreement,
 )
-from .setstats import (
-    DISTANCES,
-    jaccard_distance,
-    masi_distance,
-    overall_agreement,
-    set_alpha,
-    set_distance_matrix,
-)
-from .stats import LONG_COLUMNS, per_code_agreement, per_code_agreement_arrays, sets_to_ids
+from .per_code import LONG_COLUMNS, per_code_agreement, per_code_agreement_arrays, sets_to_ids
 
 __all__ = [
     "DISTANCES",

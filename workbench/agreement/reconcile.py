@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..codinglog import CodingLog, read_events
+from ..codinglog import CodingLog
 from ..errors import UsageError
 from ..project import CONSENSUS, Project
+from ..replay import read_events
 from .units import BAD_STATUS, check_coders, unit_table
 
 DECISIONS = ("union", "intersection")

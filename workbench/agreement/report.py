@@ -1,6 +1,6 @@
 """Agreement reports and disagreement lists: what ``workbench agree`` / ``disagreements``, the
 exports and the TUI show. Built on :mod:`units` (unit tables) and the statistics in
-:mod:`stats` / :mod:`setstats`."""
+:mod:`per_code` / :mod:`code_sets`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..project import Project
-from .setstats import overall_agreement
-from .stats import per_code_agreement
+from .code_sets import overall_agreement
+from .per_code import per_code_agreement
 from .units import UnitTable, unit_table
 
 PER_CODE_COLUMNS = ["code", "name", "n_units", "prevalence", "percent_agreement", "cohen_kappa",

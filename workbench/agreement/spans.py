@@ -55,7 +55,7 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
     done = [project.state(c).done for c in coders]
     tids = [t for t in catalog if include_unfinished or all(t in d for d in done)]
     tset = set(tids)
-    by = {c: {} for c in coders}  # coder -> (tid, code) -> [(s, e)]
+    by: dict[str, dict[tuple[str, str], list[tuple[int, int]]]] = {c: {} for c in coders}
     for c in coders:
         for cd in project.codings(c):
             if cd.status in BAD_STATUS or cd.transcript not in tset or cd.code not in scope_codes:
@@ -65,7 +65,8 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
     tot_w = 0
     pooled = np.zeros(2)  # for overall: agreeing characters, all characters
     for code in scope_codes:
-        W, K = [], []  # run weights, number of coders covering
+        w_runs: list[float] = []   # run weights
+        k_runs: list[float] = []   # number of coders covering each run
         n_chars = 0
         for tid in tids:
             info = catalog[tid]
@@ -75,8 +76,8 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
             n_chars += seg_len
             per_coder = [_intervals(segs, by[c].get((tid, code), [])) for c in coders]
             if not any(per_coder):
-                W.append(seg_len)
-                K.append(0)
+                w_runs.append(seg_len)
+                k_runs.append(0)
                 continue
             pts = {a for a, b in segs} | {b for a, b in segs}
             for sp in per_coder:
@@ -87,13 +88,13 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
             for s, e in segs:
                 i, j = np.searchsorted(bounds, [s, e])
                 inside[i:j] = True
-            k = sum(_coverage(bounds, sp) for sp in per_coder)
+            k = np.sum([_coverage(bounds, sp) for sp in per_coder], axis=0)
             w = np.diff(bounds)
-            W.extend(w[inside].tolist())
-            K.extend(k[inside].tolist())
-        W = np.asarray(W, dtype=float)
-        K = np.asarray(K, dtype=float)
-        row = {"code": code, "n_units": int(W.sum()), "prevalence": None,
+            w_runs.extend(w[inside].tolist())
+            k_runs.extend(k[inside].tolist())
+        W = np.asarray(w_runs, dtype=float)
+        K = np.asarray(k_runs, dtype=float)
+        row: dict = {"code": code, "n_units": int(W.sum()), "prevalence": None,
                "percent_agreement": None, "krippendorff_alpha": None,
                ("cohen_kappa" if m == 2 else "fleiss_kappa"): None, "reason": None}
         total = W.sum()
@@ -101,7 +102,7 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
             row["reason"] = "no characters in scope (no transcript finished by every coder)"
             rows.append(row)
             continue
-        agree = W[(K == 0) | (K == m)].sum()
+        agree = W[(K == 0) | (m == K)].sum()
         row["percent_agreement"] = agree / total
         p1 = (W * K).sum() / (total * m)
         row["prevalence"] = p1

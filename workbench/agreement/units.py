@@ -31,7 +31,7 @@ from ..project import UNPLACED, Project
 
 UNITS = ("segment", "transcript")
 BAD_STATUS = UNPLACED   # left out (counted in skipped_codings)
-_EMPTY = frozenset()
+_EMPTY: frozenset[str] = frozenset()
 
 
 @dataclass

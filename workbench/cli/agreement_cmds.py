@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import sys
 
-from ..agreement.reconcile import (DECISIONS, mark_finished, parse_codes, reconcile_state,
-                                   seed_agreed, settle)
+from ..agreement.reconcile import (
+    DECISIONS,
+    mark_finished,
+    parse_codes,
+    reconcile_state,
+    seed_agreed,
+    settle,
+)
 from ..agreement.report import agreement_report, disagreements
-from ..errors import UsageError
 from ..config import CONSENSUS
+from ..errors import UsageError
 from .common import add_json, add_project, open_project, split_list
 from .output import emit_json, table, warn
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from ..counts import SPEAKERS, bar_lines, opinion_counts
+from ..counts import SPEAKERS, opinion_counts
+from ..textchart import bar_lines
 from .common import add_json, add_project, open_project
 from .output import emit_json, warn
 

@@ -1,11 +1,9 @@
 """init, import, segments, codebook, codings, status."""
 from __future__ import annotations
 
-import argparse
-
 from ..errors import UsageError
 from ..importer import import_files, parse_attrs
-from ..project import Project, init_project
+from ..project import init_project
 from .common import add_json, add_project, open_project
 from .output import emit_json, table, warn
 
@@ -159,7 +157,7 @@ def cmd_status(args) -> int:
     warnings = []
     for coder in project.coders():
         warnings.extend(project.state(coder).warnings)
-    for tid, info in project.catalog().items():
+    for info in project.catalog().values():
         warnings.extend(f"{info.path}: {w}" for w in info.warnings)
     if args.json:
         for w in warnings:

@@ -99,7 +99,7 @@ def _evaluate(args, project, s, coders) -> int:
     from ..suggest import evaluate
     progress = None
     if not args.json and sys.stderr.isatty():
-        progress = lambda msg: print(f"  {msg}", file=sys.stderr)  # noqa: E731
+        progress = lambda msg: print(f"  {msg}", file=sys.stderr)
     rep = evaluate(project, folds=args.folds, coders=coders, curve=not args.no_curve,
                    suggester=s, progress=progress)
     if args.json:

@@ -256,7 +256,7 @@ def _curve(units, splits, orders, predict, train_on, codes, full_micro, progress
             progress(f"learning curve: {n} coded transcript(s)")
         preds: dict = {}
         n_segs = []
-        for (train, test), order in zip(splits, orders):
+        for (_train, test), order in zip(splits, orders):
             use = set(order[:n])
             n_segs.append(sum(1 for u in units if u[0] in use))
             model = train_on(use) if use else None

@@ -77,7 +77,7 @@ def evidence_of(f) -> tuple:
     return tuple((c, min(ev.count, MAX_PLACES), c in q) for c, ev in sorted(f.rules.items()))
 
 
-def make_example(f, labels, settings: "TrainSettings | None" = None) -> Example:
+def make_example(f, labels, settings: TrainSettings | None = None) -> Example:
     return Example(f.transcript, f.index, tuple(model_words(f, settings)), frozenset(labels),
                    evidence_of(f))
 
@@ -114,7 +114,7 @@ class RuleCalibration:
         return f"{min(places, MAX_PLACES)},{int(bool(q))}"
 
     @classmethod
-    def fit(cls, examples: list[Example]) -> "RuleCalibration":
+    def fit(cls, examples: list[Example]) -> RuleCalibration:
         seen: dict[str, list[int]] = {}
         counts: dict[str, list[int]] = {}
         for ex in examples:
@@ -150,7 +150,7 @@ class RuleCalibration:
         return {"table": self.table, "factors": self.factors, "counts": self.counts}
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "RuleCalibration | None":
+    def from_dict(cls, d: dict | None) -> RuleCalibration | None:
         if not d:
             return None
         return cls(dict(d.get("table") or {}), dict(d.get("factors") or {}),
@@ -214,7 +214,7 @@ class TextcatModel:
         return folder
 
     @classmethod
-    def load(cls, folder: Path) -> "TextcatModel | None":
+    def load(cls, folder: Path) -> TextcatModel | None:
         """The saved model, or None when there is none or it cannot be used (other format)."""
         folder = Path(folder)
         meta_path = folder / META_FILE

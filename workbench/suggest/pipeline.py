@@ -113,7 +113,7 @@ def _pymorphy():
         return None
     try:
         return pymorphy3.MorphAnalyzer(lang="ru")
-    except Exception:  # noqa: BLE001 - dictionaries missing or broken: fall back to lookups
+    except Exception:
         return None
 
 

@@ -21,8 +21,15 @@ from pathlib import Path
 from ..errors import ProjectError
 from .combine import combine, reason_text, rule_score, threshold_for
 from .data import digest, file_hash, logs_signature, training_units, transcript_features
-from .model import (MODEL_FORMAT, Example, TextcatModel, TrainSettings, make_example,
-                    model_words, train_model)
+from .model import (
+    MODEL_FORMAT,
+    Example,
+    TextcatModel,
+    TrainSettings,
+    make_example,
+    model_words,
+    train_model,
+)
 
 MODEL_DIR = Path("models") / "textcat"
 MIN_MODEL_SCORE = 0.05   # model-only candidates below this are not even scored

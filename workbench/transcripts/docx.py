@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import TranscriptError, yaml_error_location
-from .rendered import render_turns
 from .lines import SPEAKER_LINE, load_front_matter, norm_timestamp, speaker_label
+from .rendered import render_turns
 
 
 def read_docx(path: Path, data: bytes | None = None):
@@ -53,27 +53,26 @@ def read_docx(path: Path, data: bytes | None = None):
                                   file=path, line=numbers[0],
                                   hint="add a paragraph '---' after the attributes") from None
         try:
-            data = (load_front_matter("\n".join(paras[1:end]))
-                    if end > 1 else {})
+            front = load_front_matter("\n".join(paras[1:end])) if end > 1 else {}
         except yaml.YAMLError as e:
-            line, problem = yaml_error_location(e)
-            line = numbers[min(line, end - 1)] if line is not None else numbers[0]
+            yline, problem = yaml_error_location(e)
+            err_line = numbers[min(yline, end - 1)] if yline is not None else numbers[0]
             raise TranscriptError(f"front matter is not valid YAML ({problem})", file=path,
-                                  line=line, hint="write attributes as 'key: value' paragraphs"
+                                  line=err_line, hint="write attributes as 'key: value' paragraphs"
                                   ) from None
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
+        if front is None:
+            front = {}
+        if not isinstance(front, dict):
             raise TranscriptError("front matter is not a mapping of 'key: value' lines",
                                   file=path, line=numbers[1] if end > 1 else numbers[0],
                                   hint="write attributes as 'key: value' paragraphs")
-        attributes = data
+        attributes = front
         paras = paras[end + 1:]
     turns: list[list] = []
     for para in paras:
         m = SPEAKER_LINE.match(para)
         label = speaker_label(m) if m else None
-        if label is not None:
+        if m is not None and label is not None:
             turns.append([label, norm_timestamp(m.group("ts")), para[m.end():].strip()])
         elif turns:
             turns[-1][2] += "\n" + para

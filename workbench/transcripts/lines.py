@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import yaml
 
@@ -23,7 +24,7 @@ SPEAKER_LINE = re.compile(
 MAX_LABEL_WORDS = 5
 
 # libyaml's safe loader when available: ten times faster on front matter
-_YAML_LOADER = yamlsafe.FAST_LOADER
+_YAML_LOADER: Any = yamlsafe.FAST_LOADER
 
 
 class FrontMatterLoader(_YAML_LOADER):

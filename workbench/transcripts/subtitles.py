@@ -13,14 +13,14 @@ import webvtt
 from webvtt.errors import MalformedFileError
 
 from ..errors import TranscriptError
-from .rendered import render_turns
 from .lines import SPEAKER_LINE, decode, normalize, speaker_label
+from .rendered import render_turns
 
 
 def read_subtitles(path: Path, fmt: str, data: bytes | None = None):
     text = normalize(decode(path.read_bytes() if data is None else data, path))
     try:
-        captions = list(webvtt.from_buffer(io.StringIO(text), format=fmt))
+        captions = list(webvtt.from_buffer(io.StringIO(text), format=fmt))  # type: ignore[call-overload]
     except MalformedFileError as e:
         raise TranscriptError(f"not a valid {fmt.upper()} file ({e})", file=path,
                               hint="check the cue timings ('00:00:01.000 --> 00:00:04.000')") from None
@@ -36,7 +36,7 @@ def read_subtitles(path: Path, fmt: str, data: bytes | None = None):
         if speaker is None:
             m = SPEAKER_LINE.match(body)
             label = speaker_label(m) if m else None
-            if label is not None:
+            if m is not None and label is not None:
                 speaker, body = label, body[m.end():].strip()
         if not body:
             continue

@@ -14,8 +14,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import TranscriptError, yaml_error_location
-from .lines import (SPEAKER_LINE, decode, load_front_matter, norm_timestamp, normalize,
-                    speaker_label)
+from .lines import SPEAKER_LINE, decode, load_front_matter, norm_timestamp, normalize, speaker_label
 
 __all__ = ["Turn", "read_text", "split_front_matter", "find_turns", "strip_span", "decode",
            "normalize"]
@@ -80,7 +79,7 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
 
 
 def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = None,
-               known: set[str] = frozenset()) -> tuple[list[Turn], list[str]]:
+               known: set[str] | frozenset[str] = frozenset()) -> tuple[list[Turn], list[str]]:
     """Split ``text[body_start:]`` into speaker turns. Returns turns and warnings.
 
     ``speakers`` (casefolded; from front matter ``speakers:``) is authoritative when given: only

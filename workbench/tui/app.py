@@ -13,10 +13,10 @@ from textual import work
 from textual.app import App
 
 from ..errors import LockedError, LogError, WorkbenchError
+from ..session import CodingSession
 from .bindings import bindings_for
 from .commands import WorkbenchCommands
 from .screens import VIEWS
-from ..session import CodingSession
 
 
 class WorkbenchApp(App):

@@ -1,7 +1,7 @@
 """A checkbox list: choose several items (coders to compare, the codes of a consensus)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding

@@ -1,7 +1,7 @@
 """One-line input and a small form, both validated before they close."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding

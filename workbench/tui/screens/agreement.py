@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...errors import WorkbenchError
-from .coder_choice import compared_coders, too_few_coders
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
+from .coder_choice import compared_coders, too_few_coders
 
 UNITS = ("segment", "transcript", "span")
 WIDE = 150  # from this width on, the table also shows the code ids

@@ -7,8 +7,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from ...errors import WorkbenchError
 from ...config import validate_coder
+from ...errors import WorkbenchError
 
 
 class CoderPromptScreen(Screen[str | None]):

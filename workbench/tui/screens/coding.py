@@ -12,9 +12,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from ...session import Change
 from ..bindings import bindings_for, keys_of
 from ..dialogs.memo import MemoDialog
-from ...session import Change
 from ..widgets.code_panel import CodePanel, CodeTree
 from ..widgets.segment_view import Decor, SegmentView
 

@@ -170,7 +170,7 @@ class CountsScreen(Screen):
 
     def draw(self) -> None:
         """The bars, fitted to the current width (called again on resize)."""
-        from ...counts import bar_rows
+        from ...textchart import bar_rows
         if self.rows is None:
             return
         if not len(self.rows):

@@ -27,8 +27,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...errors import LockedError, LogError, WorkbenchError
 from ...config import CONSENSUS
+from ...errors import LockedError, LogError, WorkbenchError
 from ..bindings import bindings_for
 from ..widgets.labels import code_label
 from .coder_choice import compared_coders, too_few_coders

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
-from ...errors import WorkbenchError
 from ...config import CONSENSUS
+from ...errors import WorkbenchError
 from ..bindings import bindings_for
 from ..widgets.code_panel import CodeTree
 from ..widgets.labels import swatch
@@ -192,7 +192,7 @@ class RetrievalScreen(Screen):
         wanted = {cid, *cb.descendants(cid)} if cid in cb.codes else {cid}
         catalog = project.catalog()
         rows = []
-        for coder, c in ((coder, c) for coder in self.coders() for c in self._codings_of(coder)):
+        for coder, c in ((who, c) for who in self.coders() for c in self._codings_of(who)):
             if cb.resolve(c.code) not in wanted:
                 continue
             info = catalog.get(c.transcript)

@@ -27,7 +27,7 @@ from .agreement import fmt
 
 GROUP = "suggest-evaluate"
 FOLDS = 5
-_PROGRESS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # app -> last progress line
+_PROGRESS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> last progress line
 
 
 # ---- the evaluation (app-level: it outlives the screen) ----------------------------------------

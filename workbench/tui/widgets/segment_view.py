@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from rich.cells import cell_len
 from rich.segment import Segment as RichSegment

@@ -1,16 +1,16 @@
 """Per-code inter-coder agreement: presence/absence of each code per unit,
 vectorised across codes, plus the code-set input helpers shared with
-:mod:`workbench.agreement.setstats`.
+:mod:`workbench.agreement.code_sets`.
 
 Pure numpy/pandas; no I/O, no UI imports.  The nominal coefficient functions
 (:func:`cohen_kappa`, :func:`fleiss_kappa`, ...) live in
-:mod:`workbench.agreement.nominal` and are re-exported here.
+:mod:`workbench.agreement.coefficients` and are re-exported here.
 
 Undefined values: functions return :class:`Estimate` (``value`` float or ``None``
 plus ``reason``); in DataFrames an undefined coefficient is ``NaN`` and the
 ``reason`` column explains every NaN of its row.  Nothing returns a made-up 1.0
 for a 0/0 coefficient.  Missing-data rules per coefficient: see
-:mod:`workbench.agreement.nominal` (the same rules apply per code here).
+:mod:`workbench.agreement.coefficients` (the same rules apply per code here).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .nominal import (
+from .coefficients import (
     R_ALWAYS,
     R_FEW_CODERS,
     R_NEVER,
@@ -30,7 +30,6 @@ from .nominal import (
     R_NO_PAIRS,
     R_ONE_VALUE,
     Estimate,
-    _r_no_complete,
     brennan_prediger,
     cohen_kappa,
     fleiss_kappa,
@@ -38,6 +37,7 @@ from .nominal import (
     kappa_column,
     krippendorff_alpha,
     percent_agreement,
+    reason_no_complete,
 )
 
 __all__ = [
@@ -59,10 +59,10 @@ __all__ = [
 LONG_COLUMNS = ("unit", "coder", "code", "present")
 
 # Bootstrap replicates drawn per batch (fixed, so results do not depend on it).
-_BOOT_BATCH = 64
+BOOT_BATCH = 64
 
 # --------------------------------------------------------------------------- #
-# Code sets input (shared with setstats)
+# Code sets input (shared with code_sets)
 # --------------------------------------------------------------------------- #
 
 
@@ -123,14 +123,14 @@ def sets_to_ids(frame: pd.DataFrame, coders: Sequence[Hashable] | None = None
     return ids, values, coders
 
 
-def _sorted_codes(codes: set) -> list:
+def sorted_codes(codes: set) -> list:
     try:
         return sorted(codes)
     except TypeError:
         return sorted(codes, key=lambda c: (type(c).__name__, str(c)))
 
 
-def _membership(values: Sequence[frozenset], codes: Sequence[Hashable]) -> np.ndarray:
+def membership(values: Sequence[frozenset], codes: Sequence[Hashable]) -> np.ndarray:
     """values x codes boolean matrix (codes outside ``codes`` are ignored)."""
     index = {c: i for i, c in enumerate(codes)}
     member = np.zeros((len(values), len(codes)), dtype=bool)
@@ -202,9 +202,9 @@ def per_code_agreement(
     else:
         ids, vals, coders = sets_to_ids(values, coders)
         if codes is None:
-            codes = _sorted_codes(set().union(*vals) if vals else set())
+            codes = sorted_codes(set().union(*vals) if vals else set())
         codes = list(codes)
-        member = _membership(vals, codes)
+        member = membership(vals, codes)
         obs2 = ids >= 0
         present = member[np.where(obs2, ids, 0)] if len(vals) else np.zeros(ids.shape + (len(codes),), bool)
         present &= obs2[:, :, None]
@@ -366,7 +366,7 @@ def per_code_agreement_arrays(
                     why.setdefault(R_NO_PAIRS, []).append(col)
             if not kappa_ok[j]:
                 if nk[j] == 0:
-                    r = R_NO_BOTH if n_c == 2 else _r_no_complete(n_c)
+                    r = R_NO_BOTH if n_c == 2 else reason_no_complete(n_c)
                 elif kappa_t1[j] == 0:
                     r = R_NEVER
                 elif kappa_t1[j] == kappa_total[j]:
@@ -391,14 +391,14 @@ def per_code_agreement_arrays(
     return frame
 
 
-def _bootstrap_draws(rng: np.random.Generator, n_units: int, batch: int) -> np.ndarray:
+def bootstrap_draws(rng: np.random.Generator, n_units: int, batch: int) -> np.ndarray:
     """batch x n_units multiplicities of a with-replacement resample of the units."""
     draws = rng.integers(0, n_units, size=(batch, n_units))
     draws += (np.arange(batch) * n_units)[:, None]
     return np.bincount(draws.ravel(), minlength=batch * n_units).reshape(batch, n_units).astype(np.float64)
 
 
-def _percentile_ci(reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+def percentile_ci(reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
     tail = (1 - level) / 2
@@ -421,15 +421,15 @@ def _bootstrap_binary_alpha(mf, kf, d_u, pair, n_boot: int, seed: int, level: fl
     n_rows = int(rows.sum())
     reps = np.full((n_boot, mf.shape[1]), np.nan)
     if n_rows == 0:
-        return _percentile_ci(reps, level)
+        return percentile_ci(reps, level)
     rng = np.random.default_rng(seed)
-    for start in range(0, n_boot, _BOOT_BATCH):
-        b = min(_BOOT_BATCH, n_boot - start)
-        w = _bootstrap_draws(rng, n_rows, b)
+    for start in range(0, n_boot, BOOT_BATCH):
+        b = min(BOOT_BATCH, n_boot - start)
+        w = bootstrap_draws(rng, n_rows, b)
         n = w @ mp
         n1 = w @ kp
         o10 = w @ dp
         den = n1 * (n - n1)
         with np.errstate(divide="ignore", invalid="ignore"):
             reps[start:start + b] = np.where(den > 0, 1 - (n - 1) * o10 / den, np.nan)
-    return _percentile_ci(reps, level)
+    return percentile_ci(reps, level)

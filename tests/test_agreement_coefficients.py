@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import workbench.agreement.nominal as nominal
-import workbench.agreement.setstats as setstats
-import workbench.agreement.stats as stats
+import workbench.agreement.code_sets as code_sets
+import workbench.agreement.coefficients as nominal
+import workbench.agreement.per_code as stats
 from workbench.agreement import (
     Estimate,
     brennan_prediger,
@@ -411,12 +411,12 @@ def test_set_alpha_matches_brute_force(rows, distance, use_expansion):
     frame = pd.DataFrame(rows)
     dist = masi_distance if distance == "masi" else jaccard_distance
     ref = reference_set_alpha(frame, dist)
-    old = setstats._USE_EXPANSION
-    setstats._USE_EXPANSION = use_expansion
+    old = code_sets._USE_EXPANSION
+    code_sets._USE_EXPANSION = use_expansion
     try:
         est = set_alpha(frame, distance)
     finally:
-        setstats._USE_EXPANSION = old
+        code_sets._USE_EXPANSION = old
     if ref is None:
         assert est.value is None and est.reason
     else:

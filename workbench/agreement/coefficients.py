@@ -1,8 +1,8 @@
 """Agreement coefficients for nominal ratings (units x coders, any labels).
 
 Pure numpy/pandas; no I/O, no UI imports.  Per-code agreement (binary presence,
-vectorised over codes) is in :mod:`workbench.agreement.stats`, agreement over
-*code sets* in :mod:`workbench.agreement.setstats`; both re-use :class:`Estimate`
+vectorised over codes) is in :mod:`workbench.agreement.per_code`, agreement over
+*code sets* in :mod:`workbench.agreement.code_sets`; both re-use :class:`Estimate`
 and the reason strings defined here.
 
 Undefined values
@@ -63,7 +63,7 @@ __all__ = [
 # formula, memory linear in the number of units).
 _PACKAGE_MAX_CELLS = 2_000_000
 
-# Reason strings (also used by setstats).
+# Reason strings (also used by code_sets).
 R_FEW_CODERS = "needs at least two coders"
 R_NO_PAIRS = "no unit was coded by at least two coders"
 R_NO_BOTH = "no unit was coded by both coders"
@@ -73,7 +73,7 @@ R_ONE_VALUE = "no variation: every rating has the same value, so the coefficient
 R_ONE_CATEGORY = "only one category observed; pass n_categories to fix the number of categories"
 
 
-def _r_no_complete(n_coders: int) -> str:
+def reason_no_complete(n_coders: int) -> str:
     return (
         f"no unit was coded by all {n_coders} coders "
         "(Fleiss' kappa uses only units rated by every coder)"
@@ -187,7 +187,7 @@ def fleiss_kappa(ratings: Any) -> Estimate:
     complete = m == n_coders
     n = int(complete.sum())
     if n == 0:
-        return Estimate(None, _r_no_complete(n_coders))
+        return Estimate(None, reason_no_complete(n_coders))
     counts = np.bincount(ids[complete].ravel(), minlength=n_cat)
     if np.count_nonzero(counts) <= 1:
         return Estimate(None, R_ONE_VALUE)

@@ -36,19 +36,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .stats import (
+from .per_code import (
+    BOOT_BATCH,
     R_FEW_CODERS,
     R_NO_BOTH,
     R_NO_PAIRS,
     Estimate,
-    _BOOT_BATCH,
-    _bootstrap_draws,
-    _membership,
-    _percentile_ci,
-    _r_no_complete,
-    _sorted_codes,
+    bootstrap_draws,
     kappa_column,
+    membership,
+    percentile_ci,
+    reason_no_complete,
     sets_to_ids,
+    sorted_codes,
 )
 
 __all__ = [
@@ -124,8 +124,8 @@ class _SetSpace:
     """Distinct code sets as a float bit matrix (for exact intersection counts)."""
 
     def __init__(self, values: Sequence[frozenset]):
-        codes = _sorted_codes(set().union(*values)) if values else []
-        member = _membership(values, codes)
+        codes = sorted_codes(set().union(*values)) if values else []
+        member = membership(values, codes)
         self.bits = member.astype(np.float32)  # counts < 2**24 stay exact
         self.packed = np.packbits(member, axis=1) if codes else np.zeros((len(values), 1), np.uint8)
         self.sizes = member.sum(axis=1).astype(np.float64)
@@ -300,7 +300,7 @@ class _AlphaParts:
         self.cell_unit = cell_unit
         self.cell_val = remap[cell_val]
         self.n_c = counts[used].astype(np.float64)
-        self.values = [values[i] for i in used]
+        self.values = [values[i] for i in used.tolist()]
         self.space = _SetSpace(self.values)
         self.distance = distance
         self.expansion = None
@@ -323,7 +323,7 @@ class _AlphaParts:
                     units.append(np.flatnonzero(sel))
                     keys.append(lo * v + hi)
                     weights.append(2.0 / (m_p[sel] - 1))
-        self.d_u = np.zeros(self.n_units)
+        self.d_u: np.ndarray = np.zeros(self.n_units)
         if keys:
             key = np.concatenate(keys)
             uniq, inv = np.unique(key, return_inverse=True)
@@ -358,16 +358,16 @@ def _bootstrap_set_alpha(parts: _AlphaParts, n_boot: int, seed: int, level: floa
     rng = np.random.default_rng(seed)
     reps = np.full(n_boot, np.nan)
     v = len(parts.values)
-    for start in range(0, n_boot, _BOOT_BATCH):
-        b = min(_BOOT_BATCH, n_boot - start)
-        w = _bootstrap_draws(rng, parts.n_units, b)
+    for start in range(0, n_boot, BOOT_BATCH):
+        b = min(BOOT_BATCH, n_boot - start)
+        w = bootstrap_draws(rng, parts.n_units, b)
         n = w @ parts.m
         d_o = w @ parts.d_u
         n_c = np.stack([np.bincount(parts.cell_val, weights=row[parts.cell_unit], minlength=v) for row in w])
         d_e = parts.expected(n_c)
         with np.errstate(divide="ignore", invalid="ignore"):
             reps[start:start + b] = np.where(d_e > 1e-12, 1 - (n - 1) * d_o / d_e, np.nan)
-    low, high = _percentile_ci(reps[:, None], level)
+    low, high = percentile_ci(reps[:, None], level)
     return (None if np.isnan(low[0]) else float(low[0]), None if np.isnan(high[0]) else float(high[0]))
 
 
@@ -405,7 +405,7 @@ def _set_kappa(ids: np.ndarray, n_values: int) -> tuple[Estimate, int]:
     complete = obs.all(axis=1)
     n = int(complete.sum())
     if n == 0:
-        return Estimate(None, _r_no_complete(n_cod)), 0
+        return Estimate(None, reason_no_complete(n_cod)), 0
     sub = ids[complete]
     counts = np.bincount(sub.ravel(), minlength=n_values)
     if np.count_nonzero(counts) <= 1:
