@@ -213,6 +213,7 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     out.append(Table("quotes", "the counted coded passages with their text, for writing up",
                      quotes(data), 3))
     out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
+    out.append(memos_table(project))
     agreement_note = "agreement tables not requested"
     if agreement:
         ag, agreement_note, ag_warnings = agreement_tables(project, data)
@@ -250,6 +251,14 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     if by_note:
         meta["counts by attribute"] = by_note
     return meta, out
+
+
+def memos_table(project: Project) -> Table:
+    """Every current memo of every coder (workbench.memos; docs/FORMATS.md)."""
+    from .memos import memos_frame
+    df = memos_frame(project).drop(columns=["current", "target"])
+    return Table("memos", "every memo of every coder: on a code, a transcript, a segment or a "
+                          "coding, with the passage it is on (turn counted from 1)", df, 3)
 
 
 def meta_line(meta: dict, table: str | None = None) -> str:
