@@ -398,8 +398,10 @@ def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | 
 def export(project: Project, coder: str | None = None, *, consensus: bool = False,
            fmt: str = "xlsx", out: str | os.PathLike | None = None, force: bool = False,
            bom: bool = False, speaker: str = "interviewee", include_unfinished: bool = False,
-           today: _dt.date | None = None) -> Export:
-    """Write every table to ``out`` (see :func:`target_path`) and return what was written."""
+           today: _dt.date | None = None, pseudonymise: bool = False) -> Export:
+    """Write every table to ``out`` (see :func:`target_path`) and return what was written.
+    ``pseudonymise`` replaces the names of the project's ``pseudonyms.yaml`` in every table
+    and README item (workbench.pseudonyms)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     data = load(project, coder, consensus=consensus, speaker=speaker,
@@ -408,6 +410,13 @@ def export(project: Project, coder: str | None = None, *, consensus: bool = Fals
     path = target_path(project, default_stem(project, data.coder, today), fmt, out)
     claim_target(path, force)
     meta, tabs = tables(project, data=data, today=today)
+    if pseudonymise:
+        from .pseudonyms import for_project
+        ps = for_project(project, required=True)
+        tabs = [Table(ps.text(t.name), ps.text(t.description), ps.frame(t.frame), t.freeze_cols)
+                for t in tabs]
+        meta = {**ps.value(meta), "pseudonyms": f"names replaced from {ps.source.name} "
+                                                f"({len(ps.names)} names)"}
     if fmt == "xlsx":
         replace_atomically(path, lambda tmp: write_xlsx(tmp, meta, tabs))
         paths = [path]
