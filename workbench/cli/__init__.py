@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "workbench.cli.agreement_cmds",
     "workbench.cli.counts_cmds",
     "workbench.cli.memo_cmds",
+    "workbench.cli.report_cmds",
 ]
 
 DESCRIPTION = """\
