@@ -238,6 +238,30 @@ def to_records(df: pd.DataFrame) -> list[dict]:
     return out
 
 
+class MemoIndex:
+    """One coder's current memos by what they are on, to find the memos of many passages
+    (retrieval shows each quote's memos beside it)."""
+
+    def __init__(self, memos: list[Memo]):
+        self.on_coding: dict[str, Memo] = {}
+        self.by_transcript: dict[str, list[Memo]] = {}
+        for m in memos:
+            if m.target:
+                self.on_coding[m.target] = m       # the latest memo on a coding is its memo
+            elif m.transcript and m.start is not None:
+                self.by_transcript.setdefault(m.transcript, []).append(m)
+        self.on_coding = {k: m for k, m in self.on_coding.items() if (m.text or "").strip()}
+
+    def on(self, tid: str, start: int, end: int, coding_id: str | None = None) -> list[Memo]:
+        """The coding's memo, then the segment and span memos overlapping ``[start, end)``."""
+        out = [self.on_coding[coding_id]] if coding_id in self.on_coding else []
+        for m in self.by_transcript.get(tid, ()):
+            m_end = m.end if m.end is not None else m.start + 1
+            if m.start < end and m_end > start and (m.text or "").strip():
+                out.append(m)
+        return out
+
+
 def add_code_memo(session, text: str, code: str) -> Memo:
     """Write a memo on ``code`` through a coding session's open log and show it in the
     session's memos (``CodingSession.memo`` takes no ``code`` yet)."""
