@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from workbench.project import Project
-from tui_helpers import CODER, events, make_app, open_transcript, ready, screen_text
+from tui_helpers import CODER, events, make_app, open_transcript, ready, screen_text, segment_text
 
 
 def seed(root):
@@ -167,3 +167,25 @@ async def test_retrieval_shows_memos_beside_quotes(demo):
         cells = [str(c) for c in table.get_row_at(0)]
         assert "✎ funding or loans? ask boris" in cells
         assert "✎ funding or loans? ask boris" in screen_text(app)   # the quote pane
+
+
+async def test_a_memo_on_the_whole_transcript(demo):
+    app = make_app(demo)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await ready(pilot, "project")
+        await open_transcript(pilot, "P05", 3)
+        await pilot.press("m", *"the interviewee was in a hurry")
+        await pilot.press("tab", "down", "enter")     # choose "the whole transcript P05"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        memo = [e for e in events(demo) if e["op"] == "memo"]
+        assert len(memo) == 1 and memo[0]["transcript"] == "P05"
+        assert memo[0].get("start") is None and memo[0]["target"] is None
+        assert "✎" not in segment_text(app.screen.view, 3)     # not a memo on the segment
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert rows(app.screen) == [[CODER, "transcript", "P05", "", "",
+                                     "the interviewee was in a hurry"]]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.id == "coding" and app.screen.tid == "P05"
