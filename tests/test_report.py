@@ -14,6 +14,7 @@ from docx import Document
 from workbench import counts as C
 from workbench.agreement.report import agreement_report
 from workbench.cli import main
+from workbench.errors import UsageError
 from workbench.project import Project
 from workbench.pseudonyms import for_project
 from workbench.report import build_report, write_report
@@ -54,6 +55,13 @@ def test_counts_quotes_and_turns_are_the_projects(project):
     assert q.text in seg.text and q.speaker == seg.speaker
     assert q.attributes["region"] == project.transcript(q.transcript).attributes["region"]
     assert "interviewer" not in q.attributes
+    # by default the attributes that group interviews: not role (the same for all), not date
+    assert list(q.attributes) == ["region", "cluster"]
+    rep = build_report(project, "anna", codes="value.joint_rnd", attributes="date,role",
+                       pseudonymise=False)
+    assert rep.themes()[0].quotes[0].attributes == {"date": "2019-04-12", "role": "cluster manager"}
+    with pytest.raises(UsageError, match="no transcript has the attribute 'sector'"):
+        build_report(project, "anna", attributes=["sector"])
     assert rep.scope_line == ("coder: anna · scope: 10 of 10 transcripts (marked done by anna) "
                               "· speaker: interviewee turns")
     assert rep.n_line == "N = 10 interviewees"
@@ -134,8 +142,7 @@ def test_docx_reads_back(project, tmp_path):
     assert "Methods" in heads and "Joint R&D projects" in heads
     quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
     assert len(quotes) == sum(len(t.quotes) for t in rep.themes())
-    assert any(p.text == "P01, turn 6 · Manager P01 · Perm · Cluster A · cluster manager · "
-                         "2019-04-12" for p in doc.paragraphs)
+    assert any(p.text == "P01, turn 6 · Manager P01 · Perm · Cluster A" for p in doc.paragraphs)
     assert len(doc.inline_shapes) == 1                   # Figure 1
     table = doc.tables[0]
     rows = {r.cells[0].text.strip(): r.cells[1].text for r in table.rows[1:]}

@@ -35,6 +35,10 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument("--no-pseudonymise", dest="pseudonymise", action="store_false",
                    help="keep real names (by default the names in pseudonyms.yaml are replaced)")
+    p.add_argument("--attributes", metavar="A,B",
+                   help="the interview attributes named with each quote, e.g. region,cluster "
+                        "(default: those that group the interviews: not the same for all, not "
+                        "different for each)")
     p.add_argument("--max-quotes", type=int, metavar="N",
                    help="show at most N quotes per code (each code says how many it has)")
     _add_scope(p)
@@ -59,7 +63,8 @@ def cmd_report(args) -> int:
     claim_target(path, args.force)
     rep = build_report(project, coder, codes=args.codes, speaker=args.speaker,
                        include_unfinished=args.include_unfinished,
-                       max_quotes=args.max_quotes, pseudonymise=args.pseudonymise)
+                       max_quotes=args.max_quotes, pseudonymise=args.pseudonymise,
+                       attributes=args.attributes)
     for w in rep.warnings:
         warn(w)
     written = write_report(rep, path, fmt, force=args.force)

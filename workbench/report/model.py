@@ -126,6 +126,33 @@ def _sections(cb, selected: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def default_attributes(project: Project) -> list[str]:
+    """The attributes a quote's source line shows by default: those that group the interviews
+    (region, cluster) — not one the same for every transcript (nothing to tell apart), nor
+    one with a different value for each (ids, dates, file names)."""
+    catalog = project.catalog()
+    names = list(dict.fromkeys(k for info in catalog.values() for k in info.attributes))
+    out = []
+    for a in names:
+        if a in HIDDEN_ATTRIBUTES:
+            continue
+        values = [info.attributes.get(a, "") for info in catalog.values()]
+        distinct = {v for v in values if v != ""}
+        if 1 < len(distinct) < len(values):
+            out.append(a)
+    return out
+
+
+def check_attributes(project: Project, attributes: list[str]) -> list[str]:
+    known = sorted({k for info in project.catalog().values() for k in info.attributes})
+    for a in attributes:
+        if a not in known:
+            from ..errors import UsageError
+            raise UsageError(f"no transcript has the attribute '{a}'",
+                             hint=f"attributes: {', '.join(known) or 'none'}")
+    return attributes
+
+
 def _none(v):
     return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
 
@@ -134,15 +161,20 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
                  codes: str | list[str] | None = None, speaker: str = "interviewee",
                  include_unfinished: bool = False, max_quotes: int | None = None,
                  pseudonymise: bool = True, today: _dt.date | None = None,
-                 agreement: bool = True) -> Report:
-    """Everything the report shows, computed from the project (see the module docstring)."""
+                 agreement: bool = True, attributes: list[str] | str | None = None) -> Report:
+    """Everything the report shows, computed from the project (see the module docstring).
+    ``attributes``: the interview attributes each quote's source line names (default:
+    :func:`default_attributes`)."""
     data = C.load(project, coder, consensus=consensus, speaker=speaker,
                   include_unfinished=include_unfinished)
     cb = project.codebook
     selected = C.select_codes(cb, codes)
     table = C.counts(data, codes=selected).set_index("code")
     quotes = C.quotes(data, selected)
-    attr_cols = [c for c in data.attributes.columns if c not in HIDDEN_ATTRIBUTES]
+    if isinstance(attributes, str):
+        attributes = [a.strip() for a in attributes.split(",") if a.strip()]
+    attr_cols = (check_attributes(project, attributes) if attributes is not None
+                 else default_attributes(project))
     memos = memos_frame(project)
     memos = memos[memos["kind"].isin(["code", "coding"]) & memos["code"].isin(selected)]
     coders = [c for c in project.coders() if c != CONSENSUS]
@@ -155,16 +187,21 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     n_by_code: dict[str, int] = {}
     for code, grp in quotes.groupby("code", sort=False):
         items = []
-        for r in grp.itertuples(index=False):
-            seg = _none(r.segment)
+        for r in grp.to_dict(orient="records"):
+            seg = _none(r["segment"])
+            speaker = _none(r["speaker"])
+            attrs = {}
+            for a in attr_cols:
+                v = _none(r.get(a))
+                if v is not None and str(v) and str(v) not in (r["transcript"], speaker):
+                    attrs[a] = str(v)
             items.append(QuoteItem(
-                transcript=r.transcript, turn=None if seg is None else int(seg) + 1,
-                speaker=_none(r.speaker), timestamp=_none(r.timestamp),
-                attributes={a: str(getattr(r, a)) for a in attr_cols
-                            if a in grp.columns and str(getattr(r, a))},
-                text=r.text, memo=_none(r.memo), status=r.status))
-            if _none(r.memo):
-                shown_quotes.add((data.coder, r.transcript, int(r.start), int(r.end), r.memo))
+                transcript=r["transcript"], turn=None if seg is None else int(seg) + 1,
+                speaker=speaker, timestamp=_none(r["timestamp"]), attributes=attrs,
+                text=r["text"], memo=_none(r["memo"]), status=r["status"]))
+            if _none(r["memo"]):
+                shown_quotes.add((data.coder, r["transcript"], int(r["start"]), int(r["end"]),
+                                  r["memo"]))
         n_by_code[code] = len(items)
         by_code[code] = items[:max_quotes] if max_quotes is not None else items
 
