@@ -75,6 +75,17 @@ def _counts_table(doc, s: Section, report: Report) -> None:
         cells[1].text = str(t.interviews)
         cells[2].text = "—" if t.percent is None else f"{t.percent:.1f}%"
         cells[3].text = str(t.codings)
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Inches
+    table.autofit = False
+    for col, width in zip(table.columns, (2.9, 1.5, 0.9, 1.2)):
+        col.width = Inches(width)
+    for row in table.rows:
+        for i, (cell, width) in enumerate(zip(row.cells, (2.9, 1.5, 0.9, 1.2))):
+            cell.width = Inches(width)
+            if i:
+                for para in cell.paragraphs:
+                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def build(report: Report):
