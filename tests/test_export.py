@@ -52,7 +52,7 @@ def test_xlsx_every_table_read_back(project):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["README", "counts", "counts_by_interviewer", "counts_by_region",
                              "matrix_presence", "matrix_segments", "cooccurrence_interviews",
-                             "cooccurrence_segments", "quotes", "codebook",
+                             "cooccurrence_segments", "quotes", "codebook", "memos",
                              "agreement_overall", "agreement_interviews", "agreement_segments"]
     assert assert_no_formulas(wb) > 100
 
@@ -167,7 +167,8 @@ def test_csv_every_table_read_back(project, bom):
     assert {p.name for p in res.paths} == {
         "README.csv", "counts.csv", "counts_by_interviewer.csv", "counts_by_region.csv",
         "matrix_presence.csv", "matrix_segments.csv", "cooccurrence_interviews.csv",
-        "cooccurrence_segments.csv", "quotes.csv", "codebook.csv", "agreement_overall.csv",
+        "cooccurrence_segments.csv", "quotes.csv", "codebook.csv", "memos.csv",
+            "agreement_overall.csv",
         "agreement_interviews.csv", "agreement_segments.csv"}
     for p in res.paths:
         head, _ = read_csv_table(p, bom)

@@ -195,6 +195,7 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     out.append(Table("quotes", "the counted coded passages with their text, for writing up",
                      quotes(data), 3))
     out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
+    out.append(memos_table(project))
     agreement_note = "agreement tables not requested"
     if agreement:
         ag, agreement_note, ag_warnings = agreement_tables(project, data)
@@ -232,6 +233,14 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     if by_note:
         meta["counts by attribute"] = by_note
     return meta, out
+
+
+def memos_table(project: Project) -> Table:
+    """Every current memo of every coder (workbench.memos; docs/FORMATS.md)."""
+    from .memos import memos_frame
+    df = memos_frame(project).drop(columns=["current", "target"])
+    return Table("memos", "every memo of every coder: on a code, a transcript, a segment or a "
+                          "coding, with the passage it is on (turn counted from 1)", df, 3)
 
 
 def meta_line(meta: dict, table: str | None = None) -> str:
@@ -370,8 +379,10 @@ def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | 
 def export(project: Project, coder: str | None = None, *, consensus: bool = False,
            fmt: str = "xlsx", out: str | os.PathLike | None = None, force: bool = False,
            bom: bool = False, speaker: str = "interviewee", include_unfinished: bool = False,
-           today: _dt.date | None = None) -> Export:
-    """Write every table to ``out`` (see :func:`target_path`) and return what was written."""
+           today: _dt.date | None = None, pseudonymise: bool = False) -> Export:
+    """Write every table to ``out`` (see :func:`target_path`) and return what was written.
+    ``pseudonymise`` replaces the names of the project's ``pseudonyms.yaml`` in every table
+    and README item (workbench.pseudonyms)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     data = load(project, coder, consensus=consensus, speaker=speaker,
@@ -380,6 +391,14 @@ def export(project: Project, coder: str | None = None, *, consensus: bool = Fals
     path = target_path(project, default_stem(project, data.coder, today), fmt, out)
     claim_target(path, force)
     meta, tabs = tables(project, data=data, today=today)
+    if pseudonymise:
+        from .pseudonyms import for_project
+        ps = for_project(project, required=True)
+        tabs = [Table(ps.text(t.name), ps.text(t.description), ps.frame(t.frame), t.freeze_cols)
+                for t in tabs]
+        source = ps.source.name if ps.source is not None else "pseudonyms.yaml"
+        meta = {**ps.value(meta), "pseudonyms": f"names replaced from {source} "
+                                                f"({len(ps.names)} names)"}
     if fmt == "xlsx":
         atomic_write_with(path, lambda tmp: write_xlsx(tmp, meta, tabs))
         paths = [path]

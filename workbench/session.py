@@ -300,13 +300,15 @@ class CodingSession:
         self.dirty |= out.transcripts
         return out
 
-    def memo(self, text: str, tid: str, *, target: str | None = None, start: int | None = None,
-             end: int | None = None) -> Memo:
-        ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end)
+    def memo(self, text: str, tid: str | None, *, target: str | None = None,
+             start: int | None = None, end: int | None = None, code: str | None = None) -> Memo:
+        """Write a memo on a coding (``target``), a span, a whole transcript (``tid`` only) or a
+        code (``code``, with ``tid`` None): log first, then memory."""
+        ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end, code=code)
         m = Memo(id=ev["id"], transcript=tid, text=text, target=target, start=start, end=end,
-                 at=ev["at"])
+                 at=ev["at"], code=code)
         self.memos.append(m)
-        if target:
+        if target and tid is not None:
             c = self._by_tid.get(tid, {}).get(target)
             if c is not None:
                 c.memo = text or None

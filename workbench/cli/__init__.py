@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "workbench.cli.suggest_cmds",
     "workbench.cli.agreement_cmds",
     "workbench.cli.counts_cmds",
+    "workbench.cli.memo_cmds",
+    "workbench.cli.report_cmds",
 ]
 
 DESCRIPTION = """\

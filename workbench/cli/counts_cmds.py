@@ -66,6 +66,9 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing export")
     p.add_argument("--bom", action="store_true",
                    help="CSV: start each file with a UTF-8 byte order mark (for Excel)")
+    p.add_argument("--pseudonymise", action="store_true",
+                   help="replace the names listed in the project's pseudonyms.yaml in every "
+                        "table (quotes, speakers, attributes, memos); see docs/REPORT.md")
     _add_scope(p)
     add_json(p)
     p.set_defaults(func=cmd_export)
@@ -181,7 +184,7 @@ def cmd_export(args) -> int:
         fmt = suffix if suffix in ("xlsx", "json") else "xlsx"
     res = export(project, args.coder, consensus=args.consensus, fmt=fmt, out=args.out,
                  force=args.force, bom=args.bom, speaker=args.speaker,
-                 include_unfinished=args.include_unfinished)
+                 include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise)
     for w in res.warnings:
         warn(w)
     if args.json:

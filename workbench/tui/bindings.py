@@ -115,6 +115,8 @@ GROUPS: dict[str, tuple[str, list[Key]]] = {
         Key("codebook.move", "M", "move", "Move under another code", short="move", show=True),
         Key("codebook.merge", "ctrl+g", "merge", "Merge into another code", short="merge", show=True,
             display="^g"),
+        Key("codebook.memo", "m", "memo", "Memo on the code (an analytic memo about the theme)",
+            short="memo", show=True),
         Key("codebook.back", "escape,q", "back", "Back", short="back", show=True, display="q"),
     ]),
 }
@@ -143,6 +145,22 @@ def keys_of(group: str) -> set[str]:
 register("views", "Views (everywhere)", [
     Key("views.agreement", "ctrl+t", "view('agreement')", "Agreement: the coders' agreement table"),
     Key("views.counts", "ctrl+n", "view('counts')", "Opinion counts: interviewees per code (bars)"),
+    Key("views.memos", "ctrl+l", "view('memos')",
+        "Memos: every memo, by transcript, code and coder"),
+])
+register("memos", "Memo browser", [
+    Key("memos.jump", "enter", "jump",
+        "Go to the memo's place: its segment in the transcript, or its code in the codebook",
+        short="go to", show=True),
+    Key("memos.filter", "slash", "focus_filter",
+        "Filter: coder=anna kind=code code=value. transcript=P01 or words",
+        short="filter", show=True, display="/"),
+    Key("memos.whose", "w", "whose", "Whose memos: yours → every coder's", short="whose",
+        show=True),
+    Key("memos.sort", "s", "sort", "Sort by transcript → code → coder → time", short="sort",
+        show=True),
+    Key("memos.back", "escape,q", "back", "Back (Esc in the filter: back to the list)",
+        short="back", show=True, display="q"),
 ])
 register("agreement", "Agreement screen", [
     Key("agreement.reconcile", "enter", "reconcile_code",

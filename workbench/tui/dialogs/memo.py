@@ -1,4 +1,5 @@
-"""The memo dialog: write a memo on the segment, the selected span, or one of its codings."""
+"""The memo dialog: write a memo on the segment, the selected span, one of its codings, or the
+whole transcript (or, from the codebook screen, on a code)."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -7,17 +8,24 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, RadioButton, RadioSet, Static, TextArea
 
+WHOLE_TRANSCRIPT = "\0transcript"   # the target chosen for a memo on the whole transcript
+
 
 class MemoDialog(ModalScreen[tuple[str, str | None] | None]):
-    """Dismisses with (text, target) — target is a coding id or None (the segment/span) — or
-    None when cancelled. ``targets`` is a list of (coding id, label)."""
+    """Dismisses with (text, target) — target is a coding id, :data:`WHOLE_TRANSCRIPT` or None
+    (the segment/span) — or None when cancelled. ``targets`` is a list of (coding id, label);
+    ``transcript`` (a transcript id) offers a memo on the whole transcript too."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="memo.cancel"),
                 Binding("ctrl+s", "save", "Save", id="memo.save", priority=True)]
 
-    def __init__(self, where: str, targets: list[tuple[str, str]], existing: list[str]) -> None:
+    def __init__(self, where: str, targets: list[tuple[str, str]], existing: list[str],
+                 transcript: str | None = None) -> None:
         super().__init__(classes="dialog")
-        self.where, self.targets, self.existing = where, targets, existing
+        self.where, self.existing = where, existing
+        self.targets = list(targets)
+        if transcript:
+            self.targets.append((WHOLE_TRANSCRIPT, f"the whole transcript {transcript}"))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box dialog-wide"):
@@ -28,8 +36,9 @@ class MemoDialog(ModalScreen[tuple[str, str | None] | None]):
             if self.targets:
                 with RadioSet(id="memo-target"):
                     yield RadioButton(self.where, value=True)
-                    for _, label in self.targets:
-                        yield RadioButton(f"coding: {label}")
+                    for target, label in self.targets:
+                        yield RadioButton(label if target == WHOLE_TRANSCRIPT
+                                          else f"coding: {label}")
             yield Static("ctrl+s: save · Tab: choose what the memo is on · Esc: cancel",
                          classes="dialog-hint")
 

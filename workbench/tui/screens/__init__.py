@@ -40,6 +40,8 @@ VIEWS: dict[str, View] = {
                       lazy("reconcile", "ReconcileScreen"), needs_session=False),
     "counts": View("Opinion counts", "interviewees per code as a bar chart (Figure 1)",
                    lazy("counts", "CountsScreen"), needs_session=False),
+    "memos": View("Memos", "every memo of the project: by transcript, code and coder; Enter "
+                  "goes to its place", lazy("memos", "MemoBrowserScreen")),
     "suggestions": View("Suggestion quality", "how far the code suggestions can be trusted "
                         "(cross-validated)", lazy("suggest_report", "SuggestReportScreen"),
                         needs_session=False),

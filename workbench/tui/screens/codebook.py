@@ -5,6 +5,7 @@ recorded in the codebook (``merges:``) so that replay maps the old id to the new
 """
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
@@ -22,8 +23,9 @@ class CodebookScreen(Screen):
 
     BINDINGS = bindings_for("codebook")
 
-    def __init__(self) -> None:
+    def __init__(self, code: str | None = None) -> None:
         super().__init__(id="codebook")
+        self._start_code = code   # the code to select first (the memo browser's jump)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="codebook-title", classes="title-bar")
@@ -37,7 +39,7 @@ class CodebookScreen(Screen):
         panel = self.query_one(CodePanel)
         panel.styles.width = "1fr"
         panel.query_one("#code-detail").display = False
-        self._refresh()
+        self._refresh(self._start_code)
         panel.query_one(CodeTree).focus()
 
     @property
@@ -81,6 +83,10 @@ class CodebookScreen(Screen):
         merged = [m["from"] for m in cb.merges if cb.resolve(m["from"]) == cid]
         if merged:
             lines += ["", "merged into this code: " + ", ".join(merged)]
+        memos = self._code_memos(cid)
+        if memos:
+            lines += ["", f"[b]Your memos on this code[/b] ({len(memos)}):"]
+            lines += [f"✎ {escape(m.text)}" for m in memos[-5:]]
         self.query_one("#codebook-detail-text", Static).update("\n".join(lines))
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
@@ -208,6 +214,35 @@ class CodebookScreen(Screen):
                                          validate=lambda v: self._exists(v) or
                                          (None if v and v != cid else "choose another code")),
                              callback=done)
+
+    def _code_memos(self, cid: str) -> list:
+        session = self.app.session
+        if session is None:
+            return []
+        cb = self.codebook
+        return [m for m in session.memos
+                if getattr(m, "code", None) and not m.transcript and cb.resolve(m.code) == cid]
+
+    def action_memo(self) -> None:
+        """Write a memo on the selected code (into this coder's log)."""
+        cid = self.selected()
+        if not cid or self.app.session is None:
+            return
+        from ...memos import add_code_memo
+        from ..dialogs.memo import MemoDialog
+
+        def done(result) -> None:
+            if not result:
+                return
+            with self.app.writing():
+                add_code_memo(self.app.session, result[0], cid)
+            if self.app.write_failed:
+                return
+            self._detail(cid)
+            self.notify("Memo saved", timeout=2)
+        name = self.codebook.codes[cid].name
+        self.app.push_screen(MemoDialog(f"code {name}", [],
+                                        [m.text for m in self._code_memos(cid)]), callback=done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

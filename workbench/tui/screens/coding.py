@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Static
 
 from ...session import Change
 from ..bindings import bindings_for, keys_of
-from ..dialogs.memo import MemoDialog
+from ..dialogs.memo import WHOLE_TRANSCRIPT, MemoDialog
 from ..widgets.code_panel import CodePanel, CodeTree
 from ..widgets.segment_view import Decor, SegmentView
 
@@ -280,15 +280,24 @@ class CodingScreen(Screen):
             if not result:
                 return
             text, target = result
+            whole = target == WHOLE_TRANSCRIPT
             with self.app.writing():
-                self.session.memo(text, self.tid, target=target,
-                                  start=None if target else start, end=None if target else end)
+                if whole:     # a memo on the transcript: no place inside it
+                    self.session.memo(text, self.tid)
+                else:
+                    self.session.memo(text, self.tid, target=target,
+                                      start=None if target else start,
+                                      end=None if target else end)
             if self.app.write_failed:
+                return
+            if whole:
+                self.notify(f"Memo on {self.tid} saved", timeout=2)
                 return
             self._memo_counts[seg.index] = self._memo_counts.get(seg.index, 0) + 1
             self.view.refresh_segment(seg.index)
             self.notify("Memo saved", timeout=2)
-        self.app.push_screen(MemoDialog(where, targets, existing), callback=done)
+        self.app.push_screen(MemoDialog(where, targets, existing, transcript=self.tid),
+                             callback=done)
 
     def action_search(self) -> None:
         inp = self.query_one("#search", Input)

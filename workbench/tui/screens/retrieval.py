@@ -1,5 +1,5 @@
 """The retrieval screen: pick a code, see every segment coded with it (or a code below it) across
-transcripts — quote, transcript, speaker, attributes — filter by attribute (``region=Perm``) or
+transcripts — quote, transcript, speaker, its memos, attributes — filter by attribute (``region=Perm``) or
 words, and Enter jumps to the segment in its transcript.
 
 Whose codings are shown (``w`` cycles): this coder's (the live session), the consensus (only when
@@ -17,14 +17,25 @@ from textual.widgets import DataTable, Footer, Input, Static, Tree
 
 from ...config import CONSENSUS
 from ...errors import WorkbenchError
+from ...memos import MemoIndex
 from ..bindings import bindings_for
 from ..widgets.code_panel import CodeTree
 from ..widgets.labels import swatch
 
 QUOTE_CELL = 70
+MEMO_CELL = 30
 
 # whose codings the screen shows, in the order ``w`` cycles through them
 SOURCE_CODER, SOURCE_CONSENSUS, SOURCE_ALL = "coder", "consensus", "all"
+
+
+def memo_cell(memos: list[str]) -> str:
+    """The memo column: ``✎ first memo…`` and how many more."""
+    if not memos:
+        return ""
+    first = " ".join(memos[0].split())
+    first = first if len(first) <= MEMO_CELL else first[:MEMO_CELL - 1] + "…"
+    return f"✎ {first}" + (f" (+{len(memos) - 1})" if len(memos) > 1 else "")
 
 
 def parse_filter(text: str) -> tuple[dict[str, str], list[str]]:
@@ -91,6 +102,7 @@ class RetrievalScreen(Screen):
             table.add_column("coder", key="coder")
         table.add_column("quote", key="quote")
         table.add_column("speaker", key="speaker")
+        table.add_column("memo", key="memo")
         for a in self._attrs:
             table.add_column(a, key=f"attr:{a}")
 
@@ -132,6 +144,15 @@ class RetrievalScreen(Screen):
                 self.app.notify(f"{coder}'s codings cannot be read: {e}", severity="error")
                 self._logs[coder] = []
         return self._logs[coder]
+
+    def _memos_of(self, coder: str) -> MemoIndex:
+        """``coder``'s memos: the live session's for this coder, the log's for anyone else."""
+        if coder == self.app.coder:
+            return MemoIndex(self.app.session.memos)
+        try:
+            return MemoIndex(self.app.project.state(coder).memos)
+        except WorkbenchError:
+            return MemoIndex([])
 
     def _totals(self) -> Counter:
         """How often each code was applied by the coders shown (the tree's counts)."""
@@ -192,6 +213,7 @@ class RetrievalScreen(Screen):
         wanted = {cid, *cb.descendants(cid)} if cid in cb.codes else {cid}
         catalog = project.catalog()
         rows = []
+        memo_index = {who: self._memos_of(who) for who in self.coders()}
         for coder, c in ((who, c) for who in self.coders() for c in self._codings_of(who)):
             if cb.resolve(c.code) not in wanted:
                 continue
@@ -204,6 +226,8 @@ class RetrievalScreen(Screen):
             rows.append({"coding": c, "coder": coder, "transcript": c.transcript, "segment": seg,
                          "speaker": speaker or "", "quote": " ".join((quote or "").split()),
                          "code": cb.resolve(c.code),
+                         "memos": [m.text for m in memo_index[coder].on(c.transcript, c.start,
+                                                                         c.end, c.id)],
                          "attributes": info.attributes if info else {}})
         rows.sort(key=lambda r: (r["transcript"], r["coding"].start, r["coder"]))
         self.rows = rows
@@ -238,11 +262,13 @@ class RetrievalScreen(Screen):
         cb = self.app.project.codebook
         quote = Text()
         quote.append_text(swatch(cb.color_of(r["code"])))
+        if r["memos"]:     # the memos themselves: the memo column and the quote pane
+            quote.append(" ✎", style="bold")
         quote.append(" " + (q if len(q) <= QUOTE_CELL else q[:QUOTE_CELL - 1] + "…"))
         seg = r["segment"]
         coder = [r["coder"]] if self.source == SOURCE_ALL else []
         return [r["transcript"], "" if seg is None else seg + 1, *coder, quote, r["speaker"],
-                *(str(r["attributes"].get(a, "")) for a in self._attrs)]
+                memo_cell(r["memos"]), *(str(r["attributes"].get(a, "")) for a in self._attrs)]
 
     def _show_quote(self, row: int | None) -> None:
         out = Text()
@@ -254,8 +280,7 @@ class RetrievalScreen(Screen):
             out.append(f"{by}{r['transcript']} · segment {'' if seg is None else seg + 1} · "
                        f"{r['speaker']} · {attrs}\n", style="dim")
             out.append(f"“{r['quote']}”", style="italic")
-            memo = r["coding"].memo
-            if memo:
+            for memo in r["memos"]:
                 out.append(f"\n✎ {memo}")
         self.query_one("#retrieval-quote", Static).update(out)
 

@@ -1,0 +1,141 @@
+"""Memos as a table (workbench.memos), `workbench memos`, and the memos table of every export."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from helpers import write_transcript
+
+from workbench.cli import main
+from workbench.export import export
+from workbench.memos import KINDS, memos_frame, to_records
+from workbench.project import Project
+
+TURNS = [("Interviewer", "How do members benefit?"),
+         ("Ms. Ivanova", "We run joint research with the polytechnic."),
+         ("Interviewer", "And money?"),
+         ("Ms. Ivanova", "Project funding from the region, and a membership fee.")]
+
+
+@pytest.fixture
+def memo_project(small_project):
+    """Two transcripts, two coders; memos of every kind, one coding memo replaced, one on a
+    coding that was undone, one on a code that was merged away."""
+    root = small_project
+    write_transcript(root, "P01", TURNS, region="Perm")
+    write_transcript(root, "P02", TURNS, region="Samara")
+    p = Project.open(root)
+    t1 = p.transcript("P01")
+    s1, s3 = t1.segments[1], t1.segments[3]
+    with p.log("anna") as log:
+        c1 = log.code("P01", s1.start, s1.end, "value.rnd", quote=s1.text)
+        c2 = log.code("P01", s3.start, s3.end, "value.funding", quote=s3.text)
+        log.memo("first thought on funding", transcript="P01", target=c2["id"])
+        log.memo("funding: regional money only", transcript="P01", target=c2["id"])
+        log.memo("joint research is the core", code="value.rnd")
+        log.memo("a span about money", transcript="P01", start=s3.start, end=s3.start + 15)
+        log.memo("whole interview was rushed", transcript="P02")
+        log.uncode(c1["id"])
+        log.memo("note on an undone coding", transcript="P01", target=c1["id"])
+        log.done("P01")
+    with p.log("boris") as log:
+        log.memo("fees look thin", code="finance.fees")
+    return root
+
+
+def test_every_kind_with_its_place(memo_project):
+    p = Project.open(memo_project)
+    df = memos_frame(p)
+    assert set(df["kind"]) <= set(KINDS)
+    by_text = {r["text"]: r for r in to_records(df)}
+    assert "first thought on funding" not in by_text          # replaced by the later memo
+    cur = by_text["funding: regional money only"]
+    assert (cur["kind"], cur["transcript"], cur["turn"], cur["code"]) == \
+        ("coding", "P01", 4, "value.funding")                   # turn from 1: segment 3 -> 4
+    assert cur["quote"] == TURNS[3][1]
+    assert cur["code_name"] == "Project funding"
+    code = by_text["joint research is the core"]
+    assert (code["kind"], code["transcript"], code["code"]) == ("code", None, "value.rnd")
+    seg = by_text["a span about money"]
+    assert (seg["kind"], seg["turn"], seg["quote"]) == ("segment", 4, TURNS[3][1][:15])
+    tr = by_text["whole interview was rushed"]
+    assert (tr["kind"], tr["transcript"], tr["turn"]) == ("transcript", "P02", None)
+    gone = by_text["note on an undone coding"]
+    assert gone["status"] == "coding_removed" and gone["quote"] is None
+    assert by_text["fees look thin"]["coder"] == "boris"
+    # code memos first, then by transcript and place
+    assert list(df["kind"])[:2] == ["code", "code"]
+
+
+def test_history_and_filters(memo_project):
+    p = Project.open(memo_project)
+    hist = memos_frame(p, history=True)
+    old = hist[hist["text"] == "first thought on funding"].iloc[0]
+    assert not old["current"]
+    assert hist[hist["text"] == "funding: regional money only"].iloc[0]["current"]
+    assert set(memos_frame(p, "boris")["text"]) == {"fees look thin"}
+    assert set(memos_frame(p, code="value.")["text"]) == {"funding: regional money only",
+                                                         "joint research is the core"}
+    assert set(memos_frame(p, code="finance")["text"]) == {"fees look thin"}
+    assert set(memos_frame(p, transcript="P02")["text"]) == {"whole interview was rushed"}
+
+
+def test_merged_code_memo_follows_the_merge(memo_project):
+    p = Project.open(memo_project)
+    p.codebook.merge("finance.fees", "value.funding")
+    p.codebook.save()
+    p = Project.open(memo_project)
+    row = memos_frame(p, "boris").iloc[0]
+    assert row["code"] == "value.funding" and row["status"] == "ok"
+
+
+def test_reconcile_bookkeeping_is_not_a_memo(memo_project):
+    p = Project.open(memo_project)
+    with p.log("consensus") as log:
+        log.append({"op": "memo", "transcript": "P01", "start": 0, "end": 5,
+                    "text": "consensus: no code", "settles": {"coders": ["anna", "boris"]}})
+        log.memo("agreed: funding is regional", transcript="P01")
+    assert list(memos_frame(Project.open(memo_project), "consensus")["text"]) == \
+        ["agreed: funding is regional"]
+
+
+def test_cli_memos_json_and_table(memo_project, capsys):
+    assert main(["memos", str(memo_project), "--json", "--code", "value."]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {r["text"] for r in out} == {"funding: regional money only",
+                                       "joint research is the core"}
+    assert all(set(r) >= {"coder", "id", "kind", "transcript", "turn", "code", "text", "at",
+                          "quote"} for r in out)
+    assert main(["memos", str(memo_project), "--coder", "anna"]) == 0
+    text = capsys.readouterr().out
+    assert "P01 turn 4" in text and "whole interview was rushed" in text
+    assert "fees look thin" not in text
+
+
+def test_cli_unknown_coder_is_one_line(memo_project, capsys):
+    assert main(["memos", str(memo_project), "--coder", "zoe"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no coding log for coder 'zoe'" in err[0]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
+def test_every_export_has_the_memos(memo_project, tmp_path, fmt):
+    p = Project.open(memo_project)
+    res = export(p, "anna", fmt=fmt, out=tmp_path / "out")
+    if fmt == "xlsx":
+        ws = openpyxl.load_workbook(res.paths[0])["memos"]
+        rows = list(ws.values)
+        header, body = rows[0], rows[1:]
+        got = [dict(zip(header, r)) for r in body]
+    elif fmt == "csv":
+        path = next(x for x in res.paths if x.name == "memos.csv")
+        got = pd.read_csv(path, skiprows=1).to_dict(orient="records")
+    else:
+        got = json.loads(res.paths[0].read_text(encoding="utf-8"))["tables"]["memos"]
+    texts = {r["text"] for r in got}
+    assert {"funding: regional money only", "joint research is the core", "fees look thin",
+            "whole interview was rushed"} <= texts
+    row = next(r for r in got if r["text"] == "funding: regional money only")
+    assert int(row["turn"]) == 4 and row["kind"] == "coding"
