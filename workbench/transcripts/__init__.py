@@ -33,6 +33,12 @@ def _attr_value(v) -> str:
     return "" if v is None else str(v)
 
 
+def is_paragraph_mode(meta: dict) -> bool:
+    """Front matter ``segments: paragraphs``: every non-empty line is one unlabelled segment
+    (text without speaker labels, e.g. imported from another QDA program)."""
+    return str(meta.get("segments") or "").strip().casefold() == "paragraphs"
+
+
 def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWER_SPEAKERS,
                     extra_attributes: dict | None = None, data: bytes | None = None) -> Transcript:
     """Parse one transcript file.
@@ -52,9 +58,10 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         data = path.read_bytes()
     warnings: list[str] = []
     if fmt in ("txt", "md"):
-        from .text import decode, find_turns, normalize, split_front_matter
+        from .text import decode, find_turns, normalize, paragraph_turns, split_front_matter
         text = normalize(decode(data, path))
         meta, body = split_front_matter(text, path)
+        paragraphs = is_paragraph_mode(meta)
         declared = meta.get("speakers")
         if isinstance(declared, str):  # 'speakers: Anna, Boris' or a single name
             declared = declared.split(",")
@@ -64,7 +71,10 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         known = {s.casefold() for s in interviewer_speakers} | (
             {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
             if named else set())
-        turns, warnings = find_turns(text, body, speakers=declared, known=known)
+        if paragraphs:
+            turns = paragraph_turns(text, body)
+        else:
+            turns, warnings = find_turns(text, body, speakers=declared, known=known)
         spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
         if not spans:
             if body:
@@ -87,7 +97,8 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
     tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
     tid = tid or path.stem
     attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
-    attributes.update({str(k): _attr_value(v) for k, v in meta.items() if k != "id"})
+    attributes.update({str(k): _attr_value(v) for k, v in meta.items()
+                       if k != "id" and not (k == "segments" and is_paragraph_mode(meta))})
     labels = {s.casefold() for s in interviewer_speakers}
     named = meta.get("interviewer")
     if named:

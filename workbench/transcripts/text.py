@@ -171,6 +171,20 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
     return turns, warnings
 
 
+_LINE = re.compile(r"[^\n]+")
+
+
+def paragraph_turns(text: str, body_start: int = 0) -> list[Turn]:
+    """Every non-empty line of ``text[body_start:]`` as one unlabelled turn (front matter
+    ``segments: paragraphs``): a word processor's paragraph is one line of plain text."""
+    turns = []
+    for m in _LINE.finditer(text, body_start):
+        s, e = _strip_span(text, m.start(), m.end())
+        if e > s:
+            turns.append(Turn(None, None, s, e))
+    return turns
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
