@@ -213,3 +213,20 @@ def test_imported_qc_project_round_trips(tmp_path, project_schema):
     assert codings(q, "cp") == codings(p, "cp") and len(codings(q, "cp")) == 205
     assert [c.to_dict() for c in q.codebook.codes.values()] == \
         [c.to_dict() for c in p.codebook.codes.values()]
+
+
+def test_a_log_open_elsewhere_stops_the_import_before_anything_is_written(demo_copy, tmp_path):
+    from workbench.errors import LockedError
+    p = Project.open(demo_copy)
+    export_qdpx(p, tmp_path / "demo.qdpx")
+    other = tmp_path / "other"
+    from workbench.project import init_project
+    init_project(other)
+    q = Project.open(other)
+    with q.log("boris"):                       # boris is coding in another window
+        with pytest.raises(LockedError):
+            import_refi(Project.open(other), tmp_path / "demo.qdpx")
+    assert not list((other / "transcripts").glob("*.txt"))
+    assert Project.open(other).codebook.roots()[0].id == "theme"    # the starter, unchanged
+    summary = import_refi(Project.open(other), tmp_path / "demo.qdpx")   # later: all of it
+    assert summary.codings == {"anna": 110, "boris": 108}

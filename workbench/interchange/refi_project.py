@@ -14,6 +14,7 @@ was dropped, and why.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -416,15 +417,19 @@ class _Plan:
         """Write the plan: transcripts, attributes, codebook, then each coder's events.
         ``refresh``: rebuild the project's transcript catalog now (else at its next use)."""
         p = self.p
-        for path, content in self.files:
-            _write_new(path, content)
-        if self.attributes:
-            from ..importer import _write_attributes
-            _write_attributes(p, self.attributes)
-        if self.codebook is not None:
-            self.codebook.save()
-        for coder in sorted(self.events):
-            with p.log(coder) as log:
+        with contextlib.ExitStack() as stack:
+            # every coder's log is locked first: a log open elsewhere (LockedError) stops the
+            # import before any transcript, codebook change or event is written (a new coder's
+            # log may be left empty)
+            logs = {c: stack.enter_context(p.log(c)) for c in sorted(self.events)}
+            for path, content in self.files:
+                _write_new(path, content)
+            if self.attributes:
+                from ..importer import _write_attributes
+                _write_attributes(p, self.attributes)
+            if self.codebook is not None:
+                self.codebook.save()
+            for coder, log in logs.items():
                 for ev in self.events[coder]:
                     log.append(ev)
         if refresh:
@@ -484,9 +489,11 @@ def init_from_refi(path: str | Path, source: str | Path, *, name: str | None = N
     ext_p = ext.get("project") if isinstance(ext.get("project"), dict) else {}
     root = Path(path).expanduser().resolve()
     existed = root.exists()
-    if existed and root.is_dir() and any(root.iterdir()) and not (root / PROJECT_FILE).exists():
-        raise InterchangeError("the folder is not empty", file=root,
-                               hint="give a new or empty folder for the new project")
+    for sub in ("transcripts", "codings"):
+        if (root / sub).is_dir() and any((root / sub).iterdir()) and \
+                not (root / PROJECT_FILE).exists():
+            raise InterchangeError(f"the folder already has {sub}/ with files in it", file=root,
+                                   hint="give a new or empty folder for the new project")
     root = init_project(root, name=name or ext_p.get("name") or refi.name or None,
                         language=language or str(ext_p.get("language") or "en"))
     try:
