@@ -226,3 +226,21 @@ def test_demo_codebook_validates():
     # the YAML is plain: saving and reloading gives the same tree
     data = cb.to_data()
     assert "__line__" not in yaml.safe_dump(data)
+
+
+def test_guid_is_loaded_validated_and_saved(tmp_path):
+    """A code's REFI-QDA GUID (docs/INTERCHANGE.md) survives load and save; a malformed one is
+    an error naming the line."""
+    text = ("name: G\ncodes:\n  - id: a\n    name: A\n    guid: 5067D381-1DC9-4816-81DD-AE1DBFEA2AD7\n"
+            "  - id: b\n    name: B\n")
+    cb = Codebook.from_yaml(text, tmp_path / "cb.yaml")
+    assert cb.codes["a"].guid == "5067D381-1DC9-4816-81DD-AE1DBFEA2AD7" and cb.codes["b"].guid is None
+    assert cb.codes["a"].to_dict()["guid"] == "5067D381-1DC9-4816-81DD-AE1DBFEA2AD7"
+    assert "guid" not in cb.codes["a"].extra
+    cb.save(tmp_path / "cb.yaml")
+    again = Codebook.load(tmp_path / "cb.yaml")
+    assert again.codes["a"].guid == cb.codes["a"].guid and "guid" not in yaml.safe_load(
+        (tmp_path / "cb.yaml").read_text(encoding="utf-8"))["codes"][1]
+    with pytest.raises(CodebookError) as e:
+        Codebook.from_yaml(text.replace("5067D381-1DC9", "not-a-guid"), tmp_path / "cb.yaml")
+    assert e.value.line == 3 and "is not a GUID" in str(e.value)

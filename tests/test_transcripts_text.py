@@ -318,3 +318,18 @@ def test_segment_lookup_by_offset(tmp_path):
     assert t.segment_index_at(len(t.text) + 5) is None
     assert [s.index for s in t.segments_overlapping(s1.end - 3, t.segments[2].start + 2)] == [1, 2]
     assert t.segments_overlapping(s1.end, t.segments[2].start) == []
+
+
+def test_segments_paragraphs_makes_every_line_a_segment(tmp_path):
+    """Front matter 'segments: paragraphs' (written by the REFI-QDA import for texts that are not
+    speaker turns): each non-empty line is one unlabelled segment, 'Heading:' lines included."""
+    path = tmp_path / "c.txt"
+    path.write_text("---\nsegments: paragraphs\nsource: YouTube\n---\nFirst comment here\n\n"
+                    "  Magyarul: second one  \nthird\n", encoding="utf-8")
+    t = load_transcript(path)
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        (None, "First comment here"), (None, "Magyarul: second one"), (None, "third")]
+    assert all(t.text[s.start:s.end] == s.text for s in t.segments)
+    assert t.attributes == {"source": "YouTube"} and not t.warnings
+    path.write_text("---\nsegments: 12\n---\nA: hi\nB: ho\n", encoding="utf-8")
+    assert load_transcript(path).attributes == {"segments": "12"}     # any other value: attribute

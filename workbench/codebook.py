@@ -17,6 +17,7 @@ File format (documented in docs/FORMATS.md)::
             keywords: ["joint research", "R&D project"]
             key: "1"
             color: "#1f77b4"
+            guid: 5215cc69-0c0b-4c0e-9d3a-0a3a1b0e7d11   # optional: its REFI-QDA GUID
     merges:                      # written by the workbench when codes are merged
       - {from: value.old, into: value.new, at: "2026-11-28T10:00:00+00:00"}
 
@@ -36,8 +37,11 @@ from .errors import CodebookError, yaml_error_location
 from .fileio import atomic_write
 
 KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
-                "color", "children", "parent")
+                "color", "children", "parent", "guid")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# a REFI-QDA GUID (docs/INTERCHANGE.md): 8-4-4-4-12 hex digits, any case, optionally in braces
+_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}\}?$")
 _ID = re.compile(r"^[^\s:]+$")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -58,12 +62,13 @@ class Code:
     children: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     line: int | None = None
+    guid: str | None = None   # the code's REFI-QDA GUID (kept so imports and exports match it)
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "name": self.name, "definition": self.definition,
              "include": self.include, "exclude": self.exclude, "examples": list(self.examples),
              "keywords": list(self.keywords), "key": self.key, "color": self.color,
-             "parent": self.parent, "children": list(self.children)}
+             "parent": self.parent, "children": list(self.children), "guid": self.guid}
         return d
 
 
@@ -271,6 +276,11 @@ class Codebook:
             if color is not None and not _COLOR.match(str(color)):
                 raise CodebookError(f"code '{cid}': colour '{color}' is not like '#1f77b4'",
                                     file=path, line=line)
+            guid = item.get("guid")
+            if guid is not None and not _GUID.match(str(guid).strip()):
+                raise CodebookError(f"code '{cid}': guid '{guid}' is not a GUID like "
+                                    "'5215cc69-0c0b-4c0e-9d3a-0a3a1b0e7d11'", file=path, line=line,
+                                    hint="remove the line; the workbench writes it on REFI-QDA import")
             declared_parent = item.get("parent")
             if declared_parent is not None and parent is not None and str(declared_parent) != parent:
                 raise CodebookError(f"code '{cid}' is nested under '{parent}' but says "
@@ -281,6 +291,7 @@ class Codebook:
                 include=_text(item.get("include")), exclude=_text(item.get("exclude")),
                 examples=lst(item.get("examples")), keywords=lst(item.get("keywords")),
                 key=key, color=str(color) if color else None,
+                guid=str(guid).strip() if guid is not None else None,
                 parent=parent if parent is not None else (str(declared_parent) if declared_parent else None),
                 extra={k: _plain(v) for k, v in item.items()
                        if k not in KNOWN_FIELDS and k != "__line__"},
@@ -454,6 +465,8 @@ class Codebook:
                 d["key"] = c.key
             if c.color:
                 d["color"] = c.color
+            if c.guid:
+                d["guid"] = c.guid
             d.update(c.extra)
             if c.children:
                 d["children"] = [node(ch) for ch in c.children]

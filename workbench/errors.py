@@ -54,6 +54,10 @@ class LockedError(LogError):
     exit_code = 3
 
 
+class InterchangeError(WorkbenchError):
+    """A REFI-QDA file (.qdpx, .qdc, .qde) cannot be read, or is unsafe to open."""
+
+
 class UsageError(WorkbenchError):
     """A command was called with arguments that do not fit together."""
 

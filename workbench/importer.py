@@ -87,12 +87,12 @@ def import_files(project: Project, files: list[str | os.PathLike],
             interviewer_turns=sum(s.role == "interviewer" for s in t.segments),
             attributes=t.attributes, warnings=warnings))
     if attrs:
-        _write_attributes(project, {r.id: attrs for r in results})
+        write_attributes(project, {r.id: attrs for r in results})
     project.catalog(refresh=True)
     return results
 
 
-def _write_attributes(project: Project, new: dict[str, dict[str, str]]) -> None:
+def write_attributes(project: Project, new: dict[str, dict[str, str]]) -> None:
     """Add rows to transcripts/attributes.csv (a small table the user may also edit)."""
     table = project.attribute_table()
     for tid, a in new.items():

@@ -58,11 +58,15 @@ def register(sub) -> None:
                     "An existing file is never replaced without --force. " + SCOPE_HELP + ".")
     add_project(p)
     _add_coder(p)
-    p.add_argument("--format", choices=("xlsx", "csv", "json"), default=None,
-                   help="xlsx (default; one sheet per table), csv (a folder of files) or json")
-    p.add_argument("--out", metavar="FOLDER",
+    p.add_argument("--format", choices=("xlsx", "csv", "json", "qdpx", "qdc"), default=None,
+                   help="xlsx (default; one sheet per table), csv (a folder of files), json; "
+                        "qdpx: the whole project for other QDA programs (REFI-QDA: texts, "
+                        "codebook, every coder's codings, memos, attributes, done marks; "
+                        "--coder/--consensus: only that one's work); qdc: the codebook only. "
+                        "See docs/INTERCHANGE.md")
+    p.add_argument("--out", metavar="FILE_OR_FOLDER",
                    help="folder to write into (default: PROJECT/exports, created if missing), "
-                        "or a file name ending in .xlsx / .json")
+                        "or a file name ending in .xlsx / .json / .qdpx / .qdc")
     p.add_argument("--force", action="store_true", help="replace an existing export")
     p.add_argument("--bom", action="store_true",
                    help="CSV: start each file with a UTF-8 byte order mark (for Excel)")
@@ -181,7 +185,9 @@ def cmd_export(args) -> int:
     fmt = args.format
     if fmt is None:
         suffix = (args.out or "").lower().rsplit(".", 1)[-1] if args.out and "." in args.out else ""
-        fmt = suffix if suffix in ("xlsx", "json") else "xlsx"
+        fmt = suffix if suffix in ("xlsx", "json", "qdpx", "qdc") else "xlsx"
+    if fmt in ("qdpx", "qdc"):
+        return _export_refi(project, fmt, args)
     res = export(project, args.coder, consensus=args.consensus, fmt=fmt, out=args.out,
                  force=args.force, bom=args.bom, speaker=args.speaker,
                  include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise)
@@ -197,6 +203,46 @@ def cmd_export(args) -> int:
     print(_scope_line_meta(res.meta))
     for t in res.tables:
         print(f"  {t.name:<28} {len(t.frame):>7} rows")
+    return 0
+
+
+def _export_refi(project, fmt: str, args) -> int:
+    import datetime as _dt
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..export import slug
+    from ..interchange.refi_write import export_qdc, export_qdpx
+    coders = [args.coder] if args.coder else (["consensus"] if args.consensus else None)
+    if fmt == "qdc" and coders:
+        raise UsageError("--coder/--consensus do not apply to a codebook (.qdc) export")
+    stem = f"{slug(project.name)}{'-' + coders[0] if coders else ''}-{_dt.date.today().isoformat()}"
+    out = Path(args.out).expanduser() if args.out else project.exports_dir
+    if out.suffix.lower() in (".qdpx", ".qdc", ".xlsx", ".json", ".csv"):
+        if out.suffix.lower() != f".{fmt}":
+            raise UsageError(f"--out {out.name} does not fit --format {fmt}",
+                             hint=f"give a folder, or a file name ending in .{fmt}")
+        path = out
+    else:
+        path = out / f"{stem}.{fmt}"
+    res = (export_qdc(project, path, force=args.force) if fmt == "qdc"
+           else export_qdpx(project, path, coders=coders, force=args.force))
+    if args.json:
+        for d in res.skipped:
+            warn(f"not exported: {d.kind} {d.name}: {d.reason}")
+        emit_json(res.to_dict())
+        return 0
+    print(f"Wrote {res.path}")
+    if fmt == "qdc":
+        print(f"  {res.codes} codes (names, definitions, colours, hierarchy)")
+        return 0
+    print(f"  {res.codes} codes, {res.transcripts} transcripts, {res.codings} codings, "
+          f"{res.memos} memos; coders: {', '.join(res.coders) or 'none'}")
+    groups: dict[tuple[str, str], int] = {}
+    for d in res.skipped:
+        groups[(d.kind, d.reason)] = groups.get((d.kind, d.reason), 0) + 1
+    for (kind, reason), n in sorted(groups.items()):
+        warn(f"not exported: {n} {kind}(s): {reason} (see 'workbench status')")
     return 0
 
 

@@ -7,6 +7,8 @@ from ..project import init_project
 from .common import add_json, add_project, open_project
 from .output import emit_json, table, warn
 
+REFI_SUFFIXES = (".qdpx", ".qde", ".qdc")
+
 
 def register(sub) -> None:
     p = sub.add_parser("init", help="create a new project folder",
@@ -14,16 +16,33 @@ def register(sub) -> None:
                                    "codebooks/codebook.yaml, transcripts/, codings/, exports/.")
     p.add_argument("path", metavar="PATH", help="folder to create (may exist, must not be a project)")
     p.add_argument("--name", help="project name (default: the folder name)")
-    p.add_argument("--language", default="en", help="spaCy language code of the transcripts (default: en)")
+    p.add_argument("--language", default=None, help="spaCy language code of the transcripts (default: en)")
+    p.add_argument("--from", dest="source", metavar="FILE",
+                   help="start from a REFI-QDA file of another QDA program (NVivo, ATLAS.ti, "
+                        "MAXQDA, QualCoder, …): a project (.qdpx, .qde) brings its codebook, "
+                        "texts, codings (one coder per user), memos and attributes; a codebook "
+                        "(.qdc) only its codes. Prints what was imported and what was dropped. "
+                        "See docs/INTERCHANGE.md")
+    add_json(p)
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="copy transcripts into a project",
+    p = sub.add_parser("import", help="copy transcripts into a project, or merge a REFI-QDA file",
                        description="Parse transcript files (.txt, .md, .docx, .vtt, .srt), then "
                                    "copy them into PROJECT/transcripts/ and report what was parsed. "
                                    "Nothing is copied if any file fails or an id is taken. The id "
-                                   "is the front matter 'id' or the file name without extension.")
+                                   "is the front matter 'id' or the file name without extension. "
+                                   "A REFI-QDA file (.qdpx/.qde project, .qdc codebook) from "
+                                   "another QDA program is merged instead: codes match by GUID or "
+                                   "name path (new ones are added, none of ours is changed); a "
+                                   "source with the text (or the id) of one of our transcripts is "
+                                   "that transcript, others become new transcripts; each user's "
+                                   "codings and notes go to a coder of that name. Importing the "
+                                   "same file again adds nothing twice. See docs/INTERCHANGE.md.")
     add_project(p)
-    p.add_argument("files", nargs="+", metavar="FILE", help="transcript files")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="transcript files, or one .qdpx/.qde/.qdc file")
+    p.add_argument("--dry-run", action="store_true",
+                   help="REFI-QDA: say what would be imported and dropped, write nothing")
     p.add_argument("--attr", action="append", metavar="KEY=VALUE",
                    help="attribute for every imported transcript (repeatable), stored in "
                         "transcripts/attributes.csv; front matter wins")
@@ -59,8 +78,34 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_status)
 
 
+def _print_summary(summary, as_json: bool) -> None:
+    if as_json:
+        for w in summary.warnings:
+            warn(w)
+        emit_json(summary.to_dict())
+        return
+    for line in summary.lines():
+        print(line)
+    for w in summary.warnings[:20]:
+        warn(w)
+    if len(summary.warnings) > 20:
+        warn(f"… and {len(summary.warnings) - 20} more warnings (--json lists them all)")
+
+
 def cmd_init(args) -> int:
-    root = init_project(args.path, name=args.name, language=args.language)
+    if args.source:
+        from ..interchange.refi_project import init_from_refi
+        root, summary = init_from_refi(args.path, args.source, name=args.name,
+                                       language=args.language)
+        _print_summary(summary, args.json)
+        if not args.json:
+            print(f"Created project in {root}")
+            print("Next: workbench status", root, "  then: workbench open", root)
+        return 0
+    root = init_project(args.path, name=args.name, language=args.language or "en")
+    if args.json:
+        emit_json({"project": str(root)})
+        return 0
     print(f"Created project in {root}")
     print("Next: workbench import", root, "interview.txt   then: workbench open", root)
     return 0
@@ -68,6 +113,19 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     project = open_project(args)
+    refi = [f for f in args.files if f.lower().endswith(REFI_SUFFIXES)]
+    if refi:
+        if len(args.files) != 1:
+            raise UsageError("a REFI-QDA file (.qdpx, .qde, .qdc) is imported on its own",
+                             hint="import it in its own 'workbench import' command")
+        if args.attr:
+            raise UsageError("--attr does not apply to a REFI-QDA file",
+                             hint="its attributes come from its cases and variables")
+        from ..interchange.refi_project import import_refi
+        _print_summary(import_refi(project, refi[0], dry_run=args.dry_run), args.json)
+        return 0
+    if args.dry_run:
+        raise UsageError("--dry-run applies to REFI-QDA files only")
     results = import_files(project, args.files, parse_attrs(args.attr))
     if args.json:
         emit_json([{"id": r.id, "file": str(r.dest.relative_to(project.root)), "format": r.format,

@@ -11,6 +11,7 @@ import datetime as _dt
 from pathlib import Path
 
 from ..errors import TranscriptError
+from .lines import is_paragraph_mode
 from .model import INTERVIEWEE, INTERVIEWER, Segment, Transcript, classify_role, segment_index_for
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt": "vtt",
@@ -78,7 +79,8 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
     tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
     tid = tid or path.stem
     attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
-    attributes.update({str(k): _attr_value(v) for k, v in meta.items() if k != "id"})
+    attributes.update({str(k): _attr_value(v) for k, v in meta.items()
+                       if k != "id" and not (k == "segments" and is_paragraph_mode(meta))})
     labels = {s.casefold() for s in interviewer_speakers}
     named = meta.get("interviewer")
     if named:

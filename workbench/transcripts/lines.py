@@ -43,6 +43,12 @@ CheckingFrontMatterLoader = yamlsafe.guarded(type("FrontMatterPyLoader", (yaml.S
     "yaml_implicit_resolvers": FrontMatterLoader.yaml_implicit_resolvers}))
 
 
+def is_paragraph_mode(meta: dict) -> bool:
+    """Front matter ``segments: paragraphs``: every non-empty line is one unlabelled segment
+    (text without speaker labels, e.g. imported from another QDA program)."""
+    return str(meta.get("segments") or "").strip().casefold() == "paragraphs"
+
+
 def load_front_matter(block: str):
     """The YAML of a front-matter block, values as written (see :class:`FrontMatterLoader`)."""
     return yamlsafe.load(block, FrontMatterLoader, CheckingFrontMatterLoader)

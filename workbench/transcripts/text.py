@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import TranscriptError, yaml_error_location
-from .lines import SPEAKER_LINE, decode, load_front_matter, norm_timestamp, normalize, speaker_label
+from .lines import SPEAKER_LINE, decode, is_paragraph_mode, load_front_matter, norm_timestamp, normalize, speaker_label
 
-__all__ = ["Turn", "read_text", "split_front_matter", "find_turns", "strip_span", "decode",
-           "normalize"]
+__all__ = ["Turn", "read_text", "split_front_matter", "find_turns", "paragraph_turns", "strip_span",
+           "decode", "normalize"]
 
 
 @dataclass(slots=True)
@@ -42,7 +42,10 @@ def read_text(path: Path, data: bytes, interviewer_speakers) -> tuple[dict, str,
     known = {s.casefold() for s in interviewer_speakers} | (
         {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
         if named else set())
-    turns, warnings = find_turns(text, body, speakers=declared, known=known)
+    if is_paragraph_mode(meta):
+        turns, warnings = paragraph_turns(text, body), list[str]()
+    else:
+        turns, warnings = find_turns(text, body, speakers=declared, known=known)
     spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
     if not spans:
         if body:
@@ -126,6 +129,20 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
             s = e = m.end()
         turns.append(Turn(label, norm_timestamp(m.group("ts")), s, e))
     return turns, warnings
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def paragraph_turns(text: str, body_start: int = 0) -> list[Turn]:
+    """Every non-empty line of ``text[body_start:]`` as one unlabelled turn (front matter
+    ``segments: paragraphs``): a word processor's paragraph is one line of plain text."""
+    turns = []
+    for m in _LINE.finditer(text, body_start):
+        s, e = strip_span(text, m.start(), m.end())
+        if e > s:
+            turns.append(Turn(None, None, s, e))
+    return turns
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
