@@ -289,3 +289,17 @@ def test_sigkill_of_a_writer_loses_no_reported_event(log_path, seed):
         assert len(st.warnings) <= 1  # at most the line cut off by the kill
     events, _ = read_events(log_path)
     assert sum(1 for _, e in events if e.get("op") == "code") >= len(saved)
+
+
+def test_extend_writes_many_events_at_once_and_returns_them_as_written(log_path):
+    with open_log(log_path) as log:
+        evs = log.extend([{"op": "code", "transcript": "P01", "start": i, "end": i + 1,
+                           "code": "c"} for i in range(3)] + [{"op": "done", "transcript": "P01"}])
+    assert [e["op"] for e in evs] == ["code", "code", "code", "done"]
+    assert all(e["v"] == 1 and e["at"] for e in evs) and len({e["id"] for e in evs[:3]}) == 3
+    st = replay(log_path)
+    assert sorted(c.start for c in st.codings.values()) == [0, 1, 2] and st.done == {"P01"}
+    with open_log(log_path) as log, pytest.raises(ValueError):
+        log.extend([{"op": "code", "transcript": "P02", "start": 0, "end": 1, "code": "c"},
+                    {"op": "bogus"}])
+    assert len(replay(log_path).codings) == 3          # all or nothing: nothing was written

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import frames
-from .anchoring import place
+from .anchoring import place, selector
 from .catalog import ATTRIBUTES_FILE, Catalog, TranscriptInfo
 from .codebook import Codebook
 from .coding import UNPLACED, Coding
@@ -186,6 +186,14 @@ class Project:
         state = replay(path, coder, cache_dir=self.state_dir / "cache")
         self._states[coder] = (sig, state)
         return state
+
+    def coding_fields(self, tid: str, start: int, end: int, text: str | None = None) -> dict:
+        """What a new ``code`` event records about its text so that it can be found again when
+        the transcript is edited: ``quote``, ``prefix``, ``suffix`` (:func:`anchoring.selector`)
+        and ``transcript_crc``. Every writer of codings adds these."""
+        if text is None:
+            text = self.text(tid)
+        return {**selector(text, start, end), "transcript_crc": self.info(tid).crc}
 
     def codings(self, coder: str, tid: str | None = None) -> list[Coding]:
         """The coder's current codings: ``code`` resolved through codebook merges

@@ -21,7 +21,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .anchoring import selector
 from .coding import Coding, Memo
 from .fileio import atomic_write
 
@@ -213,14 +212,11 @@ class CodingSession:
                     source: str = "manual", text: str | None = None) -> Coding:
         """Log a coding with its quote and context (see :func:`workbench.anchoring.selector`)
         and the transcript file's CRC, then add it to the index."""
-        if text is None:
-            text = self.project.text(tid)
-        sel = selector(text, start, end)
-        crc = self.project.info(tid).crc
-        ev = self.log.code(tid, start, end, code, source=source, transcript_crc=crc, **sel)
+        fields = self.project.coding_fields(tid, start, end, text)
+        ev = self.log.code(tid, start, end, code, source=source, **fields)
         c = Coding(id=ev["id"], coder=self.coder, transcript=tid, code=code, start=start, end=end,
-                   at=ev["at"], source=source, quote=sel["quote"], prefix=sel["prefix"],
-                   suffix=sel["suffix"], transcript_crc=crc,
+                   at=ev["at"], source=source, quote=fields["quote"], prefix=fields["prefix"],
+                   suffix=fields["suffix"], transcript_crc=fields["transcript_crc"],
                    segment=self.project.info(tid).segment_of(start))
         self._add(c)
         self.new_codings += 1

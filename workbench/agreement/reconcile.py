@@ -164,8 +164,8 @@ def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: s
     text = project.text(d.transcript)
     for code in sorted(codes):
         s, e = _span_for(project, d, code, coders)
-        ev = log.code(d.transcript, s, e, code, quote=text[s:e], source="consensus",
-                      settles=settles)
+        ev = log.code(d.transcript, s, e, code, source="consensus", settles=settles,
+                      **project.coding_fields(d.transcript, s, e, text))
         written.append(ev)
         d.settled_ids[code] = ev["id"]
     if not codes:
