@@ -157,6 +157,8 @@ def build_project(root: Path) -> Project:
     with log:
         code("A", "Joint research, mostly.", "value.rnd")
         log.done("A")
+    for name in ("a", "b", "c", "consensus"):   # read once before the edits below, as a coding
+        Project.open(root).codings(name)        # session would: old-style codings get context
     cb = Codebook.load(root / "codebooks" / "codebook.yaml")
     cb.merge("value.old", "value.funding")
     cb.save()

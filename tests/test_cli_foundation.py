@@ -249,6 +249,7 @@ def test_status_reports_every_problem(capsys, coded):
 
 
 def test_status_reports_moved_and_needs_review_after_an_edit(capsys, coded):
+    coded.codings("anna")       # read once before the edit (codings without context get it then)
     path = coded.root / "transcripts" / "P01.txt"
     path.write_text(path.read_text().replace("How is the cluster financed?",
                                              "Tell me, how is the cluster financed today?"))

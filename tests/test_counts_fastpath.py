@@ -125,6 +125,8 @@ def build_edge_project(root: Path) -> Project:
         log.code("C", 0, len(C_), "value")
         for tid in ("A", "B", "GONE"):
             log.done(tid)
+    for name in p.coders():          # read once before the edits below, as a coding session would:
+        Project.open(root).codings(name)   # old-style codings get their context then
     cb = Codebook.load(root / "codebooks" / "codebook.yaml")
     cb.merge("value.old", "value.funding")
     cb.save()

@@ -235,17 +235,17 @@ def test_a_corrupt_catalog_cache_is_rebuilt(project):
 # ---- codings and their status ------------------------------------------------------------------
 
 def code_all(p: Project, coder="anna"):
+    """Three codings as the workbench writes them (quote, context, the transcript's CRC)."""
     text = p.transcript("P01").text
+
+    def code(log, quote, code_id):
+        a, b = span(text, quote)
+        return log.code("P01", a, b, code_id, **p.coding_fields("P01", a, b))["id"]
     with p.log(coder) as log:
-        ids = {
-            "funds": log.code("P01", *span(text, "most of our budget comes from project funds"),
-                              "finance.project_funds",
-                              quote="most of our budget comes from project funds")["id"],
-            "fees": log.code("P01", *span(text, "The fees cover maybe fifteen per cent."),
-                             "finance.fees", quote="The fees cover maybe fifteen per cent.")["id"],
-            "fee_since": log.code("P01", *span(text, "membership fee since 2017"), "finance.fees",
-                                  quote="membership fee since 2017")["id"],
-        }
+        ids = {"funds": code(log, "most of our budget comes from project funds",
+                             "finance.project_funds"),
+               "fees": code(log, "The fees cover maybe fifteen per cent.", "finance.fees"),
+               "fee_since": code(log, "membership fee since 2017", "finance.fees")}
         log.done("P01")
     return ids
 

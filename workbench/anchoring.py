@@ -1,29 +1,56 @@
-"""Re-anchoring: where a coding lies in its transcript *today*.
+"""Re-anchoring: where a coding lies in its transcript *today* — or an honest "not sure".
 
-A coding records its offsets, and usually its quote (the coded text) and the CRC-32 of the
-transcript file it was made on. When the transcript is unchanged the offsets stand. When it was
-edited, the quote is looked for again. Pure functions of a coding and a text; no I/O.
+When a coding is written it records its quote (the coded text), up to :data:`CONTEXT` characters
+before and after it (``prefix``, ``suffix``: the W3C TextQuoteSelector idea) and the CRC-32 of
+the transcript file (:func:`selector`; :meth:`Project.coding_fields`). When the file still has
+that CRC the offsets stand. When it was edited, :func:`place` looks for the quote again and
+places the coding only when the evidence is unambiguous:
 
-Statuses: ``ok`` (the text at the offsets is the quote, or the transcript is unchanged),
-``moved`` (the quote was found elsewhere and the offsets follow it), ``needs_review`` (the quote
-is not at its offsets and was not found again with certainty), ``out_of_range`` (the offsets
-lie outside the text and the quote was not found).
+* every exact occurrence of the quote is a candidate; each is scored by how well the text around
+  it agrees with the recorded context (Indel similarity of each side, 0–1);
+* with a recorded context, the best candidate is taken when its context agrees
+  (score ≥ :data:`ACCEPT`) and no other candidate comes close (margin ≥ :data:`MARGIN`), or when
+  the quote is long (≥ :data:`LONG_QUOTE` characters), occurs once, and one side of its context
+  is intact (≥ :data:`ONE_SIDE`) while the other still half agrees (≥ :data:`HALF_SIDE`: an
+  edit touched only that side, not another passage's context); the context score is the
+  placement's ``confidence``. A side whose edge changed — a word that now runs on into the quote,
+  or a quote that ended a word and now does not — never agrees;
+* without a recorded context (logs from before context was recorded, other tools — their context
+  is normally taken at a first read, see :mod:`workbench.reanchor`), a coding stays only when its
+  quote is still at its offsets and occurs nowhere else: a repeated passage (a boilerplate line,
+  a question asked twice) cannot be told apart without its context;
+* anything else is ``needs_review``: the quote is no longer in the text (the coded passage
+  itself was edited), or it occurs in several places that the context cannot tell apart. The
+  offsets are then the best guess for a person to check — the best candidate, or a close fuzzy
+  match of the quote near its old place (similarity ≥ 85%), else the recorded offsets — and never
+  ``ok`` or ``moved`` on text that differs from the quote.
+
+A coding without a quote cannot be checked against the text: it stands while the transcript is
+unchanged (same CRC, or no CRC recorded and the file not modified since the coding was made) and
+needs review otherwise.
+
+Statuses: ``ok`` (unchanged, or the quote and its context are where they were), ``moved`` (found
+again elsewhere), ``needs_review``, ``out_of_range`` (offsets outside the text, quote not found).
+Pure functions; no I/O.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import NamedTuple
 
-from .coding import Coding
+from rapidfuzz.distance import Indel
 
-CONTEXT = 32   # characters of context kept on each side of a coding's quote
+CONTEXT = 32       # characters of context kept on each side of a coding's quote
+ACCEPT = 0.65      # a candidate's context must agree at least this well (0–1) …
+MARGIN = 0.2       # … and this much better than any other candidate's
+LONG_QUOTE = 16    # a quote this long that occurs once is placed with one side of its
+ONE_SIDE = 0.9     # context intact to at least this, and the other side agreeing
+HALF_SIDE = 0.3    # at least this much
+_WINDOW = 5000     # how far from its old place a changed quote is looked for (needs_review)
 
 
 def selector(text: str, start: int, end: int) -> dict[str, str]:
-    """What a coding records about its text when it is written (the W3C TextQuoteSelector
-    idea): the ``quote`` and up to :data:`CONTEXT` characters before (``prefix``) and after
-    (``suffix``) it."""
+    """What a coding records about its text when it is written: the ``quote`` and up to
+    :data:`CONTEXT` characters before (``prefix``) and after (``suffix``) it."""
     return {"quote": text[start:end], "prefix": text[max(0, start - CONTEXT):start],
             "suffix": text[end:end + CONTEXT]}
 
@@ -35,40 +62,118 @@ class Placement(NamedTuple):
     confidence: float = 1.0
 
 
-def place(c: Coding, n_chars: int, crc: int | None, text: Callable[[], str]) -> Placement:
-    """Where coding ``c`` lies in a transcript of ``n_chars`` characters whose file has CRC-32
-    ``crc``; ``text()`` gives the transcript's text when it is needed (only when the transcript
-    changed since the coding was made, or that is not recorded)."""
-    in_range = 0 <= c.start < c.end <= n_chars
-    if in_range and c.transcript_crc is not None and c.transcript_crc == crc:
-        return Placement("ok", c.start, c.end)
-    if not in_range:
-        if c.quote:
-            found = _find_again(c, text())
-            if found is not None:
-                return found
-        return Placement("out_of_range", c.start, c.end, 0.0)
-    if c.quote is None:
-        return Placement("ok", c.start, c.end)
-    t = text()
-    if t[c.start:c.end] == c.quote:
-        return Placement("ok", c.start, c.end)
-    found = _find_again(c, t)
-    return found if found is not None else Placement("needs_review", c.start, c.end, 0.0)
+def context_score(text: str, start: int, end: int, prefix: str | None,
+                  suffix: str | None) -> float | None:
+    """How well the text around ``[start, end)`` agrees with a recorded context (the mean of
+    each recorded side's agreement, 0–1); None when no context was recorded."""
+    sides = side_scores(text, start, end, prefix, suffix)
+    return sum(sides) / len(sides) if sides else None
 
 
-def _find_again(c: Coding, text: str) -> Placement | None:
-    """The quote's new place: the exact occurrence nearest the old place, else a fuzzy match
-    (rapidfuzz) of at least 90 for quotes of 12 characters or more; None when not found."""
-    q = c.quote or ""
-    hits = [m.start() for m in re.finditer(re.escape(q), text)] if q else []
-    if hits:
-        best = min(hits, key=lambda s: abs(s - c.start))
-        return Placement("moved", best, best + len(q), 1.0 / len(hits))
-    if len(q) >= 12:
-        from rapidfuzz import fuzz
-        lo, hi = max(0, c.start - 5000), min(len(text), c.end + 5000)
-        al = fuzz.partial_ratio_alignment(q, text[lo:hi])
-        if al is not None and al.score >= 90:
-            return Placement("moved", lo + al.dest_start, lo + al.dest_end, al.score / 100)
-    return None
+def side_scores(text: str, start: int, end: int, prefix: str | None,
+                suffix: str | None) -> list[float]:
+    """The agreement (0–1) of each recorded side of the context with the text around
+    ``[start, end)``; a side recorded shorter than :data:`CONTEXT` (the quote was at the start
+    or end of the text) must be met by the same edge."""
+    scores = []
+    if prefix is not None:
+        before = text[max(0, start - CONTEXT):start]
+        scores.append(_side(prefix, before, end_aligned=True))
+    if suffix is not None:
+        after = text[end:end + CONTEXT]
+        scores.append(_side(suffix, after, end_aligned=False))
+    return scores
+
+
+def _side(recorded: str, actual: str, *, end_aligned: bool) -> float:
+    """One side's agreement: half the Indel similarity of the whole side, half the share of it
+    that is unchanged right next to the quote (an edit touching the quote weighs most). A word
+    that now runs on into the quote (or a quote that ended a word and now does not) scores 0."""
+    if not recorded and not actual:
+        return 1.0
+    if not recorded or not actual:
+        return 0.0
+    if end_aligned:
+        touching = _common_prefix(recorded[::-1], actual[::-1])
+        edge_was, edge_is = recorded[-1].isalnum(), actual[-1].isalnum()
+    else:
+        touching = _common_prefix(recorded, actual)
+        edge_was, edge_is = recorded[0].isalnum(), actual[0].isalnum()
+    if edge_was != edge_is:
+        return 0.0
+    return 0.5 * Indel.normalized_similarity(recorded, actual) + \
+        0.5 * touching / max(len(recorded), len(actual))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def occurrences(text: str, quote: str, limit: int = 10_000) -> list[int]:
+    """Start offsets of every occurrence of ``quote`` (overlapping ones too), at most ``limit``."""
+    out: list[int] = []
+    i = text.find(quote)
+    while i >= 0 and len(out) < limit:
+        out.append(i)
+        i = text.find(quote, i + 1)
+    return out
+
+
+def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: str | None,
+          text: str) -> Placement:
+    """Where a coding recorded as ``[start, end)`` with ``quote`` and context lies in ``text``
+    (the transcript changed since, or that is not known). See the module docstring."""
+    in_range = 0 <= start < end <= len(text)
+    if not quote:
+        return Placement("ok" if in_range else "out_of_range", start, end,
+                         0.0 if not in_range else 1.0)
+    n = len(quote)
+    hits = occurrences(text, quote)
+    has_context = prefix is not None or suffix is not None
+    if hits and has_context:
+        scored = []
+        for h in hits:
+            sides = side_scores(text, h, h + n, prefix, suffix)
+            # one side intact, the other still half there (not another passage's context)
+            one_side = max(sides) if min(sides) >= HALF_SIDE else 0.0
+            scored.append((sum(sides) / len(sides), one_side, -abs(h - start), h))
+        scored.sort(reverse=True)
+        best, strong, _, at = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if best >= ACCEPT and best - runner_up >= MARGIN:
+            return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
+        if len(hits) == 1 and n >= LONG_QUOTE and strong >= ONE_SIDE:
+            # a long quote found once, one side of its context intact: an edit touched the other
+            return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
+        return _review(at, at + n, best)
+    if hits:   # no context recorded: only a quote still at its offsets, and found nowhere else
+        if hits == [start]:
+            return Placement("ok", start, end, 0.9)
+        near = min(hits, key=lambda h: abs(h - start))
+        return _review(near, near + n, 0.5 / len(hits))
+    guess = _fuzzy(quote, text, start, end)
+    if guess is not None:
+        return _review(*guess)
+    return Placement("needs_review" if in_range else "out_of_range", start, end, 0.0)
+
+
+def _review(s: int, e: int, confidence: float) -> Placement:
+    return Placement("needs_review", s, e, round(min(confidence, 0.99), 3))
+
+
+def _fuzzy(quote: str, text: str, start: int, end: int) -> tuple[int, int, float] | None:
+    """The best approximate match of a changed quote near its old place (rapidfuzz), as a guess
+    for review: (start, end, similarity); None when nothing is similar enough to propose."""
+    if len(quote) < 12:
+        return None
+    from rapidfuzz import fuzz
+    lo = max(0, start - _WINDOW)
+    hi = min(len(text), max(end, start) + _WINDOW + len(quote))
+    al = fuzz.partial_ratio_alignment(quote, text[lo:hi])
+    if al is None or al.score < 85:
+        return None
+    return lo + al.dest_start, lo + al.dest_end, al.score / 100

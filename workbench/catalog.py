@@ -48,6 +48,7 @@ class TranscriptInfo:
     speakers: list[str | None]
     warnings: list[str]
     crc: int | None = None  # CRC-32 of the file's bytes: changes when the transcript is edited
+    mtime_ns: int | None = None  # the file's modification time when the catalog was read
 
     def segment_of(self, offset: int) -> int | None:
         return segment_index_for(self.starts, self.ends, offset)
@@ -235,6 +236,7 @@ class Catalog:
                 changed = True
             if fp is not None:
                 fresh[rel] = e
+            info.mtime_ns = st.st_mtime_ns
             tid = info.id
             if tid in where:
                 raise TranscriptError(f"two transcripts have the id '{tid}': {where[tid]} and {rel}",

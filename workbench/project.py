@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import frames
-from .anchoring import place, selector
+from .anchoring import selector
 from .catalog import ATTRIBUTES_FILE, Catalog, TranscriptInfo
 from .codebook import Codebook
 from .coding import UNPLACED, Coding
@@ -24,6 +24,7 @@ from .codinglog import CodingLog
 from .config import CONSENSUS, ProjectConfig, SuggestConfig, load_config, validate_coder
 from .errors import LogError, ProjectError
 from .paths import PROJECT_FILE, state_dir
+from .reanchor import current_codings
 from .replay import LogState, replay
 from .scaffold import init_project
 from .transcripts import Transcript
@@ -200,36 +201,7 @@ class Project:
         (``original_code`` as logged), offsets re-anchored to the transcript as it is now,
         ``status``, ``confidence`` and ``segment`` filled in; sorted by transcript and position.
         New objects on every call."""
-        st = self.state(coder)
-        by_t: dict[str, list[Coding]] = {}
-        for c in st.codings.values():
-            if tid is None or c.transcript == tid:
-                by_t.setdefault(c.transcript, []).append(c)
-        cat = self.catalog()
-        cb = self.codebook
-        known = cb.codes
-        resolved: dict[str, str] = {}
-        out: list[Coding] = []
-        for t in sorted(by_t):
-            info = cat.get(t)
-            text_of = _Lazy(self.text, t)
-            for c in by_t[t]:
-                code = resolved.get(c.code)
-                if code is None:
-                    code = resolved[c.code] = cb.resolve(c.code)
-                if info is None:
-                    status, start, end, conf = "orphan", c.start, c.end, 0.0
-                elif code not in known:
-                    status, start, end, conf = "unknown_code", c.start, c.end, 0.0
-                else:
-                    status, start, end, conf = place(c, info.n_chars, info.crc, text_of)
-                segment = info.segment_of(start) if info is not None and \
-                    status not in UNPLACED else None
-                out.append(Coding(c.id, coder, t, code, start, end, c.at, c.source, c.quote,
-                                  c.memo, status, segment, c.code, c.settles, c.line, c.prefix,
-                                  c.suffix, c.transcript_crc, conf))
-        out.sort(key=lambda c: (c.transcript, c.start, c.end, c.code))
-        return out
+        return current_codings(self, coder, tid)
 
     # ---- tables ------------------------------------------------------------------------------
     def codings_frame(self, coders: list[str] | None = None) -> pd.DataFrame:
@@ -243,17 +215,3 @@ class Project:
 
     def status_frame(self) -> pd.DataFrame:
         return frames.status_frame(self)
-
-
-class _Lazy:
-    """``fn(arg)`` computed on the first call, then remembered."""
-
-    __slots__ = ("fn", "arg", "value")
-
-    def __init__(self, fn, arg):
-        self.fn, self.arg, self.value = fn, arg, None
-
-    def __call__(self):
-        if self.value is None:
-            self.value = self.fn(self.arg)
-        return self.value
