@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from ..codebook import Codebook
 from ..config import validate_coder
@@ -51,6 +52,13 @@ def _name_key(name: str) -> str:
     return squash(name).casefold()
 
 
+def _obj(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """``d[key]`` when it is a JSON object, else an empty one (our extension is read leniently:
+    a damaged or foreign field is ignored)."""
+    v = d.get(key)
+    return v if isinstance(v, dict) else {}
+
+
 class _Plan:
     """What an import will write: codebook, transcript files, attribute rows, log events."""
 
@@ -60,7 +68,7 @@ class _Plan:
                                producer=refi.producer)
         self.s.dropped = list(refi.dropped)
         self.s.warnings = list(refi.warnings)
-        self.ext = refi.extension or {}
+        self.ext: dict[str, Any] = refi.extension or {}
         self.codebook: Codebook | None = None
         self.code_map: dict[str, str] = {}
         self.files: list[tuple[Path, str]] = []
@@ -74,15 +82,15 @@ class _Plan:
     # ---- codebook -----------------------------------------------------------------------------
     def codes(self) -> None:
         # a copy: a dry run (or a failed plan) leaves the project's codebook object untouched
-        cb = Codebook.load(self.p.codebook.path) if not self.fresh else None
-        ext_cb = self.ext.get("codebook") if isinstance(self.ext.get("codebook"), dict) else {}
+        cb = Codebook.load(self.p.codebook_path()) if not self.fresh else None
+        ext_cb = _obj(self.ext, "codebook")
         if cb is None:
             name = str(ext_cb.get("name") or self.refi.name or "Imported codebook")
             cb = Codebook(name, {}, path=self.p.root / "codebooks" / "codebook.yaml",
                           merges=[m for m in ext_cb.get("merges") or [] if isinstance(m, dict)
                                   and "from" in m and "into" in m],
                           description=str(ext_cb.get("description") or ""),
-                          extra=ext_cb.get("extra") if isinstance(ext_cb.get("extra"), dict) else {})
+                          extra=_obj(ext_cb, "extra"))
         by_guid: dict[str, str] = {}
         for c in cb.codes.values():
             by_guid[code_guid(c)] = c.id
@@ -90,7 +98,7 @@ class _Plan:
         for m in cb.merges:
             by_guid.setdefault(synth_guid("code", m["from"]), cb.resolve(m["from"]))
         paths = {self._path(cb, c.id): c.id for c in cb.codes.values()}
-        ext_codes = self.ext.get("codes") if isinstance(self.ext.get("codes"), dict) else {}
+        ext_codes = _obj(self.ext, "codes")
         changed = False
         for code in self.refi.all_codes():
             parent = self.code_map.get(code.parent) if code.parent else None
@@ -108,11 +116,11 @@ class _Plan:
                 self.code_map[code.guid] = ours
                 self.s.codes_matched += 1
                 continue
-            ext = ext_codes.get(code.guid) if isinstance(ext_codes.get(code.guid), dict) else {}
+            ext = _obj(ext_codes, code.guid)
             cid = self._new_id(cb, ext.get("id"), parent, code.name)
             fields = {"definition": code.description, "color": code.color,
                       "guid": None if synth_guid("code", cid) == code.guid else code.guid,
-                      "extra": dict(ext["extra"]) if isinstance(ext.get("extra"), dict) else {}}
+                      "extra": dict(_obj(ext, "extra"))}
             for k in ("include", "exclude"):
                 if isinstance(ext.get(k), str):
                     fields[k] = ext[k]
@@ -156,13 +164,14 @@ class _Plan:
         return cid
 
     # ---- transcripts --------------------------------------------------------------------------
-    def transcripts(self) -> list[tuple[RefiSource, str, object]]:
+    def transcripts(self) -> list[tuple[RefiSource, str, Shift]]:
         """For every source: (source, transcript id, placer) — placer maps (start, end) of the
         source's text to our text, or None when it cannot."""
         p = self.p
         texts = {tid: p.text(tid) for tid in p.transcript_ids()} if not self.fresh else {}
         by_text = {t: tid for tid, t in texts.items()}
-        by_body, by_ws = {}, {}
+        by_body: dict[str, tuple[str, int]] = {}   # text below the front matter -> (tid, k)
+        by_ws: dict[str, tuple[str, int]] = {}     # text without whitespace -> (tid, k)
         for tid, t in texts.items():
             try:
                 _, body = split_front_matter(t, tid)
@@ -175,8 +184,8 @@ class _Plan:
         taken = {tid.casefold() for tid in texts}
         taken |= {f.stem.casefold() for f in p.transcripts_dir.glob("*")} \
             if p.transcripts_dir.is_dir() else set()
-        ext_t = self.ext.get("transcripts") if isinstance(self.ext.get("transcripts"), dict) else {}
-        out = []
+        ext_t = _obj(self.ext, "transcripts")
+        out: list[tuple[RefiSource, str, Shift]] = []
         for src in self.refi.sources:
             text = src.text
             if text in by_text:
@@ -222,7 +231,7 @@ class _Plan:
             has_front = text.startswith("---\n")
         except TranscriptError:
             t, has_front = None, False
-        header = {}
+        header: dict[str, str | list[str]] = {}
         if t is not None and t.id != tid:     # its own front matter names it
             if t.id.casefold() in taken:
                 self.drop("source", src.name, f"its front matter names it '{t.id}', which is "
@@ -296,7 +305,7 @@ class _Plan:
                 return self.user_coder[g]
         return self.fallback
 
-    def codings(self, placed) -> None:
+    def codings(self, placed: list[tuple[RefiSource, str, Shift]]) -> None:
         p = self.p
         known = {c: p.state(c) for c in p.coders()} if not self.fresh else {}
         self.ids = {c: set(st.codings) | {m.id for m in st.memos} for c, st in known.items()}
@@ -305,7 +314,7 @@ class _Plan:
         self.memo_keys = {c: {(m.transcript, m.target, m.start, m.end, m.code, m.text)
                               for m in st.memos} for c, st in known.items()}
         self.done = {c: set(st.done) for c, st in known.items()}
-        ext_c = self.ext.get("codings") if isinstance(self.ext.get("codings"), dict) else {}
+        ext_c = _obj(self.ext, "codings")
         self.coding_event: dict[str, tuple[str, str, str]] = {}   # guid -> (coder, id, tid)
         self.selection_at: dict[str, tuple[str, int, int]] = {}
         for src, tid, placer in placed:
@@ -355,12 +364,12 @@ class _Plan:
         self.s.codings[coder] = self.s.codings.get(coder, 0) + 1
 
     def memos(self) -> None:
-        ext_m = self.ext.get("memos") if isinstance(self.ext.get("memos"), dict) else {}
+        ext_m = _obj(self.ext, "memos")
         for note in self.refi.notes:
             coder = self.coder_of(note.user)
-            ext = ext_m.get(note.guid) if isinstance(ext_m.get(note.guid), dict) else {}
+            ext = _obj(ext_m, note.guid)
             eid = str(ext.get("id") or note.guid)
-            ev = {"op": "memo", "id": eid, "transcript": None, "target": None, "text": note.text}
+            ev: dict[str, Any] = {"op": "memo", "id": eid, "transcript": None, "target": None, "text": note.text}
             targets = note.targets or [("project", "")]
             kind, g = targets[0]
             if len(targets) > 1:
@@ -455,13 +464,17 @@ def _write_new(path: Path, content: str) -> None:
 
 
 # ---- entry points ------------------------------------------------------------------------------
-def plan_import(project: Project, refi: RefiProject, *, fresh: bool = False) -> _Plan:
+def _check_not_empty(refi: RefiProject) -> None:
     if refi.is_empty():
         reasons = sorted({d.reason for d in refi.dropped})[:3]
         raise InterchangeError("nothing to import: the file has no codes, no text sources and "
                                "no notes" + (f" ({'; '.join(reasons)})" if reasons else ""),
                                file=refi.path, hint="export the project with its codebook and "
                                                     "sources from the QDA program")
+
+
+def plan_import(project: Project, refi: RefiProject, *, fresh: bool = False) -> _Plan:
+    _check_not_empty(refi)
     plan = _Plan(project, refi, fresh)
     plan.codes()
     if refi.kind == "project":
@@ -486,10 +499,9 @@ def init_from_refi(path: str | Path, source: str | Path, *, name: str | None = N
                    language: str | None = None) -> tuple[Path, ImportSummary]:
     """``workbench init PATH --from FILE``: a new project holding what the file holds."""
     refi = read_refi(source)
-    if refi.is_empty():
-        plan_import(None, refi)   # raises the clear "nothing to import"
+    _check_not_empty(refi)
     ext = refi.extension or {}
-    ext_p = ext.get("project") if isinstance(ext.get("project"), dict) else {}
+    ext_p = _obj(ext, "project")
     root = Path(path).expanduser().resolve()
     existed = root.exists()
     for sub in ("transcripts", "codings"):
