@@ -441,9 +441,8 @@ class _Plan:
                 write_attributes(p, self.attributes)
             if self.codebook is not None:
                 self.codebook.save()
-            for coder, log in logs.items():
-                for ev in self.events[coder]:
-                    log.append(ev)
+            for coder, log in logs.items():   # one write and one fsync per coder's log
+                log.extend(self.events[coder])
         if refresh:
             p.catalog(refresh=True)
 
