@@ -21,9 +21,11 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import Any
 
+from ..anchoring import selector
 from ..codebook import Codebook
 from ..config import validate_coder
 from ..errors import InterchangeError, TranscriptError, WorkbenchError
@@ -75,6 +77,7 @@ class _Plan:
         self.attributes: dict[str, dict[str, str]] = {}
         self.events: dict[str, list[dict]] = {}
         self.source_tid: dict[str, str] = {}
+        self.new_crc: dict[str, int] = {}   # transcripts this import writes: CRC-32 of the file
 
     def drop(self, kind, name, reason):
         self.s.drop(kind, name, reason)
@@ -281,6 +284,7 @@ class _Plan:
             self.s.attributes += len(attrs)
         self.files.append((path, content))
         self.s.transcripts_new.append(tid)
+        self.new_crc[tid] = zlib.crc32(content.encode("utf-8"))
         return tid, content, len(head)
 
     # ---- coders and events ----------------------------------------------------------------------
@@ -336,6 +340,15 @@ class _Plan:
                 self.s.warnings.append(f"source '{src.name}': {len(src.codings)} coding(s) of "
                                        f"the whole source code all of transcript {tid}")
 
+    def _fields(self, tid: str, start: int, end: int, text: str) -> dict[str, Any]:
+        """``quote``, ``prefix``, ``suffix`` and ``transcript_crc`` of a coding, from our text
+        of the transcript it lands on (so that it is found again when the transcript is edited).
+        """
+        crc = self.new_crc.get(tid)
+        if crc is None:   # one of ours: as every writer of codings records it
+            return self.p.coding_fields(tid, start, end, text)
+        return {**selector(text, start, end), "transcript_crc": crc}   # written by this import
+
     def _coding(self, c, tid, span, text, ext, user, created) -> None:
         code = self.code_map.get(c.code)
         if code is None:
@@ -355,7 +368,7 @@ class _Plan:
         source = ext.get("source") if ext.get("source") in ("manual", "suggestion", "consensus",
                                                             "import") else "import"
         ev = {"op": "code", "id": eid, "transcript": tid, "start": span[0], "end": span[1],
-              "code": code, "quote": text[span[0]:span[1]], "source": source}
+              "code": code, **self._fields(tid, span[0], span[1], text), "source": source}
         if isinstance(ext.get("settles"), dict):
             ev["settles"] = ext["settles"]
         if c.created or created:
