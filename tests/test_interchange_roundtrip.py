@@ -266,6 +266,9 @@ def test_imported_codings_are_found_again_after_the_transcript_is_edited(small_p
     assert ev["suffix"] == text[a + 14:a + 14 + CONTEXT] and ev["suffix"].startswith(" away")
     assert ev["transcript_crc"] == zlib.crc32(file.read_bytes()) == info.crc
     assert [(c.status, c.quote) for c in p.codings("Zoe_K")] == [("ok", "the funds walk")]
+    if not ours:   # a new transcript is readable by the colleagues a new file is for
+        from workbench.fileio import umask_mode
+        assert file.stat().st_mode & 0o777 == umask_mode()
 
     # the researcher corrects the transcript: a word inserted before the coded passage
     file.write_text(file.read_text(encoding="utf-8").replace(

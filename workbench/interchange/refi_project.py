@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import zlib
 from pathlib import Path
@@ -29,6 +27,7 @@ from ..anchoring import selector
 from ..codebook import Codebook
 from ..config import validate_coder
 from ..errors import InterchangeError, TranscriptError, WorkbenchError
+from ..fileio import atomic_file, atomic_write
 from ..paths import PROJECT_FILE
 from ..project import Project
 from ..scaffold import init_project
@@ -461,18 +460,12 @@ class _Plan:
 
 
 def _write_new(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
+    """A new transcript file (through the one atomic writer: the mode any new file gets); one
+    that appeared since the plan was made is not overwritten."""
+    with atomic_file(path, "wb") as f:
+        f.write(content.encode("utf-8"))
         if path.exists():
             raise InterchangeError("already exists", file=path, hint="import again")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 # ---- entry points ------------------------------------------------------------------------------
@@ -527,10 +520,10 @@ def init_from_refi(path: str | Path, source: str | Path, *, name: str | None = N
         speakers = ext_p.get("interviewer_speakers")
         if isinstance(speakers, list) and all(isinstance(x, str) for x in speakers):
             toml = root / PROJECT_FILE
-            toml.write_text(re.sub(r"(?m)^interviewer_speakers = .*$",
-                                   lambda m: "interviewer_speakers = " + json.dumps(
-                                       speakers, ensure_ascii=False),
-                                   toml.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+            atomic_write(toml, re.sub(r"(?m)^interviewer_speakers = .*$",
+                                      lambda m: "interviewer_speakers = " + json.dumps(
+                                          speakers, ensure_ascii=False),
+                                      toml.read_text(encoding="utf-8"), count=1))
         project = Project.open(root)
         plan = plan_import(project, refi, fresh=True)
         plan.execute(refresh=False)
