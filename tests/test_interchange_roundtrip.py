@@ -229,3 +229,51 @@ def test_a_log_open_elsewhere_stops_the_import_before_anything_is_written(demo_c
     assert Project.open(other).codebook.roots()[0].id == "theme"    # the starter, unchanged
     summary = import_refi(Project.open(other), tmp_path / "demo.qdpx")   # later: all of it
     assert summary.codings == {"anna": 110, "boris": 108}
+
+
+@pytest.mark.parametrize("ours", [False, True], ids=["new transcript", "one of ours"])
+def test_imported_codings_are_found_again_after_the_transcript_is_edited(small_project, tmp_path,
+                                                                         ours):
+    """An imported coding records its quote, the text around it and the transcript's CRC, like
+    one made here: when a word is inserted before it, it follows its text (``moved``)."""
+    import json
+    import zlib
+
+    from helpers import write_transcript
+    from refi_helpers import mini_qdpx
+
+    from workbench.anchoring import CONTEXT
+    turns = [("Interviewer", "What about the money?"),
+             ("Anna", "Money talks, and the funds walk away from the region."),
+             ("Interviewer", "And then?"), ("Anna", "Nothing more.")]
+    if ours:   # the same interview is already one of our transcripts (front matter above it)
+        write_transcript(small_project, "T1", turns)
+    theirs = "".join(f"{spk}: {text}\n" for spk, text in turns)
+    start = theirs.index("the funds walk")
+    path = tmp_path / "their.qdpx"
+    path.write_bytes(mini_qdpx(theirs, start, start + 14, excerpt="the funds walk"))
+    import_refi(Project.open(small_project), path)
+
+    p = Project.open(small_project)
+    [tid] = p.transcript_ids()
+    text, info = p.text(tid), p.info(tid)
+    file = small_project / info.path
+    [ev] = [e for e in map(json.loads, (small_project / "codings" / "Zoe_K.jsonl").read_text(
+        encoding="utf-8").splitlines()) if e["op"] == "code"]
+    a = text.index("the funds walk")
+    assert (ev["start"], ev["end"], ev["quote"]) == (a, a + 14, "the funds walk")
+    assert ev["prefix"] == text[a - CONTEXT:a] and ev["prefix"].endswith("Money talks, and ")
+    assert ev["suffix"] == text[a + 14:a + 14 + CONTEXT] and ev["suffix"].startswith(" away")
+    assert ev["transcript_crc"] == zlib.crc32(file.read_bytes()) == info.crc
+    assert [(c.status, c.quote) for c in p.codings("Zoe_K")] == [("ok", "the funds walk")]
+    if not ours:   # a new transcript is readable by the colleagues a new file is for
+        from workbench.fileio import umask_mode
+        assert file.stat().st_mode & 0o777 == umask_mode()
+
+    # the researcher corrects the transcript: a word inserted before the coded passage
+    file.write_text(file.read_text(encoding="utf-8").replace(
+        "Money talks, and", "Money really talks, and"), encoding="utf-8")
+    q = Project.open(small_project)
+    [c] = q.codings("Zoe_K")
+    assert c.status == "moved" and (c.start, c.end) == (a + 7, a + 21)
+    assert q.text(tid)[c.start:c.end] == "the funds walk"

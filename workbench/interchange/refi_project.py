@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
+import zlib
 from pathlib import Path
+from typing import Any
 
+from ..anchoring import selector
 from ..codebook import Codebook
 from ..config import validate_coder
 from ..errors import InterchangeError, TranscriptError, WorkbenchError
+from ..fileio import atomic_file, atomic_write
 from ..paths import PROJECT_FILE
 from ..project import Project
 from ..scaffold import init_project
@@ -51,6 +53,13 @@ def _name_key(name: str) -> str:
     return squash(name).casefold()
 
 
+def _obj(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """``d[key]`` when it is a JSON object, else an empty one (our extension is read leniently:
+    a damaged or foreign field is ignored)."""
+    v = d.get(key)
+    return v if isinstance(v, dict) else {}
+
+
 class _Plan:
     """What an import will write: codebook, transcript files, attribute rows, log events."""
 
@@ -60,13 +69,14 @@ class _Plan:
                                producer=refi.producer)
         self.s.dropped = list(refi.dropped)
         self.s.warnings = list(refi.warnings)
-        self.ext = refi.extension or {}
+        self.ext: dict[str, Any] = refi.extension or {}
         self.codebook: Codebook | None = None
         self.code_map: dict[str, str] = {}
         self.files: list[tuple[Path, str]] = []
         self.attributes: dict[str, dict[str, str]] = {}
         self.events: dict[str, list[dict]] = {}
         self.source_tid: dict[str, str] = {}
+        self.new_crc: dict[str, int] = {}   # transcripts this import writes: CRC-32 of the file
 
     def drop(self, kind, name, reason):
         self.s.drop(kind, name, reason)
@@ -74,15 +84,15 @@ class _Plan:
     # ---- codebook -----------------------------------------------------------------------------
     def codes(self) -> None:
         # a copy: a dry run (or a failed plan) leaves the project's codebook object untouched
-        cb = Codebook.load(self.p.codebook.path) if not self.fresh else None
-        ext_cb = self.ext.get("codebook") if isinstance(self.ext.get("codebook"), dict) else {}
+        cb = Codebook.load(self.p.codebook_path()) if not self.fresh else None
+        ext_cb = _obj(self.ext, "codebook")
         if cb is None:
             name = str(ext_cb.get("name") or self.refi.name or "Imported codebook")
             cb = Codebook(name, {}, path=self.p.root / "codebooks" / "codebook.yaml",
                           merges=[m for m in ext_cb.get("merges") or [] if isinstance(m, dict)
                                   and "from" in m and "into" in m],
                           description=str(ext_cb.get("description") or ""),
-                          extra=ext_cb.get("extra") if isinstance(ext_cb.get("extra"), dict) else {})
+                          extra=_obj(ext_cb, "extra"))
         by_guid: dict[str, str] = {}
         for c in cb.codes.values():
             by_guid[code_guid(c)] = c.id
@@ -90,7 +100,7 @@ class _Plan:
         for m in cb.merges:
             by_guid.setdefault(synth_guid("code", m["from"]), cb.resolve(m["from"]))
         paths = {self._path(cb, c.id): c.id for c in cb.codes.values()}
-        ext_codes = self.ext.get("codes") if isinstance(self.ext.get("codes"), dict) else {}
+        ext_codes = _obj(self.ext, "codes")
         changed = False
         for code in self.refi.all_codes():
             parent = self.code_map.get(code.parent) if code.parent else None
@@ -108,11 +118,11 @@ class _Plan:
                 self.code_map[code.guid] = ours
                 self.s.codes_matched += 1
                 continue
-            ext = ext_codes.get(code.guid) if isinstance(ext_codes.get(code.guid), dict) else {}
+            ext = _obj(ext_codes, code.guid)
             cid = self._new_id(cb, ext.get("id"), parent, code.name)
             fields = {"definition": code.description, "color": code.color,
                       "guid": None if synth_guid("code", cid) == code.guid else code.guid,
-                      "extra": dict(ext["extra"]) if isinstance(ext.get("extra"), dict) else {}}
+                      "extra": dict(_obj(ext, "extra"))}
             for k in ("include", "exclude"):
                 if isinstance(ext.get(k), str):
                     fields[k] = ext[k]
@@ -156,13 +166,14 @@ class _Plan:
         return cid
 
     # ---- transcripts --------------------------------------------------------------------------
-    def transcripts(self) -> list[tuple[RefiSource, str, object]]:
+    def transcripts(self) -> list[tuple[RefiSource, str, Shift]]:
         """For every source: (source, transcript id, placer) — placer maps (start, end) of the
         source's text to our text, or None when it cannot."""
         p = self.p
         texts = {tid: p.text(tid) for tid in p.transcript_ids()} if not self.fresh else {}
         by_text = {t: tid for tid, t in texts.items()}
-        by_body, by_ws = {}, {}
+        by_body: dict[str, tuple[str, int]] = {}   # text below the front matter -> (tid, k)
+        by_ws: dict[str, tuple[str, int]] = {}     # text without whitespace -> (tid, k)
         for tid, t in texts.items():
             try:
                 _, body = split_front_matter(t, tid)
@@ -175,8 +186,8 @@ class _Plan:
         taken = {tid.casefold() for tid in texts}
         taken |= {f.stem.casefold() for f in p.transcripts_dir.glob("*")} \
             if p.transcripts_dir.is_dir() else set()
-        ext_t = self.ext.get("transcripts") if isinstance(self.ext.get("transcripts"), dict) else {}
-        out = []
+        ext_t = _obj(self.ext, "transcripts")
+        out: list[tuple[RefiSource, str, Shift]] = []
         for src in self.refi.sources:
             text = src.text
             if text in by_text:
@@ -222,7 +233,7 @@ class _Plan:
             has_front = text.startswith("---\n")
         except TranscriptError:
             t, has_front = None, False
-        header = {}
+        header: dict[str, str | list[str]] = {}
         if t is not None and t.id != tid:     # its own front matter names it
             if t.id.casefold() in taken:
                 self.drop("source", src.name, f"its front matter names it '{t.id}', which is "
@@ -272,6 +283,7 @@ class _Plan:
             self.s.attributes += len(attrs)
         self.files.append((path, content))
         self.s.transcripts_new.append(tid)
+        self.new_crc[tid] = zlib.crc32(content.encode("utf-8"))
         return tid, content, len(head)
 
     # ---- coders and events ----------------------------------------------------------------------
@@ -296,7 +308,7 @@ class _Plan:
                 return self.user_coder[g]
         return self.fallback
 
-    def codings(self, placed) -> None:
+    def codings(self, placed: list[tuple[RefiSource, str, Shift]]) -> None:
         p = self.p
         known = {c: p.state(c) for c in p.coders()} if not self.fresh else {}
         self.ids = {c: set(st.codings) | {m.id for m in st.memos} for c, st in known.items()}
@@ -305,7 +317,7 @@ class _Plan:
         self.memo_keys = {c: {(m.transcript, m.target, m.start, m.end, m.code, m.text)
                               for m in st.memos} for c, st in known.items()}
         self.done = {c: set(st.done) for c, st in known.items()}
-        ext_c = self.ext.get("codings") if isinstance(self.ext.get("codings"), dict) else {}
+        ext_c = _obj(self.ext, "codings")
         self.coding_event: dict[str, tuple[str, str, str]] = {}   # guid -> (coder, id, tid)
         self.selection_at: dict[str, tuple[str, int, int]] = {}
         for src, tid, placer in placed:
@@ -327,6 +339,15 @@ class _Plan:
                 self.s.warnings.append(f"source '{src.name}': {len(src.codings)} coding(s) of "
                                        f"the whole source code all of transcript {tid}")
 
+    def _fields(self, tid: str, start: int, end: int, text: str) -> dict[str, Any]:
+        """``quote``, ``prefix``, ``suffix`` and ``transcript_crc`` of a coding, from our text
+        of the transcript it lands on (so that it is found again when the transcript is edited).
+        """
+        crc = self.new_crc.get(tid)
+        if crc is None:   # one of ours: as every writer of codings records it
+            return self.p.coding_fields(tid, start, end, text)
+        return {**selector(text, start, end), "transcript_crc": crc}   # written by this import
+
     def _coding(self, c, tid, span, text, ext, user, created) -> None:
         code = self.code_map.get(c.code)
         if code is None:
@@ -346,7 +367,7 @@ class _Plan:
         source = ext.get("source") if ext.get("source") in ("manual", "suggestion", "consensus",
                                                             "import") else "import"
         ev = {"op": "code", "id": eid, "transcript": tid, "start": span[0], "end": span[1],
-              "code": code, "quote": text[span[0]:span[1]], "source": source}
+              "code": code, **self._fields(tid, span[0], span[1], text), "source": source}
         if isinstance(ext.get("settles"), dict):
             ev["settles"] = ext["settles"]
         if c.created or created:
@@ -355,12 +376,12 @@ class _Plan:
         self.s.codings[coder] = self.s.codings.get(coder, 0) + 1
 
     def memos(self) -> None:
-        ext_m = self.ext.get("memos") if isinstance(self.ext.get("memos"), dict) else {}
+        ext_m = _obj(self.ext, "memos")
         for note in self.refi.notes:
             coder = self.coder_of(note.user)
-            ext = ext_m.get(note.guid) if isinstance(ext_m.get(note.guid), dict) else {}
+            ext = _obj(ext_m, note.guid)
             eid = str(ext.get("id") or note.guid)
-            ev = {"op": "memo", "id": eid, "transcript": None, "target": None, "text": note.text}
+            ev: dict[str, Any] = {"op": "memo", "id": eid, "transcript": None, "target": None, "text": note.text}
             targets = note.targets or [("project", "")]
             kind, g = targets[0]
             if len(targets) > 1:
@@ -432,36 +453,33 @@ class _Plan:
                 write_attributes(p, self.attributes)
             if self.codebook is not None:
                 self.codebook.save()
-            for coder, log in logs.items():
-                for ev in self.events[coder]:
-                    log.append(ev)
+            for coder, log in logs.items():   # one write and one fsync per coder's log
+                log.extend(self.events[coder])
         if refresh:
             p.catalog(refresh=True)
 
 
 def _write_new(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
+    """A new transcript file (through the one atomic writer: the mode any new file gets); one
+    that appeared since the plan was made is not overwritten."""
+    with atomic_file(path, "wb") as f:
+        f.write(content.encode("utf-8"))
         if path.exists():
             raise InterchangeError("already exists", file=path, hint="import again")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 # ---- entry points ------------------------------------------------------------------------------
-def plan_import(project: Project, refi: RefiProject, *, fresh: bool = False) -> _Plan:
+def _check_not_empty(refi: RefiProject) -> None:
     if refi.is_empty():
         reasons = sorted({d.reason for d in refi.dropped})[:3]
         raise InterchangeError("nothing to import: the file has no codes, no text sources and "
                                "no notes" + (f" ({'; '.join(reasons)})" if reasons else ""),
                                file=refi.path, hint="export the project with its codebook and "
                                                     "sources from the QDA program")
+
+
+def plan_import(project: Project, refi: RefiProject, *, fresh: bool = False) -> _Plan:
+    _check_not_empty(refi)
     plan = _Plan(project, refi, fresh)
     plan.codes()
     if refi.kind == "project":
@@ -486,10 +504,9 @@ def init_from_refi(path: str | Path, source: str | Path, *, name: str | None = N
                    language: str | None = None) -> tuple[Path, ImportSummary]:
     """``workbench init PATH --from FILE``: a new project holding what the file holds."""
     refi = read_refi(source)
-    if refi.is_empty():
-        plan_import(None, refi)   # raises the clear "nothing to import"
+    _check_not_empty(refi)
     ext = refi.extension or {}
-    ext_p = ext.get("project") if isinstance(ext.get("project"), dict) else {}
+    ext_p = _obj(ext, "project")
     root = Path(path).expanduser().resolve()
     existed = root.exists()
     for sub in ("transcripts", "codings"):
@@ -503,10 +520,10 @@ def init_from_refi(path: str | Path, source: str | Path, *, name: str | None = N
         speakers = ext_p.get("interviewer_speakers")
         if isinstance(speakers, list) and all(isinstance(x, str) for x in speakers):
             toml = root / PROJECT_FILE
-            toml.write_text(re.sub(r"(?m)^interviewer_speakers = .*$",
-                                   lambda m: "interviewer_speakers = " + json.dumps(
-                                       speakers, ensure_ascii=False),
-                                   toml.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+            atomic_write(toml, re.sub(r"(?m)^interviewer_speakers = .*$",
+                                      lambda m: "interviewer_speakers = " + json.dumps(
+                                          speakers, ensure_ascii=False),
+                                      toml.read_text(encoding="utf-8"), count=1))
         project = Project.open(root)
         plan = plan_import(project, refi, fresh=True)
         plan.execute(refresh=False)

@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from ..errors import InterchangeError
 from .archive import DEFAULT_LIMITS, Archive, Limits, is_zip
@@ -156,7 +157,8 @@ def _codes(codes_el, refi: RefiProject, note_refs: list) -> list[RefiCode]:
     ``note_refs`` collects (note guid, "code", code guid) of the codes' NoteRefs."""
     roots: list[RefiCode] = []
     seen: set[str] = set()
-    stack = [(el, None, 0) for el in reversed(_kids(codes_el, "Code"))]
+    stack: list[tuple[Element, RefiCode | None, int]] = [
+        (el, None, 0) for el in reversed(_kids(codes_el, "Code"))]
     while stack:
         el, parent, depth = stack.pop()
         name = (el.get("name") or "").strip()
@@ -195,7 +197,7 @@ def _unflatten(roots: list[RefiCode], refi: RefiProject) -> list[RefiCode]:
         if "::" not in c.name:
             continue
         *path, leaf = [p.strip() for p in c.name.split("::")]
-        parent = None
+        parent: RefiCode | None = None
         for i, part in enumerate(path):
             key = "::".join(path[: i + 1])
             node = by_name.get(key) if i else by_name.get(part)
@@ -205,6 +207,9 @@ def _unflatten(roots: list[RefiCode], refi: RefiProject) -> list[RefiCode]:
                 (parent.children if parent else out).append(node)
                 by_name[key] = node
             parent = node
+        if parent is None:   # not reached: a name holding '::' has at least one parent part
+            out.append(c)
+            continue
         c.name, c.parent = leaf or c.name, parent.guid
         parent.children.append(c)
         moved += 1
@@ -269,23 +274,24 @@ class _ReadSources:
             return "".join(inline.itertext()), "PlainTextContent", None
         plain, rich = el.get("plainTextPath"), el.get("richTextPath")
         text, why, how = None, None, "plainTextPath"
+        archive = self.archive
         if plain:
-            member = self.archive.resolve(plain) if self.archive else None
-            if member is None:
+            member = archive.resolve(plain) if archive is not None else None
+            if archive is None or member is None:
                 why = "its text file is not in the archive"
                 what = f"{what} ({plain})"
             elif member.casefold() in self.members_read:
                 return None, "", f"same text file as source '{self.members_read[member.casefold()]}'"
             else:
                 self.members_read[member.casefold()] = what
-                text, warn = decode_text(self.archive.read(member))
+                text, warn = decode_text(archive.read(member))
                 if warn and text is not None:
                     self.refi.warnings.append(f"source '{what}': {warn}")
                 elif text is None:
                     why = f"its text file is {warn}"
         if (text is None or not text.strip()) and rich and rich.lower().endswith(".docx"):
-            member = self.archive.resolve(rich) if self.archive else None
-            dtext = docx_text(self.archive.read(member)) if member else None
+            member = archive.resolve(rich) if archive is not None else None
+            dtext = docx_text(archive.read(member)) if archive is not None and member else None
             if dtext and dtext.strip():
                 if text is not None:
                     self.refi.warnings.append(f"source '{what}': its plain text is empty; the "
@@ -339,7 +345,7 @@ class _ReadSources:
         stored = StoredText(text)
         norm = Normalizer(text)
         src.text = norm.text
-        items = []
+        items: list[tuple[Element, str, list[RefiCoding]]] = []
         for s in sels:
             sg = norm_guid(s.get("guid")) or synth_guid("selection", g, str(len(items)))
             self.objects[sg] = "selection"

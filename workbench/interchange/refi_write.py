@@ -19,6 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from .. import __version__
@@ -174,13 +175,13 @@ class _ProjectWriter:
         self.p, self.coders = project, coders
         self.cb = project.codebook
         self.result = ExportResult(Path(), "qdpx", coders=list(coders))
-        self.ext = {"format": EXTENSION_FORMAT, "workbench": __version__,
-                    "project": {"name": project.name, "language": project.config.language,
-                                "interviewer_speakers": list(project.config.interviewer_speakers)},
-                    "codebook": {"name": self.cb.name, "description": self.cb.description,
-                                 "merges": self.cb.merges, "extra": self.cb.extra},
-                    "codes": _code_extension(self.cb), "transcripts": {}, "codings": {},
-                    "memos": {}}
+        self.ext: dict[str, Any] = {
+            "format": EXTENSION_FORMAT, "workbench": __version__,
+            "project": {"name": project.name, "language": project.config.language,
+                        "interviewer_speakers": list(project.config.interviewer_speakers)},
+            "codebook": {"name": self.cb.name, "description": self.cb.description,
+                         "merges": self.cb.merges, "extra": self.cb.extra},
+            "codes": _code_extension(self.cb), "transcripts": {}, "codings": {}, "memos": {}}
         self.files: dict[str, bytes] = {}
 
     def skip(self, kind, name, reason):
@@ -268,7 +269,7 @@ class _ProjectWriter:
 
     def _source(self, sources, tid, text, info, keys, spans, coding_notes, notes) -> None:
         g = source_guid(tid)
-        ext = {"id": tid, "format": info.format}
+        ext: dict[str, Any] = {"id": tid, "format": info.format}
         if info.format in ("docx", "vtt", "srt"):
             ext["speakers"] = sorted({s for s in info.speakers if s})
         self.ext["transcripts"][g] = ext
@@ -294,7 +295,10 @@ class _ProjectWriter:
             _el(src, "NoteRef", {"targetGUID": ng})
 
     def _memos(self, texts, spans, coding_guids, coding_notes):
-        notes, source_notes, code_notes, project_notes = [], {}, {}, []
+        notes: list[dict[str, Any]] = []
+        source_notes: dict[str, list[str]] = {}
+        code_notes: dict[str, list[str]] = {}
+        project_notes: list[str] = []
         for coder in self.coders:
             for m in self.p.state(coder).memos:
                 g = event_guid("memo", coder, m.id)

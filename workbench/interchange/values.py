@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -13,7 +13,7 @@ from defusedxml import DefusedXmlException
 from ..errors import InterchangeError
 
 
-def parse_xml(data: bytes, file) -> object:
+def parse_xml(data: bytes, file) -> Element:
     """The root element of ``data``; an :class:`InterchangeError` for anything not well-formed
     or using DTDs/entities (never needed by REFI-QDA, refused for safety)."""
     try:
@@ -110,7 +110,7 @@ def docx_text(data: bytes) -> str | None:
                 return None
         import docx  # python-docx (lxml without entity resolution)
         from docx.table import Table
-        lines = []
+        lines: list[str] = []
         for block in docx.Document(io.BytesIO(data)).iter_inner_content():
             if isinstance(block, Table):
                 lines.extend("\t".join(c.text for c in row.cells) for row in block.rows)
