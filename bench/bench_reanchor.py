@@ -40,8 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from workbench.anchoring import place, selector  # noqa: E402
-from workbench.project import Project  # noqa: E402
+from workbench.anchoring import place, selector
+from workbench.project import Project
 
 SERDIF = REPO.parent / "shared" / "real-data" / "serdif"
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
