@@ -35,6 +35,7 @@ import yaml
 
 from .errors import CodebookError, yaml_error_location
 from .fileio import atomic_write
+from .yamlsafe import GuardedComposer
 
 KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
                 "color", "children", "parent", "guid")
@@ -72,7 +73,7 @@ class Code:
         return d
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(GuardedComposer, yaml.SafeLoader):
     """A SafeLoader that remembers the line of every mapping (as ``__line__``) and of every
     item of a list (``_Seq.lines``)."""
 

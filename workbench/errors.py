@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+_ONE_LINE = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\x0b"): "\\v", ord("\x0c"): "\\f",
+             0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
 
 class WorkbenchError(Exception):
     """An error caused by the user's input, with enough context to fix it."""
@@ -29,7 +32,8 @@ class WorkbenchError(Exception):
         text = where + self.message
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        # always one line, whatever a name from the data holds (an id with a line break…)
+        return text.translate(_ONE_LINE)
 
 
 class ProjectError(WorkbenchError):

@@ -15,16 +15,47 @@ from ..errors import TranscriptError, yaml_error_location
 from .lines import SPEAKER_LINE, load_front_matter, norm_timestamp, speaker_label
 from .rendered import render_turns
 
+# a Word file is a zip: its parts are checked before anything is unpacked
+MAX_DOCUMENT_XML = 64 * 2**20      # the text of a very long interview is a few MiB of XML
+MAX_UNPACKED = 256 * 2**20
+MAX_MEMBERS = 10_000
 
-def read_docx(path: Path, data: bytes | None = None):
-    """Return (attributes, turns) where turns are (speaker, timestamp, text)."""
+
+def _check_package(path: Path, data: bytes) -> None:
+    """Refuse a .docx whose parts would unpack to more than the limits above (a zip bomb, or
+    not an interview), before reading any of it."""
     try:
-        import docx  # python-docx
-        document = docx.Document(io.BytesIO(data) if data is not None else str(path))
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
     except zipfile.BadZipFile:
         raise TranscriptError("not a Word .docx file", file=path,
                               hint="save it from Word as .docx (not .doc or .rtf)") from None
-    except (KeyError, ValueError) as e:
+    names = {i.filename: i for i in infos}
+    doc = names.get("word/document.xml")
+    if doc is None:
+        raise TranscriptError("this .docx has no document text (word/document.xml)", file=path,
+                              hint="open it in Word and save it again as .docx")
+    if (len(infos) > MAX_MEMBERS or doc.file_size > MAX_DOCUMENT_XML
+            or sum(i.file_size for i in infos) > MAX_UNPACKED):
+        raise TranscriptError(f"this .docx unpacks to more than {MAX_DOCUMENT_XML // 2**20} MiB "
+                              "of text, far more than an interview", file=path,
+                              hint="split it into one file per interview, or save it as .txt")
+
+
+def read_docx(path: Path, data: bytes | None = None):
+    """Return (attributes, turns) where turns are (speaker, timestamp, text)."""
+    if data is None:
+        data = path.read_bytes()
+    _check_package(path, data)
+    try:
+        import docx  # python-docx
+        document = docx.Document(io.BytesIO(data))
+        body_paragraphs = [p.text for p in document.paragraphs]
+    except zipfile.BadZipFile:
+        raise TranscriptError("not a Word .docx file", file=path,
+                              hint="save it from Word as .docx (not .doc or .rtf)") from None
+    except (KeyError, ValueError, AttributeError, TypeError, IndexError) as e:
+        # a document.xml that is not a Word body (<foo/>, no <w:body>): python-docx fails deep
         raise TranscriptError(f"cannot read this Word file ({e.__class__.__name__})", file=path,
                               hint="open it in Word and save it again as .docx") from None
     except Exception as e:  # python-docx raises its own PackageNotFoundError, lxml its own
@@ -38,8 +69,8 @@ def read_docx(path: Path, data: bytes | None = None):
     # NFC-normalized like the plain-text formats, with its paragraph number for error messages
     paras: list[str] = []
     numbers: list[int] = []
-    for no, p in enumerate(document.paragraphs, start=1):
-        text = unicodedata.normalize("NFC", p.text.replace("\r\n", "\n").replace("\r", "\n"))
+    for no, raw in enumerate(body_paragraphs, start=1):
+        text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
         for line in text.split("\n"):
             if line.strip():
                 paras.append(line.strip())

@@ -104,9 +104,11 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
             counts[lab.casefold()] = counts.get(lab.casefold(), 0) + 1
         if sum(1 for c in counts.values() if c >= 2) >= 2:
             kept = []
+            line, counted_to = 1, 0     # line numbers counted as we go: linear in the text
             for m, lab in heads:
                 if counts[lab.casefold()] == 1 and lab.casefold() not in known:
-                    line = text.count("\n", 0, m.start()) + 1
+                    line += text.count("\n", counted_to, m.start())
+                    counted_to = m.start()
                     warnings.append(f"line {line}: '{lab}:' occurs once, read as text, not as a "
                                     "speaker (list the speakers in front matter 'speakers:' to "
                                     "override)")
