@@ -57,6 +57,11 @@ codings/.*.lock
 """
 
 
+GITATTRIBUTES = """# coding logs only ever grow: when two sides appended to the same log, keep both
+codings/*.jsonl merge=union
+"""
+
+
 def init_project(path: str | os.PathLike, name: str | None = None, language: str = "en") -> Path:
     """Create a new, empty project folder (refuses to touch an existing project)."""
     root = Path(path).expanduser().resolve()
@@ -78,4 +83,7 @@ def init_project(path: str | os.PathLike, name: str | None = None, language: str
     gi = root / ".gitignore"
     if not gi.exists():
         atomic_write(gi, GITIGNORE)
+    ga = root / ".gitattributes"
+    if not ga.exists():
+        atomic_write(ga, GITATTRIBUTES)
     return root
