@@ -12,29 +12,72 @@ Attributes: a transcript's front matter wins over its row in ``transcripts/attri
 """
 from __future__ import annotations
 
+import base64
 import bisect
 import csv
 import io
 import os
 import stat
+import sys
 import zlib
+from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import CacheFile, fingerprint
 from .errors import ProjectError, TranscriptError, UsageError
-from .transcripts import FORMATS, MAX_TRANSCRIPT_BYTES, Transcript, load_transcript
+from .transcripts import (
+    FORMATS,
+    INTERVIEWER,
+    MAX_TRANSCRIPT_BYTES,
+    Transcript,
+    TranscriptScan,
+    scan_transcript,
+)
 from .transcripts.model import segment_index_for
 
 ATTRIBUTES_FILE = "attributes.csv"
-CATALOG_VERSION = 5
+CATALOG_VERSION = 6
 _KEEP_PARSED = 64       # parsed transcripts kept in memory
+
+
+class Offsets(array):
+    """Segment offsets as machine integers: 4 (or 8) bytes each where a list of ints costs ~36,
+    and a catalog of 20,000 transcripts holds 8 million of them. Indexing, slicing, iteration
+    and :mod:`bisect` work as on the list it stands for, and it compares equal to that list."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, list):
+            return self.tolist() == other
+        return array.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+
+def offsets(values, bound: int | None = None) -> Offsets:
+    """``values`` (ints) as :class:`Offsets`: 32-bit while they fit, else 64-bit. ``bound``:
+    a number known to be at least every value (a transcript's length), 0 or more."""
+    if isinstance(values, Offsets):
+        return values
+    values = values if isinstance(values, (list, array)) else list(values)
+    if bound is None or bound < 0:
+        wide = len(values) and (max(values) >= 2**31 or min(values) < -2**31)
+    else:
+        wide = bound >= 2**31
+    return Offsets("q" if wide else "i", values)
 
 
 @dataclass
 class TranscriptInfo:
-    """What the catalog knows about a transcript without parsing it again."""
+    """What the catalog knows about a transcript without parsing it again. ``starts`` and
+    ``ends`` are :class:`Offsets` (a list of ints in all but memory)."""
 
     id: str
     path: str  # relative to the project root, POSIX form
@@ -42,8 +85,8 @@ class TranscriptInfo:
     attributes: dict
     n_segments: int
     n_chars: int
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int]
+    ends: Sequence[int]
     roles: str  # one letter per segment: "I" interviewer, "E" interviewee
     speakers: list[str | None]
     warnings: list[str]
@@ -65,35 +108,73 @@ class TranscriptInfo:
 
 
 # ---- the cache entry of one file ---------------------------------------------------------------
-def _entry(t: Transcript, own_attributes: dict, crc: int, fp: list[int] | None) -> dict:
-    import numpy as np
-    pairs = np.empty(2 * len(t.segments), dtype="<i8")
-    pairs[0::2] = [s.start for s in t.segments]
-    pairs[1::2] = [s.end for s in t.segments]
-    names = list(dict.fromkeys(s.speaker for s in t.segments))
+# numbers are stored as base64 of little-endian machine integers: "i" 4 bytes, "q" 8 bytes;
+# speaker indices "B" (1 byte) or "I" (4 bytes)
+_SIZES = {"i": 4, "q": 8, "B": 1, "I": 4}
+_SWAP = sys.byteorder != "little"
+
+
+def _b64(a: array) -> str:
+    if _SWAP and a.itemsize > 1:
+        a = array(a.typecode, a)
+        a.byteswap()
+    return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+def _unb64(code: str, text: str, cls: type[array] = array) -> array:
+    if _SIZES[code] != array(code).itemsize:
+        raise ValueError("an unusual platform")
+    a = cls(code)
+    a.frombytes(base64.b64decode(text, validate=True))
+    if _SWAP and a.itemsize > 1:
+        a.byteswap()
+    return a
+
+
+def _entry_of(info: TranscriptInfo, own_attributes: dict, fp: list[int] | None) -> dict:
+    """The cache entry of a transcript file."""
+    starts, ends = offsets(info.starts), offsets(info.ends)
+    if starts.typecode != ends.typecode:
+        starts, ends = Offsets("q", starts), Offsets("q", ends)
+    names = list(dict.fromkeys(info.speakers))
     index = {n: i for i, n in enumerate(names)}
-    return {"fp": fp, "crc": crc, "id": t.id, "format": t.format, "attributes": own_attributes,
-            "n_chars": len(t.text), "offsets": pairs.tobytes().hex(), "speakers": names,
-            "speaker_of": np.asarray([index[s.speaker] for s in t.segments],
-                                     dtype="<u4").tobytes().hex(),
-            "roles": "".join("I" if s.role == "interviewer" else "E" for s in t.segments),
-            "warnings": t.warnings}
+    who = array("B" if len(names) <= 256 else "I", map(index.__getitem__, info.speakers))
+    return {"fp": fp, "crc": info.crc, "id": info.id, "format": info.format,
+            "attributes": own_attributes, "n_chars": info.n_chars, "w": starts.typecode,
+            "starts": _b64(starts), "ends": _b64(ends), "speakers": names,
+            "sw": who.typecode, "speaker_of": _b64(who), "roles": info.roles,
+            "warnings": info.warnings}
+
+
+def _entry(t: Transcript, own_attributes: dict, crc: int, fp: list[int] | None) -> dict:
+    """The cache entry of a parsed transcript."""
+    segs = t.segments
+    info = TranscriptInfo(id=t.id, path="", format=t.format, attributes={},
+                          n_segments=len(segs), n_chars=len(t.text),
+                          starts=[s.start for s in segs], ends=[s.end for s in segs],
+                          roles="".join("I" if s.role == INTERVIEWER else "E" for s in segs),
+                          speakers=[s.speaker for s in segs], warnings=t.warnings, crc=crc)
+    return _entry_of(info, own_attributes, fp)
 
 
 def _info(rel: str, e: dict, attributes: dict) -> TranscriptInfo:
     """A TranscriptInfo from a cache entry (ValueError/KeyError/TypeError when malformed)."""
-    import numpy as np
-    n = len(e["roles"])
-    pairs = np.frombuffer(bytes.fromhex(e["offsets"]), dtype="<i8")
-    who = np.frombuffer(bytes.fromhex(e["speaker_of"]), dtype="<u4")
+    roles = e["roles"]
+    w = e["w"]
+    if w not in ("i", "q") or not isinstance(roles, str) or roles.strip("IE"):
+        raise ValueError("a damaged catalog entry")
+    n = len(roles)
+    starts = _unb64(w, e["starts"], Offsets)
+    ends = _unb64(w, e["ends"], Offsets)
+    who = _unb64(e["sw"], e["speaker_of"])
     names = e["speakers"]
-    if len(pairs) != 2 * n or len(who) != n or (n and int(who.max()) >= len(names)) \
-            or not isinstance(e["id"], str) or set(e["roles"]) - {"I", "E"}:
+    if len(starts) != n or len(ends) != n or len(who) != n or (n and max(who) >= len(names)) \
+            or who.typecode not in ("B", "I") or not isinstance(e["id"], str) \
+            or not isinstance(names, list) or not isinstance(e["warnings"], list):
         raise ValueError("a damaged catalog entry")
     return TranscriptInfo(id=e["id"], path=rel, format=str(e["format"]), attributes=attributes,
-                          n_segments=n, n_chars=int(e["n_chars"]), starts=pairs[0::2].tolist(),
-                          ends=pairs[1::2].tolist(), roles=e["roles"],
-                          speakers=[names[i] for i in who.tolist()],
+                          n_segments=n, n_chars=int(e["n_chars"]), starts=starts, ends=ends,
+                          roles=roles, speakers=list(map(names.__getitem__, who)),
                           warnings=list(e["warnings"]), crc=int(e["crc"]))
 
 
@@ -106,7 +187,9 @@ class Catalog:
         self.speakers = list(interviewer_speakers)
         self.cache = CacheFile(state_dir / "catalog.json", "catalog", CATALOG_VERSION)
         self._infos: dict[str, TranscriptInfo] | None = None
-        self._parsed: OrderedDict[str, tuple[int, Transcript]] = OrderedDict()  # id -> (crc, t)
+        # id -> (crc, parsed): see _remember
+        self._parsed: OrderedDict[str, tuple[int, Transcript | tuple[TranscriptScan, dict]]] = \
+            OrderedDict()
 
     # ---- files ---------------------------------------------------------------------------------
     def scan(self) -> list[tuple[str, os.stat_result]]:
@@ -191,12 +274,12 @@ class Catalog:
         merged = {k: v for row in rows for k, v in row.items() if v != ""}
         return {**merged, **own} if merged else dict(own)
 
-    def _parse(self, path: Path, data: bytes, table: dict) -> tuple[Transcript, dict]:
-        """Parse a file; returns the transcript (attributes merged) and its own attributes."""
-        t = load_transcript(path, interviewer_speakers=self.speakers, data=data)
-        own = dict(t.attributes)
-        t.attributes = self._with_table(path.stem, t.id, own, table)
-        return t, own
+    def _scan(self, path: Path, data: bytes) -> TranscriptScan:
+        return scan_transcript(path, interviewer_speakers=self.speakers, data=data)
+
+    @staticmethod
+    def _stem(rel: str) -> str:
+        return os.path.splitext(rel.rpartition("/")[2])[0]   # Path(rel).stem, without pathlib
 
     # ---- the catalog ---------------------------------------------------------------------------
     def infos(self, refresh: bool = False) -> dict[str, TranscriptInfo]:
@@ -222,17 +305,25 @@ class Catalog:
                     own = e["attributes"]
                     if not isinstance(own, dict):
                         raise TypeError
-                    info = _info(rel, e, self._with_table(Path(rel).stem, e["id"], own, table))
+                    info = _info(rel, e, self._with_table(self._stem(rel), e["id"], own, table)
+                                 if table else dict(own))
                 except (KeyError, TypeError, ValueError):
                     info = None   # damaged: parse the file again
             if info is None:
                 path = self.root / rel
-                data = path.read_bytes()
+                with open(path, "rb") as f:
+                    data = f.read()
                 crc = zlib.crc32(data)
-                t, own = self._parse(path, data, table)
-                e = _entry(t, own, crc, fp)
-                info = _info(rel, e, t.attributes)
-                self._remember(t, crc)
+                scan = self._scan(path, data)
+                info = TranscriptInfo(
+                    id=scan.id, path=rel, format=scan.format,
+                    attributes=self._with_table(self._stem(rel), scan.id, scan.attributes, table),
+                    n_segments=len(scan.starts), n_chars=len(scan.text),
+                    starts=offsets(scan.starts, len(scan.text)),
+                    ends=offsets(scan.ends, len(scan.text)), roles=scan.roles,
+                    speakers=scan.speakers, warnings=scan.warnings, crc=crc)
+                e = _entry_of(info, scan.attributes, fp)
+                self._remember(scan.id, crc, (scan, info.attributes))
                 changed = True
             if fp is not None:
                 fresh[rel] = e
@@ -261,9 +352,12 @@ class Catalog:
                              hint="see the ids with 'workbench segments PROJECT'")
         return infos[tid]
 
-    def _remember(self, t: Transcript, crc: int) -> None:
-        self._parsed[t.id] = (crc, t)
-        self._parsed.move_to_end(t.id)
+    def _remember(self, tid: str, crc: int, parsed: Transcript | tuple[TranscriptScan, dict]
+                  ) -> None:
+        """Keep a parse in memory: a Transcript, or a scan and its attributes (made into a
+        Transcript when it is asked for)."""
+        self._parsed[tid] = (crc, parsed)
+        self._parsed.move_to_end(tid)
         while len(self._parsed) > _KEEP_PARSED:
             self._parsed.popitem(last=False)
 
@@ -271,19 +365,27 @@ class Catalog:
         hit = self._parsed.get(tid)
         if hit is not None:
             self._parsed.move_to_end(tid)
-            return hit[1]
+            crc, parsed = hit
+            if isinstance(parsed, tuple):
+                scan, attributes = parsed
+                parsed = scan.transcript(attributes)
+                self._parsed[tid] = (crc, parsed)
+            return parsed
         info = self.info(tid)
         path = self.root / info.path
         data = path.read_bytes()
-        t, _ = self._parse(path, data, self.attribute_table())
-        self._remember(t, zlib.crc32(data))
+        scan = self._scan(path, data)
+        t = scan.transcript(self._with_table(path.stem, scan.id, scan.attributes,
+                                             self.attribute_table()))
+        self._remember(tid, zlib.crc32(data), t)
         return t
 
     def text(self, tid: str) -> str:
         """The normalized text of a transcript; for txt/md without segmenting it."""
         hit = self._parsed.get(tid)
         if hit is not None:
-            return hit[1].text
+            parsed = hit[1]
+            return parsed[0].text if isinstance(parsed, tuple) else parsed.text
         info = self.info(tid)
         if info.format in ("txt", "md"):
             from .transcripts.lines import decode, normalize

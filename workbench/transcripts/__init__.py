@@ -8,6 +8,7 @@ counted in each format).
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TranscriptError
@@ -22,9 +23,9 @@ DEFAULT_INTERVIEWER_SPEAKERS = ("Interviewer", "Moderator", "I", "Q", "Инте�
 # a transcript file larger than this is refused (an interview of several hours is ~1 MiB)
 MAX_TRANSCRIPT_BYTES = 32 * 2**20
 
-__all__ = ["Segment", "Transcript", "load_transcript", "FORMATS", "INTERVIEWER", "INTERVIEWEE",
-           "DEFAULT_INTERVIEWER_SPEAKERS", "MAX_TRANSCRIPT_BYTES", "is_transcript_file",
-           "segment_index_for"]
+__all__ = ["Segment", "Transcript", "TranscriptScan", "load_transcript", "scan_transcript",
+           "FORMATS", "INTERVIEWER", "INTERVIEWEE", "DEFAULT_INTERVIEWER_SPEAKERS",
+           "MAX_TRANSCRIPT_BYTES", "is_transcript_file", "segment_index_for"]
 
 
 def is_transcript_file(path: Path) -> bool:
@@ -39,6 +40,37 @@ def _attr_value(v) -> str:
     return "" if v is None else str(v)
 
 
+@dataclass(slots=True)
+class TranscriptScan:
+    """A parsed file before it is cut into :class:`Segment` objects: its turns as columns
+    (speaker, time stamp, start, end, and the role letter ``I``/``E`` of each). The catalog keeps
+    these; :meth:`transcript` makes the :class:`Transcript`."""
+
+    id: str
+    path: Path
+    format: str
+    text: str
+    attributes: dict[str, str]      # the file's own (front matter)
+    speakers: list[str | None]
+    timestamps: list[str | None]
+    starts: list[int]
+    ends: list[int]
+    roles: str
+    warnings: list[str]
+
+    def transcript(self, attributes: dict[str, str] | None = None) -> Transcript:
+        """The Transcript, with ``attributes`` (default: the file's own)."""
+        tid, text = self.id, self.text
+        segments = [Segment(tid, i, spk, INTERVIEWER if r == "I" else INTERVIEWEE, s, e,
+                            text[s:e], ts)
+                    for i, (spk, ts, s, e, r) in enumerate(zip(self.speakers, self.timestamps,
+                                                               self.starts, self.ends,
+                                                               self.roles))]
+        return Transcript(id=tid, path=self.path, format=self.format, text=text,
+                          attributes=dict(self.attributes if attributes is None else attributes),
+                          segments=segments, warnings=self.warnings)
+
+
 def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWER_SPEAKERS,
                     extra_attributes: dict | None = None, data: bytes | None = None) -> Transcript:
     """Parse one transcript file.
@@ -47,6 +79,15 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
     own front matter overrides. ``data``: the file's bytes when the caller has read them already
     (the format still comes from ``path``'s extension).
     """
+    scan = scan_transcript(path, interviewer_speakers=interviewer_speakers, data=data)
+    attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
+    attributes.update(scan.attributes)
+    return scan.transcript(attributes)
+
+
+def scan_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWER_SPEAKERS,
+                    data: bytes | None = None) -> TranscriptScan:
+    """Parse one transcript file into a :class:`TranscriptScan` (see :func:`load_transcript`)."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -62,32 +103,38 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
                               hint="split it into one file per interview")
     warnings: list[str] = []
     if fmt in ("txt", "md"):
-        from .text import read_text
-        meta, text, spans, warnings = read_text(path, data, interviewer_speakers)
-    elif fmt == "docx":
-        from .docx import render_docx
-        meta, text, spans = render_docx(path, data)
-        if not spans:
-            raise TranscriptError("the Word file has no text", file=path)
-        if all(s[0] is None for s in spans):
-            warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
+        from .text import scan_text
+        meta, text, cols, warnings = scan_text(path, data, interviewer_speakers)
+        speakers, stamps, starts, ends = cols
     else:
-        from .subtitles import render_subtitles
-        meta, text, spans = render_subtitles(path, fmt, data)
-        if not spans:
-            raise TranscriptError(f"the {fmt.upper()} file has no text", file=path)
+        if fmt == "docx":
+            from .docx import render_docx
+            meta, text, spans = render_docx(path, data)
+            if not spans:
+                raise TranscriptError("the Word file has no text", file=path)
+            if all(s[0] is None for s in spans):
+                warnings.append("no speaker line found ('Name: text'); the whole text is one "
+                                "segment")
+        else:
+            from .subtitles import render_subtitles
+            meta, text, spans = render_subtitles(path, fmt, data)
+            if not spans:
+                raise TranscriptError(f"the {fmt.upper()} file has no text", file=path)
+        speakers = [sp[0] for sp in spans]
+        stamps = [sp[1] for sp in spans]
+        starts = [sp[2] for sp in spans]
+        ends = [sp[3] for sp in spans]
     tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
     tid = tid or path.stem
-    attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
-    attributes.update({str(k): _attr_value(v) for k, v in meta.items()
-                       if k != "id" and not (k == "segments" and is_paragraph_mode(meta))})
+    attributes = {str(k): _attr_value(v) for k, v in meta.items()
+                  if k != "id" and not (k == "segments" and is_paragraph_mode(meta))}
     labels = {s.casefold() for s in interviewer_speakers}
     named = meta.get("interviewer")
     if named:
         labels |= {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
-    segments = [
-        Segment(tid, i, spk, classify_role(spk, labels), s, e, text[s:e], ts)
-        for i, (spk, ts, s, e) in enumerate(spans)
-    ]
-    return Transcript(id=tid, path=path, format=fmt, text=text, attributes=attributes,
-                      segments=segments, warnings=warnings)
+    letter = {spk: "I" if classify_role(spk, labels) == INTERVIEWER else "E"
+              for spk in set(speakers)}
+    roles = "".join(map(letter.__getitem__, speakers))
+    return TranscriptScan(id=tid, path=path, format=fmt, text=text, attributes=attributes,
+                          speakers=speakers, timestamps=stamps, starts=starts, ends=ends,
+                          roles=roles, warnings=warnings)

@@ -15,12 +15,15 @@ from ..errors import TranscriptError
 # A speaker label: up to ~40 characters of letters (any script), digits, spaces, dots, hyphens,
 # apostrophes; it starts with a letter and has at most five words, so that a sentence with a
 # colon in it ("For example: ...") is not taken for a speaker.
-_LABEL = r"[^\W\d_](?:[\w .'’\-]{0,39}?)"
+# (possessive: a label ends at the first character that cannot be in one, so there is nothing
+# to backtrack into, and the regex engine does not try)
+_LABEL = r"[^\W\d_][\w .'’\-]{0,39}+"
 _TS = r"(?:[\[(](?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]\s*)"
-SPEAKER_LINE = re.compile(
-    rf"^[ \t]*{_TS}?(?:\*\*(?P<l1>{_LABEL})(?::\*\*|\*\*:)|(?P<l2>{_LABEL}):)(?=[ \t]|$)[ \t]*",
-    re.MULTILINE,
-)
+# ``Label:``, ``**Label:**`` or ``**Label**:``: the closing form is required only after an opening
+# ``**`` (a conditional group, so that the label is always the one group ``label``)
+SPEAKER_BODY = (rf"[ \t]*{_TS}?(?P<bold>\*\*)?(?P<label>{_LABEL})(?(bold)(?::\*\*|\*\*:)|:)"
+            r"(?=[ \t]|$)[ \t]*")
+SPEAKER_LINE = re.compile("^" + SPEAKER_BODY, re.MULTILINE)
 MAX_LABEL_WORDS = 5
 
 # libyaml's safe loader when available: ten times faster on front matter
@@ -50,15 +53,48 @@ def is_paragraph_mode(meta: dict) -> bool:
 
 
 def load_front_matter(block: str):
-    """The YAML of a front-matter block, values as written (see :class:`FrontMatterLoader`)."""
+    """The YAML of a front-matter block, values as written (see :class:`FrontMatterLoader`).
+    A block of plain ``key: value`` lines (the usual front matter) is read without the YAML
+    parser (:func:`simple_front_matter`), to the same result."""
+    simple = simple_front_matter(block)
+    if simple is not None:
+        return simple
     return yamlsafe.load(block, FrontMatterLoader, CheckingFrontMatterLoader)
+
+
+# A line ``key: value`` whose YAML reading cannot be anything but that string (or null): the key
+# a word, the value starting with a letter, digit or '(' and holding only letters, digits,
+# spaces and ``.,()/+'’"-``, and colons followed by something else than a space ('10:30'). No
+# '#', tabs, brackets, quotes first, or anything else YAML gives a meaning to ('~' is null).
+_SIMPLE_LINE = re.compile(
+    r"([^\W\d][\w-]*):(?:[ ]+(~|[\w(](?:[\w .,()/+'’\"-]|:(?=[^\s]))*?))?[ ]*")
+_NULLS = {"~", "null", "Null", "NULL"}
+
+
+def simple_front_matter(block: str) -> dict | None:
+    """``block`` as :func:`load_front_matter` reads it when every line is a plain
+    ``key: value`` line (or empty); None when it is not that simple (or holds no key)."""
+    out: dict = {}
+    match = _SIMPLE_LINE.fullmatch
+    for line in block.split("\n"):
+        if not line:
+            continue
+        m = match(line)
+        if m is None:
+            return None
+        key, value = m.groups()
+        if key in _NULLS:
+            return None
+        out[key] = None if value is None or value in _NULLS else value
+    return out or None
 
 
 def normalize(raw: str) -> str:
     """The normalized text offsets refer to: BOM stripped, CRLF/CR → LF, NFC."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", raw)
 
 
@@ -96,7 +132,7 @@ def decode(data: bytes, path) -> str:
 
 
 def speaker_label(m: re.Match) -> str | None:
-    label = (m.group("l1") or m.group("l2") or "").strip()
+    label = (m.group("label") or "").strip()
     if not label or len(label.split()) > MAX_LABEL_WORDS:
         return None
     return label

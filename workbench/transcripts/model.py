@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ class Transcript:
         return out
 
 
-def segment_index_for(starts: list[int], ends: list[int], offset: int) -> int | None:
+def segment_index_for(starts: Sequence[int], ends: Sequence[int], offset: int) -> int | None:
     """Index of the segment containing ``offset`` given sorted segment starts and ends."""
     if not starts:
         return None

@@ -8,16 +8,28 @@ matter included), so that a coding's offsets point straight into the file as the
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import add, sub
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 from ..errors import TranscriptError, yaml_error_location
-from .lines import SPEAKER_LINE, decode, is_paragraph_mode, load_front_matter, norm_timestamp, normalize, speaker_label
+from .lines import (
+    MAX_LABEL_WORDS,
+    SPEAKER_BODY,
+    decode,
+    is_paragraph_mode,
+    load_front_matter,
+    norm_timestamp,
+    normalize,
+)
 
-__all__ = ["Turn", "read_text", "split_front_matter", "find_turns", "paragraph_turns", "strip_span",
-           "decode", "normalize"]
+__all__ = ["Turn", "TurnColumns", "read_text", "scan_text", "split_front_matter", "find_turns",
+           "turn_columns", "paragraph_turns", "strip_span", "decode", "normalize"]
 
 
 @dataclass(slots=True)
@@ -31,6 +43,13 @@ class Turn:
 def read_text(path: Path, data: bytes, interviewer_speakers) -> tuple[dict, str, list, list[str]]:
     """(front matter, normalized text, turns as (speaker, timestamp, start, end), warnings) of a
     .txt/.md file."""
+    meta, text, cols, warnings = scan_text(path, data, interviewer_speakers)
+    return meta, text, list(zip(*cols)), warnings
+
+
+def scan_text(path: Path, data: bytes, interviewer_speakers
+              ) -> tuple[dict, str, TurnColumns, list[str]]:
+    """:func:`read_text` with the turns as :class:`TurnColumns`."""
     text = normalize(decode(data, path))
     meta, body = split_front_matter(text, path)
     declared = meta.get("speakers")
@@ -43,17 +62,19 @@ def read_text(path: Path, data: bytes, interviewer_speakers) -> tuple[dict, str,
         {str(x).strip().casefold() for x in (named if isinstance(named, list) else [named])}
         if named else set())
     if is_paragraph_mode(meta):
-        turns, warnings = paragraph_turns(text, body), list[str]()
+        turns = paragraph_turns(text, body)
+        cols = TurnColumns([t.speaker for t in turns], [t.timestamp for t in turns],
+                           [t.start for t in turns], [t.end for t in turns])
+        warnings: list[str] = []
     else:
-        turns, warnings = find_turns(text, body, speakers=declared, known=known)
-    spans = [(t.speaker, t.timestamp, t.start, t.end) for t in turns]
-    if not spans:
+        cols, warnings = turn_columns(text, body, speakers=declared, known=known)
+    if not cols.starts:
         if body:
             raise TranscriptError("the transcript has front matter but no text", file=path,
                                   hint="add the interview below the closing '---'")
         raise TranscriptError("the file is empty", file=path,
                               hint="add the interview text, or remove the file")
-    return meta, text, spans, warnings
+    return meta, text, cols, warnings
 
 
 def split_front_matter(text: str, path) -> tuple[dict, int]:
@@ -81,6 +102,16 @@ def split_front_matter(text: str, path) -> tuple[dict, int]:
     return data, body
 
 
+class TurnColumns(NamedTuple):
+    """Speaker turns as parallel lists (speaker, time stamp, start, end of each turn): what the
+    catalog keeps, without one object per turn."""
+
+    speakers: list[str | None]
+    timestamps: list[str | None]
+    starts: list[int]
+    ends: list[int]
+
+
 def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = None,
                known: set[str] | frozenset[str] = frozenset()) -> tuple[list[Turn], list[str]]:
     """Split ``text[body_start:]`` into speaker turns. Returns turns and warnings.
@@ -90,47 +121,100 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
     speakers take several turns, is read as ordinary text ("For example: ...") unless it is in
     ``known`` (the interviewer labels), and a warning names its line.
     """
-    warnings: list[str] = []
-    heads = []
-    for m in SPEAKER_LINE.finditer(text, body_start):
-        label = speaker_label(m)
-        if label is not None:
-            heads.append((m, label))
+    cols, warnings = turn_columns(text, body_start, speakers=speakers, known=known)
+    return [Turn(*t) for t in zip(*cols)], warnings
+
+
+# a speaker line found from the newline before it, the newline included in group 1
+_HEAD = re.compile("(\n" + SPEAKER_BODY + ")", re.MULTILINE)
+_STRIDE = 1 + _HEAD.groups       # split() gives the text before a match, then its groups
+_LABEL_AT = _HEAD.groupindex["label"]
+_TS_AT = _HEAD.groupindex["ts"]
+
+
+def turn_columns(text: str, body_start: int = 0, *, speakers: set[str] | None = None,
+                 known: set[str] | frozenset[str] = frozenset()) -> tuple[TurnColumns, list[str]]:
+    """:func:`find_turns` as columns. The speaker lines are found in one pass of the regex
+    engine, which jumps from newline to newline (``re.split`` at the newline before a speaker
+    line); a turn's text is what lies between one speaker line and the next, without the
+    whitespace around it. The work per turn is done by C loops (``map`` over the pieces); the
+    decisions about labels are taken once per distinct label."""
+    # the body, behind the newline that precedes its first line (or a character that is not a
+    # newline when the body does not start a line: then its first line is no speaker line)
+    at_line = body_start == 0 or text[body_start - 1] == "\n"
+    base = body_start - 1               # where src[0] lies in text
+    pieces = _HEAD.split(("\n" if at_line else "\x00") + text[body_start:])
+    chunks = pieces[0::_STRIDE]         # the text before the first speaker line, then each turn
+    labels = pieces[_LABEL_AT::_STRIDE]
+    stamps = pieces[_TS_AT::_STRIDE]
+    n = len(labels)
+    # bounds: [base, start of speaker line 0 (its newline), its end, start of line 1, ...]
+    lengths = [0] * (2 * n + 1)
+    lengths[0::2] = map(len, chunks)
+    lengths[1::2] = map(len, pieces[1::_STRIDE])
+    bounds = list(accumulate(lengths, initial=base))
+    head_ends = bounds[2:2 * n + 1:2]
+    if any(stamps):
+        stamps = [norm_timestamp(ts) for ts in stamps]
+    # the labels, decided once per distinct label: trailing spaces, too many words, casefold
+    raw_counts = Counter(labels)
+    label_of = {lab: lab.strip() for lab in raw_counts}
+    if any(a != b for a, b in label_of.items()):
+        labels = list(map(label_of.__getitem__, labels))
+    fold = {lab: lab.casefold() for lab in label_of.values()}
+    bad = {lab for lab in label_of.values() if len(lab.split()) > MAX_LABEL_WORDS}
+    counts: Counter[str] = Counter()
+    for raw, c in raw_counts.items():
+        if label_of[raw] not in bad:
+            counts[fold[label_of[raw]]] += c
     if speakers:
-        heads = [(m, lab) for m, lab in heads if lab.casefold() in speakers]
-    elif heads:
-        counts: dict[str, int] = {}
-        for _, lab in heads:
-            counts[lab.casefold()] = counts.get(lab.casefold(), 0) + 1
-        if sum(1 for c in counts.values() if c >= 2) >= 2:
-            kept = []
+        bad |= {lab for lab, f in fold.items() if f not in speakers}
+    once = {f for f, c in counts.items() if c == 1} - set(known) \
+        if not speakers and sum(1 for c in counts.values() if c >= 2) >= 2 else set()
+    warnings: list[str] = []
+    if bad or once:
+        # some speaker lines do not start a turn: they are text of the turn before
+        line_starts = [b + 1 for b in bounds[1:2 * n:2]]
+        keep = [lab not in bad for lab in labels]
+        if once:
             line, counted_to = 1, 0     # line numbers counted as we go: linear in the text
-            for m, lab in heads:
-                if counts[lab.casefold()] == 1 and lab.casefold() not in known:
-                    line += text.count("\n", counted_to, m.start())
-                    counted_to = m.start()
-                    warnings.append(f"line {line}: '{lab}:' occurs once, read as text, not as a "
-                                    "speaker (list the speakers in front matter 'speakers:' to "
-                                    "override)")
-                else:
-                    kept.append((m, lab))
-            heads = kept
-    turns: list[Turn] = []
-    first = heads[0][0].start() if heads else len(text)
+            for i, lab in enumerate(labels):
+                if keep[i] and fold[lab] in once:
+                    keep[i] = False
+                    line += text.count("\n", counted_to, line_starts[i])
+                    counted_to = line_starts[i]
+                    warnings.append(f"line {line}: '{lab}:' occurs once, read as text, "
+                                    "not as a speaker (list the speakers in front matter "
+                                    "'speakers:' to override)")
+        line_starts = [v for v, k in zip(line_starts, keep) if k]
+        head_ends = [v for v, k in zip(head_ends, keep) if k]
+        labels = [v for v, k in zip(labels, keep) if k]
+        stamps = [v for v, k in zip(stamps, keep) if k]
+        stops = line_starts[1:] + [len(text)]
+        spans = [strip_span(text, a, b) for a, b in zip(head_ends, stops)]
+        starts = [a if a < b else e for (a, b), e in zip(spans, head_ends)]
+        ends = [b if a < b else e for (a, b), e in zip(spans, head_ends)]
+        first = line_starts[0] if line_starts else len(text)
+    else:
+        # every speaker line starts a turn: a turn's text is the chunk after its line
+        turns = chunks[1:]
+        kept = list(map(len, map(str.lstrip, turns)))      # without leading whitespace
+        ends = list(map(add, head_ends, map(len, map(str.rstrip, turns))))
+        if 0 in kept:   # a turn of only whitespace: an empty turn right after its label
+            starts = [e + n_all - k if k else e
+                      for e, n_all, k in zip(head_ends, lengths[2::2], kept)]
+        else:
+            starts = list(map(sub, map(add, head_ends, lengths[2::2]), kept))
+        first = bounds[1] + 1 if n else len(text)
+    out = TurnColumns(list[str | None](labels), stamps, starts, ends)
     pre_s, pre_e = strip_span(text, body_start, first)
     if pre_e > pre_s:
-        turns.append(Turn(None, None, pre_s, pre_e))
-        if heads:
+        out = TurnColumns([None, *labels], [None, *stamps], [pre_s, *starts], [pre_e, *ends])
+        if labels:
             warnings.append("text before the first speaker line is kept as an unlabelled segment")
         else:
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
-    for i, (m, label) in enumerate(heads):
-        stop = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
-        s, e = strip_span(text, m.end(), stop)
-        if e <= s:  # a speaker line with nothing said: an empty segment right after the label
-            s = e = m.end()
-        turns.append(Turn(label, norm_timestamp(m.group("ts")), s, e))
-    return turns, warnings
+    return out, warnings
 
 
 _LINE = re.compile(r"[^\n]+")
