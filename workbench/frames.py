@@ -1,23 +1,26 @@
 """A project's data as tidy pandas DataFrames: codings, attributes, done marks and the status
 table of ``workbench status``. Each builder takes an open :class:`~workbench.project.Project`
-and reads only through it."""
+and reads only through it. pandas is imported by the builders, not by this module: a command
+that needs no table (``status`` prints :func:`status_rows`) does not pay for importing it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from .coding import Coding
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .project import Project
 
 CODING_COLUMNS = ["id", "coder", "transcript", "code", "start", "end", "quote", "segment",
                   "status", "source", "memo", "at", "original_code"]
+STATUS_COLUMNS = ["coder", "transcript", "codings", "segments_coded", "done", "problems"]
 
 
 def codings_table(codings: list[Coding]) -> pd.DataFrame:
     """One row per coding, the :data:`CODING_COLUMNS` (``segment`` as nullable Int64)."""
+    import pandas as pd
     cols = {name: [getattr(c, name) for c in codings] for name in CODING_COLUMNS}
     df = pd.DataFrame(cols, columns=CODING_COLUMNS)
     df["segment"] = df["segment"].astype("Int64")
@@ -38,12 +41,14 @@ def codings_frame(project: Project, coders: list[str] | None = None) -> pd.DataF
 
 def attributes_frame(project: Project) -> pd.DataFrame:
     """One row per transcript: column ``transcript`` and one column per attribute."""
+    import pandas as pd
     rows = [{"transcript": tid, **info.attributes} for tid, info in project.catalog().items()]
     return pd.DataFrame(rows).fillna("") if rows else pd.DataFrame(columns=["transcript"])
 
 
 def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFrame:
     """Per coder and transcript: whether the coder marked it done."""
+    import pandas as pd
     rows: list[dict] = []
     for coder in coders or project.coders():
         done = project.state(coder).done
@@ -52,8 +57,9 @@ def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFram
     return pd.DataFrame(rows, columns=["coder", "transcript", "done"])
 
 
-def status_frame(project: Project) -> pd.DataFrame:
-    """Per coder and transcript: number of codings, coded segments, done, problems."""
+def status_rows(project: Project) -> list[dict]:
+    """Per coder and transcript: number of codings, coded segments, done, problems (the rows
+    of :func:`status_frame`, as plain dicts)."""
     rows = []
     for coder in project.coders():
         st = project.state(coder)
@@ -70,5 +76,10 @@ def status_frame(project: Project) -> pd.DataFrame:
                          "segments_coded": len({c.segment for c in cs if c.segment is not None}),
                          "done": tid in st.done,
                          "problems": ", ".join(f"{n} {k}" for k, n in sorted(problems.items()))})
-    return pd.DataFrame(rows, columns=["coder", "transcript", "codings", "segments_coded",
-                                       "done", "problems"])
+    return rows
+
+
+def status_frame(project: Project) -> pd.DataFrame:
+    """Per coder and transcript: number of codings, coded segments, done, problems."""
+    import pandas as pd
+    return pd.DataFrame(status_rows(project), columns=STATUS_COLUMNS)

@@ -3,16 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from ..agreement.reconcile import (
-    DECISIONS,
-    mark_finished,
-    parse_codes,
-    reconcile_state,
-    seed_agreed,
-    settle,
-)
-from ..agreement.report import agreement_report, disagreements
-from ..config import CONSENSUS
 from ..errors import UsageError
 from .common import add_json, add_project, open_project, split_list
 from .output import emit_json, table, warn
@@ -100,6 +90,7 @@ def _fmt(v):
 
 
 def cmd_agree(args) -> int:
+    from ..agreement.report import agreement_report
     project = open_project(args)
     if args.bootstrap < 0:
         raise UsageError("--bootstrap must be 0 or more")
@@ -148,6 +139,7 @@ def _num(v):
 
 
 def cmd_disagreements(args) -> int:
+    from ..agreement.report import disagreements
     project = open_project(args)
     coders = split_list(args.coders)
     df = disagreements(project, coders, code=args.code, unit=args.unit,
@@ -172,6 +164,8 @@ def cmd_disagreements(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
+    from ..agreement.reconcile import DECISIONS, mark_finished, reconcile_state, seed_agreed, settle
+    from ..config import CONSENSUS
     project = open_project(args)
     coders = split_list(args.coders)
     st = reconcile_state(project, coders, code=args.code)
@@ -219,6 +213,7 @@ def cmd_reconcile(args) -> int:
 
 
 def _interactive(project, log, st) -> int:
+    from ..agreement.reconcile import parse_codes, settle
     n = 0
     open_ = st.open
     for i, d in enumerate(open_, 1):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ..project import Project
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 def add_project(p: argparse.ArgumentParser, optional: bool = False) -> None:
@@ -21,6 +23,7 @@ def add_json(p: argparse.ArgumentParser) -> None:
 
 
 def open_project(args) -> Project:
+    from ..project import Project  # here, not at the top: --help needs no project code
     return Project.open(args.project)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from ..counts import SPEAKERS, opinion_counts
-from ..textchart import bar_lines
 from .common import add_json, add_project, open_project
 from .output import emit_json, warn
 
+# = workbench.counts.SPEAKERS (a test checks): importing counts here would import pandas for
+# every command, --help included
+SPEAKERS = ("interviewee", "interviewer", "all")
 SCOPE_HELP = ("only transcripts the coder marked done are counted (they are the denominator); "
               "--include-unfinished counts every transcript")
 
@@ -152,6 +153,8 @@ def format_counts(res) -> str:
 
 
 def cmd_counts(args) -> int:
+    from ..counts import opinion_counts
+    from ..textchart import bar_lines
     project = open_project(args)
     res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,
                          by=args.by, speaker=args.speaker,
@@ -255,6 +258,7 @@ def cmd_chart(args) -> int:
     from pathlib import Path
 
     from ..chart import save_chart
+    from ..counts import opinion_counts
     from ..export import default_stem, slug
     project = open_project(args)
     res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,

@@ -18,12 +18,9 @@ def _clean(o):
             return _clean(o.item())
         except (AttributeError, ValueError):
             pass
-    try:
-        import pandas as pd
-        if o is pd.NA or o is pd.NaT:
-            return None
-    except ImportError:
-        pass
+    pd = sys.modules.get("pandas")   # no pandas value without pandas: never import it here
+    if pd is not None and (o is pd.NA or o is pd.NaT):
+        return None
     return o
 
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from ..errors import UsageError
-from ..importer import import_files, parse_attrs
-from ..project import init_project
 from .common import add_json, add_project, open_project
 from .output import emit_json, table, warn
 
@@ -102,6 +100,7 @@ def cmd_init(args) -> int:
             print(f"Created project in {root}")
             print("Next: workbench status", root, "  then: workbench open", root)
         return 0
+    from ..project import init_project
     root = init_project(args.path, name=args.name, language=args.language or "en")
     if args.json:
         emit_json({"project": str(root)})
@@ -112,6 +111,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from ..importer import import_files, parse_attrs
     project = open_project(args)
     refi = [f for f in args.files if f.lower().endswith(REFI_SUFFIXES)]
     if refi:
@@ -211,7 +211,8 @@ def cmd_codings(args) -> int:
 
 def cmd_status(args) -> int:
     project = open_project(args)
-    df = project.status_frame()
+    from ..frames import status_rows
+    rows = status_rows(project)
     warnings = []
     for coder in project.coders():
         warnings.extend(project.state(coder).warnings)
@@ -221,14 +222,14 @@ def cmd_status(args) -> int:
         for w in warnings:
             warn(w)
         emit_json({"project": project.name, "transcripts": len(project.transcript_ids()),
-                   "coders": project.coders(), "rows": df.to_dict(orient="records")})
+                   "coders": project.coders(), "rows": rows})
         return 0
     print(f"Project: {project.name}  ({project.root})")
     print(f"Transcripts: {len(project.transcript_ids())}   Codebook: {project.codebook.name} "
           f"({len(project.codebook)} codes)   Coders: {', '.join(project.coders()) or 'none yet'}")
-    if len(df):
+    if rows:
         print()
-        print(table(df.to_dict(orient="records")))
+        print(table(rows))
     for w in warnings:
         warn(w)
     return 0
