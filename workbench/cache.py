@@ -18,16 +18,21 @@ JSON payload. JSON, not pickle: a planted cache file can never run code.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
+import sys
 import time
 import zlib
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .fileio import atomic_write
+from .fileio import atomic_file, atomic_write
 
 SETTLE_NS = 2_000_000_000
+_HEAD_WIDTH = 200   # bytes of the header line written by CacheFile.save_stream (JSON + spaces)
 
 
 def fingerprint(st: os.stat_result | None, now_ns: int | None = None) -> list[int] | None:
@@ -83,8 +88,54 @@ class CacheFile:
         except OSError:
             pass  # derived state: a read-only project rebuilds it next time
 
+    def save_stream(self, chunks: Iterable[bytes]) -> None:
+        """:meth:`save` for a large payload given as the bytes of its JSON in pieces: written
+        as they come (the header, which holds the length and CRC-32 of them all, is written
+        last over a blank one of fixed width), so that the whole payload is never in memory."""
+        try:
+            with atomic_file(self.path) as f:
+                f.write(b" " * _HEAD_WIDTH + b"\n")
+                crc = length = 0
+                for chunk in chunks:
+                    crc = zlib.crc32(chunk, crc)
+                    length += len(chunk)
+                    f.write(chunk)
+                head = json.dumps({"kind": self.kind, "version": self.version,
+                                   "length": length, "crc": crc}).encode("ascii")
+                f.seek(0)
+                f.write(head.ljust(_HEAD_WIDTH))
+        except OSError:
+            pass  # derived state: a read-only project rebuilds it next time
+
     def remove(self) -> None:
         try:
             self.path.unlink()
         except OSError:
             pass  # nothing to remove
+
+
+# ---- numbers in a JSON cache ---------------------------------------------------------------------
+# whole numbers are kept as base64 of little-endian machine integers ("B" 1 byte, "I" and "i" 4,
+# "q" 8): a few bytes each instead of a JSON number, and read back without parsing each one
+_SIZES = {"B": 1, "I": 4, "i": 4, "q": 8}
+_SWAP = sys.byteorder != "little"
+
+
+def pack_ints(a: array) -> str:
+    """An array of whole numbers as base64 text (see :func:`unpack_ints`)."""
+    if _SWAP and a.itemsize > 1:
+        a = array(a.typecode, a)
+        a.byteswap()
+    return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+def unpack_ints(code: str, text: str, cls: type[array] = array) -> array:
+    """The array :func:`pack_ints` wrote (``code``: its type code); ValueError/KeyError/
+    TypeError when the text is not one."""
+    if _SIZES[code] != array(code).itemsize:
+        raise ValueError("integers of an unusual size on this platform")
+    a = cls(code)
+    a.frombytes(base64.b64decode(text, validate=True))
+    if _SWAP and a.itemsize > 1:
+        a.byteswap()
+    return a

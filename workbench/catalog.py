@@ -12,13 +12,11 @@ Attributes: a transcript's front matter wins over its row in ``transcripts/attri
 """
 from __future__ import annotations
 
-import base64
 import bisect
 import csv
 import io
 import os
 import stat
-import sys
 import zlib
 from array import array
 from collections import OrderedDict
@@ -26,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CacheFile, fingerprint
+from .cache import CacheFile, fingerprint, pack_ints, unpack_ints
 from .errors import ProjectError, TranscriptError, UsageError
 from .transcripts import (
     FORMATS,
@@ -108,29 +106,6 @@ class TranscriptInfo:
 
 
 # ---- the cache entry of one file ---------------------------------------------------------------
-# numbers are stored as base64 of little-endian machine integers: "i" 4 bytes, "q" 8 bytes;
-# speaker indices "B" (1 byte) or "I" (4 bytes)
-_SIZES = {"i": 4, "q": 8, "B": 1, "I": 4}
-_SWAP = sys.byteorder != "little"
-
-
-def _b64(a: array) -> str:
-    if _SWAP and a.itemsize > 1:
-        a = array(a.typecode, a)
-        a.byteswap()
-    return base64.b64encode(a.tobytes()).decode("ascii")
-
-
-def _unb64(code: str, text: str, cls: type[array] = array) -> array:
-    if _SIZES[code] != array(code).itemsize:
-        raise ValueError("an unusual platform")
-    a = cls(code)
-    a.frombytes(base64.b64decode(text, validate=True))
-    if _SWAP and a.itemsize > 1:
-        a.byteswap()
-    return a
-
-
 def _entry_of(info: TranscriptInfo, own_attributes: dict, fp: list[int] | None) -> dict:
     """The cache entry of a transcript file."""
     starts, ends = offsets(info.starts), offsets(info.ends)
@@ -141,8 +116,8 @@ def _entry_of(info: TranscriptInfo, own_attributes: dict, fp: list[int] | None) 
     who = array("B" if len(names) <= 256 else "I", map(index.__getitem__, info.speakers))
     return {"fp": fp, "crc": info.crc, "id": info.id, "format": info.format,
             "attributes": own_attributes, "n_chars": info.n_chars, "w": starts.typecode,
-            "starts": _b64(starts), "ends": _b64(ends), "speakers": names,
-            "sw": who.typecode, "speaker_of": _b64(who), "roles": info.roles,
+            "starts": pack_ints(starts), "ends": pack_ints(ends), "speakers": names,
+            "sw": who.typecode, "speaker_of": pack_ints(who), "roles": info.roles,
             "warnings": info.warnings}
 
 
@@ -164,9 +139,9 @@ def _info(rel: str, e: dict, attributes: dict) -> TranscriptInfo:
     if w not in ("i", "q") or not isinstance(roles, str) or roles.strip("IE"):
         raise ValueError("a damaged catalog entry")
     n = len(roles)
-    starts = _unb64(w, e["starts"], Offsets)
-    ends = _unb64(w, e["ends"], Offsets)
-    who = _unb64(e["sw"], e["speaker_of"])
+    starts = unpack_ints(w, e["starts"], Offsets)
+    ends = unpack_ints(w, e["ends"], Offsets)
+    who = unpack_ints(e["sw"], e["speaker_of"])
     names = e["speakers"]
     if len(starts) != n or len(ends) != n or len(who) != n or (n and max(who) >= len(names)) \
             or who.typecode not in ("B", "I") or not isinstance(e["id"], str) \

@@ -4,15 +4,22 @@ marks and memos — keeping a snapshot in ``.workbench/cache/`` (see :mod:`workb
 The format is described in :mod:`workbench.codinglog`, which writes the logs."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import sys
 import zlib
+from operator import itemgetter
 from pathlib import Path
 
-from .cache import CacheFile, fingerprint
+from .cache import fingerprint
 from .coding import Coding, Memo
 from .errors import LogError
+from .snapshot import SNAPSHOT_VERSION, restore_state, save_snapshot, snapshot_file
+
+__all__ = ["LogState", "replay", "read_events", "scan_lines", "snapshot_file", "FORMAT_VERSION",
+           "SNAPSHOT_VERSION", "MAX_OFFSET"]
 
 FORMAT_VERSION = 1
 MAX_OFFSET = 2**40          # no transcript is near this long: larger offsets are damage
@@ -210,37 +217,25 @@ def _apply(st: LogState, events: list[tuple[int, dict]], path: Path) -> None:
 
 
 # ---- snapshots -------------------------------------------------------------------------------
-SNAPSHOT_VERSION = 1
-_SNAP_FIELDS = ("id", "transcript", "code", "start", "end", "at", "source", "quote", "memo",
-                "settles", "line", "prefix", "suffix", "transcript_crc")
-
-
-def _dump(st: LogState) -> dict:
-    return {"codings": [[getattr(c, f) for f in _SNAP_FIELDS] for c in st.codings.values()],
-            "done": sorted(st.done), "warnings": st.warnings,
-            "memos": [[m.id, m.transcript, m.text, m.target, m.start, m.end, m.at, m.code]
-                      for m in st.memos],
-            "n_events": st.n_events, "last_transcript": st.last_transcript}
-
-
 def _restore(coder: str, d: dict) -> LogState:
-    st = LogState(coder, d["warnings"])
-    st.codings = {}
-    for row in d["codings"]:
-        (cid, tid, code, start, end, at, source, quote, memo, settles, line, prefix, suffix,
-         crc) = row
-        st.codings[cid] = Coding(cid, coder, tid, code, start, end, at, source, quote, memo,
-                                 settles=settles, line=line, prefix=prefix, suffix=suffix,
-                                 transcript_crc=crc)
-    st.done = set(d["done"])
-    st.memos = [Memo(*m) for m in d["memos"]]
-    st.n_events = int(d["n_events"])
-    st.last_transcript = d["last_transcript"]
+    """The LogState of a snapshot's ``state`` (KeyError/TypeError/ValueError/IndexError when
+    it is not one)."""
+    st = LogState(coder, list(d["warnings"]))
+    restore_state(st, d)
     return st
 
 
-def snapshot_file(cache_dir: Path, coder: str) -> CacheFile:
-    return CacheFile(Path(cache_dir) / f"replay-{coder}.json", "replay", SNAPSHOT_VERSION)
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cycle collector while a large state is built (codings hold no cycles):
+    otherwise its passes over the growing heap cost as much as building it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) -> LogState:
@@ -249,7 +244,16 @@ def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) 
     With ``cache_dir`` (the project's ``.workbench/cache``) the state is kept as a snapshot
     (:mod:`workbench.cache`): used as is while the log's fingerprint is unchanged; when the log
     grew and still begins with the bytes the snapshot was taken of (same length and CRC-32),
-    only the appended lines are replayed; anything else replays the whole log."""
+    only the appended lines are replayed; anything else replays the whole log.
+
+    The log is read in blocks and each event applied as it is read (:class:`_Stream`): memory
+    holds the state, not the log's lines or events."""
+    with gc_paused():
+        return _replay(path, coder, cache_dir)
+
+
+def _replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) -> LogState:
+    """The body of :func:`replay`."""
     path = Path(path)
     coder = coder or path.stem
     snap_file = snapshot_file(cache_dir, coder) if cache_dir is not None else None
@@ -266,25 +270,228 @@ def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) 
             return _restore(coder, snap["state"])
         except (KeyError, TypeError, ValueError, IndexError):
             snap = None  # damaged in a way the checksum could not see: replay it
-    data, stat = _read(path)
-    st, start, line_base = LogState(coder), 0, 0
-    if snap is not None:
-        try:
-            size = int(snap["size"])
-            if size <= len(data) and data[size - 1:size] == b"\n" \
-                    and zlib.crc32(data[:size]) == snap["crc"]:
-                st = _restore(coder, snap["state"])
-                start, line_base = size, int(snap["lines"])
-        except (KeyError, TypeError, ValueError, IndexError):
-            st, start, line_base = LogState(coder), 0, 0
-    events, warnings, announced = _events_in(data[start:], path, line_base)
-    if start and any(a <= line_base for a in announced):
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed by the with below; its errors are the log's
+    except FileNotFoundError:
+        return LogState(coder)
+    except IsADirectoryError:
+        raise LogError("a coding log must be a file, this is a folder", file=path) from None
+    with f:
+        stat = os.fstat(f.fileno())
+        st, start, line_base, crc = LogState(coder), 0, 0, 0
+        if snap is not None:
+            try:
+                size = int(snap["size"])
+                prefix = _prefix_crc(f, size)
+                if size > 0 and prefix is not None and prefix == snap["crc"]:
+                    crc = prefix
+                    st = _restore(coder, snap["state"])
+                    start, line_base = size, int(snap["lines"])
+            except (KeyError, TypeError, ValueError, IndexError):
+                pass
+            if not start:
+                f.seek(0)
+                st, line_base, crc = LogState(coder), 0, 0
+        run = _Stream(st, path, line_base, crc)
+        run.read(f)
+    warnings = run.finish()
+    if run.malformed is not None:
+        raise run.malformed
+    if start and any(a <= line_base for a in run.announced):
         return replay(path, coder)  # a torn event names an older line: start over
-    st.warnings.extend(warnings)
-    _apply(st, events, path)
+    if run.error is not None:
+        raise run.error
     fp = fingerprint(stat)
-    if snap_file is not None and data and data.endswith(b"\n") and not warnings \
+    size = start + run.size
+    if snap_file is not None and size and run.last_byte == b"\n" and not warnings \
             and (fp is not None or start == 0):
-        snap_file.save({"fp": fp, "size": len(data), "lines": line_base + data[start:].count(b"\n"),
-                        "crc": zlib.crc32(data), "state": _dump(st)})
+        save_snapshot(snap_file, st, {"fp": fp, "size": size,
+                                       "lines": line_base + run.newlines, "crc": run.crc})
     return st
+
+
+def _prefix_crc(f, size: int) -> int | None:
+    """CRC-32 of the first ``size`` bytes of ``f`` when they end with a newline (else None),
+    read in blocks; ``f`` is left just after them."""
+    crc, left, last = 0, size, b""
+    while left > 0:
+        block = f.read(min(left, _BLOCK))
+        if not block:
+            return None
+        crc = zlib.crc32(block, crc)
+        left -= len(block)
+        last = block[-1:]
+    return crc if last == b"\n" else None
+
+
+_BLOCK = 1 << 22        # the log is read 4 MiB at a time
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined] # json.loads's C scanner
+_BOM = b"\xef\xbb\xbf"
+_REQUIRED = itemgetter("op", "id", "transcript", "code", "start", "end")   # of a code event
+
+
+class _Stream:
+    """Replays lines of a log onto a state as they are read, with the rules of
+    :func:`scan_lines` and :func:`_apply`: a malformed line is judged when the whole log has
+    been read (a later ``torn`` event may announce it; malformed lines at the end are a torn
+    tail); the first invalid event is raised after that, as a full read would. Each line is
+    parsed by the JSON scanner directly (``json.loads`` again for anything unusual: the same
+    result), and an event of the usual shape is applied without the detailed checks."""
+
+    def __init__(self, st: LogState, path: Path, line_base: int, crc: int):
+        self.st, self.path, self.line_base, self.crc = st, path, line_base, crc
+        self.size = self.newlines = self.no = self.last_good = 0
+        self.last_byte = b""
+        self.bad: list[tuple[int, Exception]] = []
+        self.announced: set[int] = set()       # absolute line numbers named by torn events
+        self.error: LogError | None = None     # the first invalid event
+        self.malformed: LogError | None = None  # the first malformed line (see finish)
+        self.prior, st.warnings = st.warnings, []   # warnings of applying go after tail ones
+        self.strip_bom = line_base == 0
+
+    def read(self, f) -> None:
+        carry = b""
+        while True:
+            block = f.read(_BLOCK)
+            if not block:
+                break
+            self.crc = zlib.crc32(block, self.crc)
+            self.size += len(block)
+            self.newlines += block.count(b"\n")
+            self.last_byte = block[-1:]
+            buf = carry + block if carry else block
+            cut = buf.rfind(b"\n") + 1
+            carry = buf[cut:]
+            if cut:
+                self._lines(buf[:cut] if carry else buf)
+        if carry:
+            self._lines(carry)
+
+    def _lines(self, chunk: bytes) -> None:
+        if self.strip_bom:
+            self.strip_bom = False
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            for raw in chunk.split(b"\n")[:chunk.count(b"\n") + (not chunk.endswith(b"\n"))]:
+                self.no += 1
+                self._slow(raw)
+            return
+        scan, find, end_all, intern, required = _SCAN, text.find, len(text), sys.intern, _REQUIRED
+        st, coder, base = self.st, self.st.coder, self.line_base
+        codings = st.codings
+        no, pos, n_fast, last_fast, last_tid = self.no, 0, 0, 0, None
+        while pos < end_all:
+            nl = find("\n", pos)
+            if nl < 0:
+                nl = end_all
+            no += 1
+            try:
+                ev, end = scan(text, pos)
+                if end != nl and (end > nl or text[end:nl].strip(" \t\r")):
+                    raise ValueError    # more on the line, or a value across lines
+            except (StopIteration, ValueError, RecursionError):
+                self.no = no
+                self._slow(text[pos:nl].encode("utf-8"))
+                pos = nl + 1
+                continue
+            pos = nl + 1
+            if ev.__class__ is dict:
+                # a code event of the usual shape: applied right here (see _apply for the rest)
+                g = ev.get
+                try:
+                    op, cid, tid, code, start, end = required(ev)
+                except KeyError:
+                    op = None
+                v, at, source, quote = g("v", 1), g("at"), g("source"), g("quote")
+                if op == "code" and v.__class__ is int and v == 1 and cid.__class__ is str \
+                        and tid.__class__ is str and code.__class__ is str \
+                        and start.__class__ is int and end.__class__ is int \
+                        and -MAX_OFFSET <= start <= MAX_OFFSET \
+                        and -MAX_OFFSET <= end <= MAX_OFFSET \
+                        and (at is None or at.__class__ is str) \
+                        and (source is None or source.__class__ is str) \
+                        and (quote is None or quote.__class__ is str) and self.error is None:
+                    memo, prefix, suffix, crc = g("memo"), g("prefix"), g("suffix"), \
+                        g("transcript_crc")
+                    if (memo is None or memo.__class__ is str) \
+                            and (prefix is None or prefix.__class__ is str) \
+                            and (suffix is None or suffix.__class__ is str) \
+                            and (crc is None or crc.__class__ is int) and g("settles") is None:
+                        if tid != last_tid:
+                            last_tid = intern(tid)
+                        codings[cid] = Coding(cid, coder, last_tid, intern(code), start, end, at,
+                                              intern(source) if source else "manual", quote,
+                                              memo, "ok", None, None, None, no + base, prefix,
+                                              suffix, crc)
+                        st.last_transcript = last_tid
+                        n_fast += 1
+                        last_fast = no
+                        continue
+                self.no = no
+                self._apply(ev)
+            else:
+                self.bad.append((no, ValueError("not a JSON object")))
+        if n_fast:
+            st.n_events += n_fast
+            self.last_good = max(self.last_good, last_fast)
+        self.no = no
+
+    def _slow(self, raw: bytes) -> None:
+        """One line as :func:`scan_lines` reads it."""
+        try:
+            ev = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            if raw.strip():
+                self.bad.append((self.no, ValueError("nested too deeply")
+                                 if isinstance(e, RecursionError) else e))
+            return
+        if ev.__class__ is not dict:
+            self.bad.append((self.no, ValueError("not a JSON object")))
+            return
+        self._apply(ev)
+
+    def _apply(self, ev: dict) -> None:
+        no = self.no
+        self.last_good = no
+        op = ev.get("op")
+        if op == "torn":
+            line = ev.get("line")
+            if line.__class__ is int:
+                self.announced.add(line)
+        if self.error is not None:
+            return      # an earlier event was invalid: it is raised once the log is read
+        st = self.st
+        v = ev.get("v", 1)
+        if op == "done" and v.__class__ is int and v == 1:
+            tid = ev.get("transcript")
+            if tid.__class__ is str:
+                st.done.add(tid)
+                st.n_events += 1
+                return
+        try:
+            _apply(st, [(no + self.line_base, ev)], self.path)
+        except LogError as e:
+            self.error = e
+
+    def finish(self) -> list[str]:
+        """Judge the malformed lines now that every line is read: those a ``torn`` event
+        names are skipped, those at the end are a torn tail (a warning each); the first other
+        one is kept to raise. Returns the tail warnings; the state's warnings are in order."""
+        base = self.line_base
+        announced = {a - base for a in self.announced}
+        anchor = max([self.last_good, *(no for no, _ in self.bad if no in announced)])
+        warnings: list[str] = []
+        for no, err in self.bad:
+            if no in announced:
+                continue
+            if no > anchor:
+                warnings.append(f"{self.path}:{no + base}: the last line is incomplete (a crash "
+                                "while saving?) and was skipped; earlier lines are intact")
+            elif self.malformed is None:
+                self.malformed = LogError(f"malformed line ({err})", file=self.path,
+                                          line=no + base, hint=_FIX)
+        self.st.warnings = self.prior + warnings + self.st.warnings
+        return warnings
