@@ -6,6 +6,7 @@ random edits are measured by bench/bench_reanchor.py."""
 from __future__ import annotations
 
 import json
+import zlib
 
 import pytest
 
@@ -112,3 +113,74 @@ def test_placement_edge_cases():
     # gone entirely, and out of range
     assert place(a, a + 10, "not in it", None, None, text).status == "needs_review"
     assert place(500, 510, "not in it", None, None, text).status == "out_of_range"
+
+
+# ---- the store of contexts taken at a first read (issue 16: kept as columns) ---------------------
+def _old_log_codings(p, coder="erik", n=30):
+    text = p.text("P06")
+    with p.log(coder) as log:
+        ids = [log.code("P06", 395 + 7 * i, 402 + 7 * i, "value.joint_rnd",
+                        quote=text[395 + 7 * i:402 + 7 * i])["id"] for i in range(n)]
+        ids.append(log.code("P06", 10, 20, "value.joint_rnd")["id"])     # no quote at all
+    return ids
+
+
+def test_contexts_taken_at_a_first_read_come_back_from_the_store(p06):
+    from workbench.reanchor import ContextStore
+    p, path, text = p06
+    ids = _old_log_codings(p)
+    first = {c.id: c for c in Project.open(p.root).codings("erik")}     # contexts taken, saved
+    store = ContextStore(Project.open(p.root), "erik")
+    state = Project.open(p.root).state("erik")
+    for cid in ids[:-1]:
+        c = state.codings[cid]
+        sel = selector(text, c.start, c.end)
+        assert store.get(c) == (c.quote, sel["prefix"], sel["suffix"], Project.open(
+            p.root).info("P06").crc)
+    assert {c.id: (c.status, c.start) for c in Project.open(p.root).codings("erik")} \
+        == {cid: (c.status, c.start) for cid, c in first.items()}
+    # an edit before the codings: they move with the context the store kept
+    _edit(path, text, 5, insert="Hello. ")
+    moved = {c.id: c for c in Project.open(p.root).codings("erik")}
+    assert all((moved[cid].status, moved[cid].start) == ("moved", first[cid].start + 7)
+               for cid in ids[:-1])
+
+
+def test_a_context_file_of_the_first_format_is_read_and_kept(p06):
+    """Issue 16 changed the file's format: entries of the earlier one (what a user's project
+    holds) are still used — for an edited transcript they are the only record of the context."""
+    from workbench.cache import CacheFile
+    p, path, text = p06
+    ids = _old_log_codings(p, n=3)
+    state = p.state("erik")
+    crc = p.info("P06").crc
+    old = {}
+    for cid in ids[:-1]:
+        c = state.codings[cid]
+        sel = selector(text, c.start, c.end)
+        old[cid] = [c.start, c.end, zlib.crc32(c.quote.encode()), sel["quote"],
+                    sel["prefix"], sel["suffix"], crc]
+    file = p.state_dir / "cache" / "context-erik.json"
+    CacheFile(file, "context", 1).save(old)
+    _edit(path, text, 5, insert="Hello. ")            # now the old entries are needed
+    cs = {c.id: c for c in Project.open(p.root).codings("erik")}
+    assert all(cs[cid].status == "moved" for cid in ids[:-1])
+    assert json.loads(file.read_bytes().split(b"\n", 1)[0])["version"] == 2   # saved anew
+    again = {c.id: c for c in Project.open(p.root).codings("erik")}
+    assert {k: (c.status, c.start) for k, c in again.items()} == \
+        {k: (c.status, c.start) for k, c in cs.items()}
+
+
+@pytest.mark.parametrize("damage", ["lengths", "context", "start", "crc"])
+def test_a_damaged_context_file_is_taken_again(p06, damage):
+    from workbench.cache import CacheFile
+    from workbench.reanchor import CONTEXT_VERSION
+    p, path, text = p06
+    _old_log_codings(p, n=5)
+    expected = [c.to_dict() for c in Project.open(p.root).codings("erik")]
+    file = CacheFile(p.state_dir / "cache" / "context-erik.json", "context", CONTEXT_VERSION)
+    data = file.load()
+    data[damage] = {"lengths": "AAAA", "context": data["context"][:-3], "start": [1],
+                    "crc": data["crc"][:-1]}[damage]
+    file.save(data)
+    assert [c.to_dict() for c in Project.open(p.root).codings("erik")] == expected

@@ -19,20 +19,38 @@ JSON payload. JSON, not pickle: a planted cache file can never run code.
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import gc
 import json
 import os
 import sys
 import time
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .fileio import atomic_file, atomic_write
 
 SETTLE_NS = 2_000_000_000
+_DECODER = json.JSONDecoder()
 _HEAD_WIDTH = 200   # bytes of the header line written by CacheFile.save_stream (JSON + spaces)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while derived state is built in bulk (a catalog, a
+    replayed log, a coder's current codings: many objects, no cycles among them): otherwise its
+    passes over the growing heap cost as much as the building."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def fingerprint(st: os.stat_result | None, now_ns: int | None = None) -> list[int] | None:
@@ -68,14 +86,20 @@ class CacheFile:
             raw = self.path.read_bytes()
         except OSError:
             return None
-        head, sep, body = raw.partition(b"\n")
+        cut = raw.find(b"\n") + 1
         try:
-            meta = json.loads(head)
-            if (not sep or not isinstance(meta, dict) or meta.get("kind") != self.kind
+            meta = json.loads(raw[:cut])
+            body = memoryview(raw)[cut:]
+            if (not cut or not raw[:cut].isascii() or not isinstance(meta, dict) or meta.get("kind") != self.kind
                     or meta.get("version") != self.version or meta.get("length") != len(body)
                     or meta.get("crc") != zlib.crc32(body)):
                 return None
-            return json.loads(body)
+            # the payload parsed where it lies in the file's text (no copy of it)
+            text = raw.decode("utf-8")
+            value, end = _DECODER.raw_decode(text, cut)
+            if text[end:].strip(" \t\n\r"):
+                return None
+            return value
         except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
@@ -132,10 +156,31 @@ def pack_ints(a: array) -> str:
 def unpack_ints(code: str, text: str, cls: type[array] = array) -> array:
     """The array :func:`pack_ints` wrote (``code``: its type code); ValueError/KeyError/
     TypeError when the text is not one."""
-    if _SIZES[code] != array(code).itemsize:
-        raise ValueError("integers of an unusual size on this platform")
     a = cls(code)
-    a.frombytes(base64.b64decode(text, validate=True))
+    if _SIZES[code] != a.itemsize:
+        raise ValueError("integers of an unusual size on this platform")
+    a.frombytes(binascii.a2b_base64(text, strict_mode=True))
     if _SWAP and a.itemsize > 1:
         a.byteswap()
     return a
+
+
+# ---- JSON written in pieces (CacheFile.save_stream) ----------------------------------------------
+_PIECE = 20_000        # items of a list written at a time
+
+
+def json_bytes(value) -> bytes:
+    """``value`` as compact JSON in UTF-8 (escaped where a string holds a lone surrogate, which
+    UTF-8 cannot encode: a \\ud800 escape in a log line gives one)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+def json_list_pieces(values: list) -> Iterator[bytes]:
+    """The JSON of a list, in pieces of :data:`_PIECE` items."""
+    yield b"["
+    for k in range(0, len(values), _PIECE):
+        yield (b"," if k else b"") + json_bytes(values[k:k + _PIECE])[1:-1]
+    yield b"]"

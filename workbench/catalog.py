@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CacheFile, fingerprint, pack_ints, unpack_ints
+from .cache import CacheFile, fingerprint, gc_paused, pack_ints, unpack_ints
 from .errors import ProjectError, TranscriptError, UsageError
 from .transcripts import (
     FORMATS,
@@ -261,6 +261,10 @@ class Catalog:
         """id → TranscriptInfo for every transcript, sorted by id."""
         if self._infos is not None and not refresh:
             return self._infos
+        with gc_paused():
+            return self._read_infos()
+
+    def _read_infos(self) -> dict[str, TranscriptInfo]:
         cached = self.cache.load()
         entries = cached.get("files", {}) if isinstance(cached, dict) and \
             cached.get("speakers") == self.speakers else {}

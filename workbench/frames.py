@@ -63,19 +63,19 @@ def status_rows(project: Project) -> list[dict]:
     rows = []
     for coder in project.coders():
         st = project.state(coder)
-        by_t: dict[str, list[Coding]] = {}
-        for c in project.codings(coder):
-            by_t.setdefault(c.transcript, []).append(c)
-        for tid in sorted(set(project.transcript_ids()) | set(by_t)):
-            cs = by_t.get(tid, [])
+        summary: dict[str, tuple[int, int, str]] = {}
+        for tid, cs in project.codings_by_transcript(coder):
             problems: dict[str, int] = {}
             for c in cs:
                 if c.status != "ok":
                     problems[c.status] = problems.get(c.status, 0) + 1
-            rows.append({"coder": coder, "transcript": tid, "codings": len(cs),
-                         "segments_coded": len({c.segment for c in cs if c.segment is not None}),
-                         "done": tid in st.done,
-                         "problems": ", ".join(f"{n} {k}" for k, n in sorted(problems.items()))})
+            summary[tid] = (len(cs), len({c.segment for c in cs if c.segment is not None}),
+                            ", ".join(f"{n} {k}" for k, n in sorted(problems.items())))
+        for tid in sorted(set(project.transcript_ids()) | set(summary)):
+            n, segments, problems_text = summary.get(tid, (0, 0, ""))
+            rows.append({"coder": coder, "transcript": tid, "codings": n,
+                         "segments_coded": segments, "done": tid in st.done,
+                         "problems": problems_text})
     return rows
 
 

@@ -24,7 +24,7 @@ from .codinglog import CodingLog
 from .config import CONSENSUS, ProjectConfig, SuggestConfig, load_config, validate_coder
 from .errors import LogError, ProjectError
 from .paths import PROJECT_FILE, state_dir
-from .reanchor import current_codings
+from .reanchor import current_by_transcript, current_codings
 from .replay import LogState, replay
 from .scaffold import init_project
 from .transcripts import Transcript
@@ -202,6 +202,11 @@ class Project:
         ``status``, ``confidence`` and ``segment`` filled in; sorted by transcript and position.
         New objects on every call."""
         return current_codings(self, coder, tid)
+
+    def codings_by_transcript(self, coder: str) -> Iterator[tuple[str, list[Coding]]]:
+        """:meth:`codings` one transcript at a time (transcript id, its codings), in the same
+        order: for summaries of large projects, which need not hold every coding at once."""
+        return current_by_transcript(self, coder)
 
     # ---- tables ------------------------------------------------------------------------------
     def codings_frame(self, coders: list[str] | None = None) -> pd.DataFrame:

@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from .anchoring import Placement, place, selector
-from .cache import CacheFile
+from .anchoring import CONTEXT, Placement, place
+from .cache import CacheFile, gc_paused, json_bytes, json_list_pieces, pack_ints, unpack_ints
 from .catalog import TranscriptInfo
 from .coding import UNPLACED, Coding
+from .transcripts.model import segment_index_for
 
 if TYPE_CHECKING:
+    from .codebook import Codebook
     from .project import Project
 
-CONTEXT_VERSION = 1
+CONTEXT_VERSION = 2     # 1: one JSON list per coding (still read, and saved as 2)
+_JOIN = 20_000          # context strings joined into one every so many
 
 
 class Anchor(NamedTuple):
@@ -40,80 +46,291 @@ class Anchor(NamedTuple):
 
 class ContextStore:
     """``context-<coder>.json``: for codings logged without context, what they would have
-    recorded (see the module docstring)."""
+    recorded (see the module docstring). Kept as columns — ids; offsets and the CRC-32 of the
+    quote (base64 arrays); the quote only for a coding that has none; the transcript's CRC; the
+    prefix and suffix of every entry as one string and their lengths — so that reading it
+    makes no object per entry until an entry is asked for, and entries taken now are appended
+    to columns (a few bytes each) until they are saved."""
 
     def __init__(self, project: Project, coder: str):
-        self.file = CacheFile(project.state_dir / "cache" / f"context-{coder}.json", "context",
-                              CONTEXT_VERSION)
-        self._entries: dict | None = None
+        path = project.state_dir / "cache" / f"context-{coder}.json"
+        self.file = CacheFile(path, "context", CONTEXT_VERSION)
+        self._older = CacheFile(path, "context", 1)
+        self._index: dict[str, int] | None = None   # id -> row of the columns read
+        self._cols: tuple = ()
+        self._offsets: list[int] | None = None
+        self._entries: dict = {}                    # entries of a version-1 file
+        self._new: tuple = ([], [], [], array("I"), [], [], array("I"), [])
+        self._parts: list[str] = []
+        self._replaced: set[str] = set()
         self.changed = False
 
-    @property
-    def entries(self) -> dict:
-        if self._entries is None:
-            raw = self.file.load()
-            self._entries = raw if isinstance(raw, dict) else {}
-        return self._entries
+    def _load(self) -> dict[str, int]:
+        if self._index is not None:
+            return self._index
+        self._index = {}
+        raw = self.file.load()
+        if raw is None:
+            old = self._older.load()
+            if isinstance(old, dict):
+                self._entries = old     # saved in the columns the next time one is taken
+                self.changed = bool(old)
+            return self._index
+        try:
+            ids = raw["id"]
+            n = len(ids)
+            cols = (unpack_ints("q", raw["start"]).tolist(), unpack_ints("q", raw["end"]).tolist(),
+                    unpack_ints("I", raw["qcrc"]).tolist(), raw["quote"], raw["crc"])
+            lengths = unpack_ints("I", raw["lengths"])
+            context = raw["context"]
+            if not isinstance(ids, list) or any(not isinstance(c, list) or len(c) != n
+                                                for c in cols) \
+                    or len(lengths) != 2 * n or not isinstance(context, str) \
+                    or sum(lengths) != len(context):
+                raise ValueError("a damaged context file")
+            self._cols = (*cols, lengths, context)
+            self._index = dict(zip(ids, range(n)))
+        except (KeyError, TypeError, ValueError, IndexError):
+            self._index = {}
+        return self._index
 
     @staticmethod
-    def _key(c: Coding) -> list:
-        return [c.start, c.end, zlib.crc32((c.quote or "").encode("utf-8"))]
+    def _quote_crc(c: Coding) -> int:
+        return zlib.crc32((c.quote or "").encode("utf-8"))
+
+    def taken_crc(self, c: Coding) -> int | None:
+        """The transcript's CRC-32 recorded with coding ``c``'s context, when it was taken for
+        this coding (same offsets and quote); else None. (:meth:`get` without the anchor.)"""
+        k = self._load().get(c.id)
+        if k is None:
+            taken = self._get_older(c) if self._entries else None
+            return None if taken is None else taken.crc
+        starts, ends, qcrcs, _, crcs = self._cols[:5]
+        if starts[k] != c.start or ends[k] != c.end or qcrcs[k] != self._quote_crc(c):
+            return None
+        crc = crcs[k]
+        return crc if crc.__class__ is int else None
 
     def get(self, c: Coding) -> Anchor | None:
-        e = self.entries.get(c.id)
+        k = self._load().get(c.id)
+        if k is None:
+            return self._get_older(c)
+        starts, ends, qcrcs, quotes, crcs, lengths, context = self._cols
+        if starts[k] != c.start or ends[k] != c.end or qcrcs[k] != self._quote_crc(c) \
+                or crcs[k].__class__ is not int:
+            return None     # another coding with this id, or a damaged entry: taken again
+        if self._offsets is None:
+            self._offsets = list(accumulate(lengths, initial=0))
+        off = self._offsets
+        quote = c.quote if c.quote is not None else quotes[k]
+        return Anchor(quote, context[off[2 * k]:off[2 * k + 1]],
+                      context[off[2 * k + 1]:off[2 * k + 2]], crcs[k])
+
+    def _get_older(self, c: Coding) -> Anchor | None:
+        e = self._entries.get(c.id)
         try:
-            if e is not None and e[:3] == self._key(c):
+            if e is not None and e[0] == c.start and e[1] == c.end \
+                    and e[2] == self._quote_crc(c):
                 quote = c.quote if c.quote is not None else e[3]
                 return Anchor(quote, e[4], e[5], int(e[6]))
         except (TypeError, ValueError, IndexError):
             pass   # a damaged entry: taken again
         return None
 
-    def put(self, c: Coding, text: str, crc: int | None) -> Anchor:
-        sel = selector(text, c.start, c.end)
-        self.entries[c.id] = [*self._key(c), sel["quote"], sel["prefix"], sel["suffix"], crc]
+    def put(self, c: Coding, text: str, crc: int | None) -> None:
+        """Take coding ``c``'s context from ``text`` (where its quote is at its offsets), as
+        :func:`workbench.anchoring.selector` records it."""
+        start, end = c.start, c.end
+        prefix, suffix = text[max(0, start - CONTEXT):start], text[end:end + CONTEXT]
+        if c.id in self._load() or c.id in self._entries:
+            self._replaced.add(c.id)
+            self._entries.pop(c.id, None)
+        ids, starts, ends, qcrcs, quotes, crcs, lengths, _ = self._new
+        ids.append(c.id)
+        starts.append(start)
+        ends.append(end)
+        qcrcs.append(self._quote_crc(c))
+        # the quote is kept only for a coding that has none (the coding's own is the same text:
+        # it was just found at its offsets)
+        quotes.append(text[start:end] if c.quote is None else None)
+        crcs.append(crc)
+        lengths.append(len(prefix))
+        lengths.append(len(suffix))
+        parts = self._parts
+        parts.append(prefix)
+        parts.append(suffix)
+        if len(parts) >= _JOIN:
+            self._new[7].append("".join(parts))
+            self._parts = []
         self.changed = True
-        return Anchor(sel["quote"], sel["prefix"], sel["suffix"], crc)
 
     def save(self) -> None:
-        if self.changed:
-            self.file.save(self.entries)
-            self.changed = False
+        if not self.changed:
+            return
+        index = self._load()
+        ids: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        qcrcs: list[int] = []
+        quotes: list[str | None] = []
+        crcs: list[int | None] = []
+        lengths = array("I")
+        texts: list[str] = []
+        if index:
+            o_starts, o_ends, o_qcrcs, o_quotes, o_crcs, o_lengths, context = self._cols
+            if not self._replaced & index.keys():
+                ids += index
+                starts, ends, qcrcs, quotes, crcs = (list(c) for c in self._cols[:5])
+                lengths.extend(o_lengths)
+                texts.append(context)
+            else:
+                off = list(accumulate(o_lengths, initial=0))
+                names = list(index)
+                for k in (k for cid, k in index.items() if cid not in self._replaced):
+                    ids.append(names[k])
+                    for out, col in ((starts, o_starts), (ends, o_ends), (qcrcs, o_qcrcs),
+                                     (quotes, o_quotes), (crcs, o_crcs)):
+                        out.append(col[k])
+                    lengths.extend(o_lengths[2 * k:2 * k + 2])
+                    texts.append(context[off[2 * k]:off[2 * k + 2]])
+        for cid, e in self._entries.items():      # entries of a version-1 file
+            try:
+                start, end, qcrc, quote, prefix, suffix, crc = e
+                if start.__class__ is int and end.__class__ is int and qcrc.__class__ is int \
+                        and isinstance(prefix, str) and isinstance(suffix, str):
+                    ids.append(cid)
+                    starts.append(start)
+                    ends.append(end)
+                    qcrcs.append(qcrc & 0xFFFFFFFF)
+                    quotes.append(quote)
+                    crcs.append(crc)
+                    lengths.extend((len(prefix), len(suffix)))
+                    texts += (prefix, suffix)
+            except (TypeError, ValueError):
+                pass    # a damaged entry: taken again when needed
+        n_ids, n_starts, n_ends, n_qcrcs, n_quotes, n_crcs, n_lengths, n_texts = self._new
+        ids += n_ids
+        starts += n_starts
+        ends += n_ends
+        qcrcs += n_qcrcs
+        quotes += n_quotes
+        crcs += n_crcs
+        lengths.extend(n_lengths)
+        texts += n_texts
+        texts += self._parts
+        self.file.save_stream(_context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths,
+                                              texts))
+        self.changed = False
+
+
+def _context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths, texts) -> Iterator[bytes]:
+    yield b'{"id":'
+    yield from json_list_pieces(ids)
+    yield b',"start":' + json_bytes(pack_ints(array("q", starts)))
+    yield b',"end":' + json_bytes(pack_ints(array("q", ends)))
+    yield b',"qcrc":' + json_bytes(pack_ints(array("I", qcrcs)))
+    yield b',"quote":'
+    yield from json_list_pieces(quotes)
+    yield b',"crc":'
+    yield from json_list_pieces(crcs)
+    yield b',"lengths":' + json_bytes(pack_ints(lengths)) + b',"context":"'
+    for text in texts:
+        for i in range(0, len(text), 1 << 20):
+            yield json_bytes(text[i:i + (1 << 20)])[1:-1]
+    yield b'"}'
 
 
 def current_codings(project: Project, coder: str, tid: str | None = None) -> list[Coding]:
     """See :meth:`Project.codings`."""
+    out: list[Coding] = []
+    for _, codings in current_by_transcript(project, coder, tid):
+        out.extend(codings)
+    return out
+
+
+_POSITION = attrgetter("start", "end", "code")
+
+
+def current_by_transcript(project: Project, coder: str, tid: str | None = None
+                          ) -> Iterator[tuple[str, list[Coding]]]:
+    """:func:`current_codings` one transcript at a time, in transcript order, each list in
+    position order: for a reader that needs only a summary of each transcript (``status``), so
+    that every coding of a large project is not held twice at once."""
     st = project.state(coder)
     by_t: dict[str, list[Coding]] = {}
-    for c in st.codings.values():
-        if tid is None or c.transcript == tid:
-            by_t.setdefault(c.transcript, []).append(c)
+    if tid is None:
+        for c in st.codings.values():
+            group = by_t.get(c.transcript)
+            if group is None:
+                by_t[c.transcript] = [c]
+            else:
+                group.append(c)
+    else:
+        group = [c for c in st.codings.values() if c.transcript == tid]
+        if group:
+            by_t[tid] = group
     cat = project.catalog()
     cb = project.codebook
-    known = cb.codes
     resolved: dict[str, str] = {}
     store = ContextStore(project, coder)
+    try:
+        for t in sorted(by_t):
+            with gc_paused():
+                out = _current(t, by_t[t], project, coder, cat.get(t), cb, resolved, store)
+            yield t, out
+    finally:
+        with gc_paused():
+            store.save()
+
+
+def _current(t: str, logged: list[Coding], project: Project, coder: str,
+             info: TranscriptInfo | None, cb: Codebook, resolved: dict[str, str],
+             store: ContextStore) -> list[Coding]:
+    """The current codings of transcript ``t`` (see :func:`current_by_transcript`), in
+    position order."""
+    known = cb.codes
+    taken_crc = store.taken_crc
+    text_of = _Lazy(project.text, t)
     out: list[Coding] = []
-    for t in sorted(by_t):
-        info = cat.get(t)
-        text_of = _Lazy(project.text, t)
-        for c in by_t[t]:
-            code = resolved.get(c.code)
-            if code is None:
-                code = resolved[c.code] = cb.resolve(c.code)
-            if info is None:
-                status, start, end, conf = "orphan", c.start, c.end, 0.0
-            elif code not in known:
-                status, start, end, conf = "unknown_code", c.start, c.end, 0.0
+    append = out.append
+    if info is not None:
+        crc, n_chars, starts, ends = info.crc, info.n_chars, info.starts, info.ends
+        if isinstance(starts, array) and isinstance(ends, array) and len(logged) > 8:
+            starts, ends = starts.tolist(), ends.tolist()    # bisect a list: faster
+    for c in logged:
+        code = resolved.get(c.code)
+        if code is None:
+            code = resolved[c.code] = cb.resolve(c.code)
+        start, end = c.start, c.end
+        if info is None:
+            status, conf = "orphan", 0.0
+        elif code not in known:
+            status, conf = "unknown_code", 0.0
+        else:
+            # the common cases of _placement, decided here without making its objects: the very
+            # file the coding was made on; for an older log's coding, the file its context was
+            # taken from, or a first read that finds its quote at its offsets (context taken)
+            in_range = 0 <= start < end <= n_chars
+            ok = False
+            if c.transcript_crc is not None:
+                ok = in_range and c.transcript_crc == crc
+            else:
+                taken = taken_crc(c)
+                if taken is not None:
+                    ok = in_range and taken == crc
+                elif in_range and c.quote and text_of()[start:end] == c.quote:
+                    store.put(c, text_of(), crc)
+                    ok = True
+            if ok:
+                status, conf = "ok", 1.0
             else:
                 status, start, end, conf = _placement(c, info, text_of, store)
-            segment = info.segment_of(start) if info is not None and \
-                status not in UNPLACED else None
-            out.append(Coding(c.id, coder, t, code, start, end, c.at, c.source, c.quote, c.memo,
-                              status, segment, c.code, c.settles, c.line, c.prefix, c.suffix,
-                              c.transcript_crc, conf))
-    store.save()
-    out.sort(key=lambda c: (c.transcript, c.start, c.end, c.code))
+        segment = segment_index_for(starts, ends, start) if info is not None and \
+            status not in UNPLACED else None
+        append(Coding(c.id, coder, t, code, start, end, c.at, c.source, c.quote, c.memo, status,
+                      segment, c.code, c.settles, c.line, c.prefix, c.suffix, c.transcript_crc,
+                      conf))
+    out.sort(key=_POSITION)
     return out
 
 

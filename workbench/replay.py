@@ -4,8 +4,6 @@ marks and memos — keeping a snapshot in ``.workbench/cache/`` (see :mod:`workb
 The format is described in :mod:`workbench.codinglog`, which writes the logs."""
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import sys
@@ -13,7 +11,7 @@ import zlib
 from operator import itemgetter
 from pathlib import Path
 
-from .cache import fingerprint
+from .cache import fingerprint, gc_paused
 from .coding import Coding, Memo
 from .errors import LogError
 from .snapshot import SNAPSHOT_VERSION, restore_state, save_snapshot, snapshot_file
@@ -223,19 +221,6 @@ def _restore(coder: str, d: dict) -> LogState:
     st = LogState(coder, list(d["warnings"]))
     restore_state(st, d)
     return st
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause Python's cycle collector while a large state is built (codings hold no cycles):
-    otherwise its passes over the growing heap cost as much as building it."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) -> LogState:

@@ -6,21 +6,19 @@ and written in pieces (:meth:`CacheFile.save_stream`), so that neither way holds
 twice in memory. :mod:`workbench.replay` decides when a snapshot is used."""
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Iterator
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import CacheFile, pack_ints, unpack_ints
+from .cache import CacheFile, json_bytes, json_list_pieces, pack_ints, unpack_ints
 from .coding import Coding, Memo
 
 if TYPE_CHECKING:
     from .replay import LogState
 
 SNAPSHOT_VERSION = 2
-_PIECE = 20_000        # codings per piece of a column written at a time
 _TEXT_COLUMNS = ("id", "quote", "memo", "prefix", "suffix", "transcript_crc")
 _REPEATED_COLUMNS = ("transcript", "code", "source", "at")
 _NUMBER_COLUMNS = ("start", "end", "line")
@@ -30,37 +28,23 @@ def snapshot_file(cache_dir: Path, coder: str) -> CacheFile:
     return CacheFile(Path(cache_dir) / f"replay-{coder}.json", "replay", SNAPSHOT_VERSION)
 
 
-def _json(value) -> bytes:
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:      # a lone surrogate (from a \ud800 escape in a log line)
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
-
-
-def _list_pieces(values: list) -> Iterator[bytes]:
-    yield b"["
-    for k in range(0, len(values), _PIECE):
-        yield (b"," if k else b"") + _json(values[k:k + _PIECE])[1:-1]
-    yield b"]"
-
-
 def _pieces(st: LogState, meta: dict) -> Iterator[bytes]:
     cs = list(st.codings.values())
-    yield _json(meta)[:-1] + b',"state":{"codings":{'
+    yield json_bytes(meta)[:-1] + b',"state":{"codings":{'
     for i, name in enumerate(_TEXT_COLUMNS):
-        yield (b"," if i else b"") + _json(name) + b":"
-        yield from _list_pieces([getattr(c, name) for c in cs])
+        yield (b"," if i else b"") + json_bytes(name) + b":"
+        yield from json_list_pieces([getattr(c, name) for c in cs])
     for name in _REPEATED_COLUMNS:
         column = [getattr(c, name) for c in cs]
         index = {v: k for k, v in enumerate(dict.fromkeys(column))}
-        yield b"," + _json(name) + b":[" + _json(list(index)) + b","
-        yield _json(pack_ints(array("I", map(index.__getitem__, column)))) + b"]"
+        yield b"," + json_bytes(name) + b":[" + json_bytes(list(index)) + b","
+        yield json_bytes(pack_ints(array("I", map(index.__getitem__, column)))) + b"]"
     for name in _NUMBER_COLUMNS:
-        yield b"," + _json(name) + b":" + _json(pack_ints(array("q", [getattr(c, name)
+        yield b"," + json_bytes(name) + b":" + json_bytes(pack_ints(array("q", [getattr(c, name)
                                                                        for c in cs])))
-    yield b',"settles":' + _json([[k, c.settles] for k, c in enumerate(cs)
+    yield b',"settles":' + json_bytes([[k, c.settles] for k, c in enumerate(cs)
                                    if c.settles is not None])
-    yield b"}," + _json({"done": sorted(st.done), "warnings": st.warnings,
+    yield b"}," + json_bytes({"done": sorted(st.done), "warnings": st.warnings,
                         "memos": [[m.id, m.transcript, m.text, m.target, m.start, m.end, m.at,
                                    m.code] for m in st.memos],
                         "n_events": st.n_events, "last_transcript": st.last_transcript})[1:]

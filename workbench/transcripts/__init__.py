@@ -120,7 +120,8 @@ def scan_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
             meta, text, spans = render_subtitles(path, fmt, data)
             if not spans:
                 raise TranscriptError(f"the {fmt.upper()} file has no text", file=path)
-        speakers = [sp[0] for sp in spans]
+        one: dict[str | None, str | None] = {}   # one object per distinct speaker (kept by the catalog)
+        speakers = [one.setdefault(sp[0], sp[0]) for sp in spans]
         stamps = [sp[1] for sp in spans]
         starts = [sp[2] for sp in spans]
         ends = [sp[3] for sp in spans]

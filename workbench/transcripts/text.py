@@ -159,8 +159,7 @@ def turn_columns(text: str, body_start: int = 0, *, speakers: set[str] | None = 
     # the labels, decided once per distinct label: trailing spaces, too many words, casefold
     raw_counts = Counter(labels)
     label_of = {lab: lab.strip() for lab in raw_counts}
-    if any(a != b for a, b in label_of.items()):
-        labels = list(map(label_of.__getitem__, labels))
+    labels = list(map(label_of.__getitem__, labels))   # one string object per distinct label
     fold = {lab: lab.casefold() for lab in label_of.values()}
     bad = {lab for lab in label_of.values() if len(lab.split()) > MAX_LABEL_WORDS}
     counts: Counter[str] = Counter()
