@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CacheFile, fingerprint, gc_paused, pack_ints, unpack_ints
+from .cache import CacheFile, fingerprint, gc_paused, json_bytes, pack_ints, unpack_ints
 from .errors import ProjectError, TranscriptError, UsageError
 from .transcripts import (
     FORMATS,
@@ -72,7 +72,7 @@ def offsets(values, bound: int | None = None) -> Offsets:
     return Offsets("q" if wide else "i", values)
 
 
-@dataclass
+@dataclass(slots=True)
 class TranscriptInfo:
     """What the catalog knows about a transcript without parsing it again. ``starts`` and
     ``ends`` are :class:`Offsets` (a list of ints in all but memory)."""
@@ -151,6 +151,14 @@ def _info(rel: str, e: dict, attributes: dict) -> TranscriptInfo:
                           n_segments=n, n_chars=int(e["n_chars"]), starts=starts, ends=ends,
                           roles=roles, speakers=list(map(names.__getitem__, who)),
                           warnings=list(e["warnings"]), crc=int(e["crc"]))
+
+
+def _catalog_pieces(speakers: list[str], files: dict):
+    """The JSON of catalog.json, an entry at a time (see CacheFile.save_stream)."""
+    yield b'{"speakers":' + json_bytes(speakers) + b',"files":{'
+    for i, (rel, e) in enumerate(files.items()):
+        yield (b"," if i else b"") + json_bytes(rel) + b":" + json_bytes(e)
+    yield b"}}"
 
 
 class Catalog:
@@ -316,7 +324,7 @@ class Catalog:
             where[tid] = rel
             infos[tid] = info
         if changed or len(fresh) != len(entries):
-            self.cache.save({"speakers": self.speakers, "files": fresh})
+            self.cache.save_stream(_catalog_pieces(self.speakers, fresh))
         # parses held in memory that no longer match their file are dropped
         for tid in list(self._parsed):
             if tid not in infos or infos[tid].crc != self._parsed[tid][0]:

@@ -171,7 +171,7 @@ class ContextStore:
         ids: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
-        qcrcs: list[int] = []
+        qcrcs = array("I")
         quotes: list[str | None] = []
         crcs: list[int | None] = []
         lengths = array("I")
@@ -180,7 +180,9 @@ class ContextStore:
             o_starts, o_ends, o_qcrcs, o_quotes, o_crcs, o_lengths, context = self._cols
             if not self._replaced & index.keys():
                 ids += index
-                starts, ends, qcrcs, quotes, crcs = (list(c) for c in self._cols[:5])
+                starts, ends, quotes, crcs = (list(c) for c in (o_starts, o_ends, o_quotes,
+                                                                 o_crcs))
+                qcrcs.extend(o_qcrcs)
                 lengths.extend(o_lengths)
                 texts.append(context)
             else:
@@ -209,13 +211,16 @@ class ContextStore:
             except (TypeError, ValueError):
                 pass    # a damaged entry: taken again when needed
         n_ids, n_starts, n_ends, n_qcrcs, n_quotes, n_crcs, n_lengths, n_texts = self._new
-        ids += n_ids
-        starts += n_starts
-        ends += n_ends
-        qcrcs += n_qcrcs
-        quotes += n_quotes
-        crcs += n_crcs
+        qcrcs.extend(n_qcrcs)
         lengths.extend(n_lengths)
+        if ids:
+            ids += n_ids
+            starts += n_starts
+            ends += n_ends
+            quotes += n_quotes
+            crcs += n_crcs
+        else:       # only entries taken now: their columns as they are
+            ids, starts, ends, quotes, crcs = n_ids, n_starts, n_ends, n_quotes, n_crcs
         texts += n_texts
         texts += self._parts
         self.file.save_stream(_context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths,
@@ -228,7 +233,7 @@ def _context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths, texts) -> I
     yield from json_list_pieces(ids)
     yield b',"start":' + json_bytes(pack_ints(array("q", starts)))
     yield b',"end":' + json_bytes(pack_ints(array("q", ends)))
-    yield b',"qcrc":' + json_bytes(pack_ints(array("I", qcrcs)))
+    yield b',"qcrc":' + json_bytes(pack_ints(qcrcs))
     yield b',"quote":'
     yield from json_list_pieces(quotes)
     yield b',"crc":'

@@ -333,6 +333,7 @@ class _Stream:
         self.malformed: LogError | None = None  # the first malformed line (see finish)
         self.prior, st.warnings = st.warnings, []   # warnings of applying go after tail ones
         self.strip_bom = line_base == 0
+        self.offsets: dict[int, int] = {}         # one int object per distinct offset
 
     def read(self, f) -> None:
         carry = b""
@@ -367,7 +368,8 @@ class _Stream:
         scan, find, end_all, intern, required = _SCAN, text.find, len(text), sys.intern, _REQUIRED
         st, coder, base = self.st, self.st.coder, self.line_base
         codings = st.codings
-        no, pos, n_fast, last_fast, last_tid = self.no, 0, 0, 0, None
+        offsets = self.offsets.setdefault
+        no, pos, n_fast, last_fast, last_tid, last_at = self.no, 0, 0, 0, None, None
         while pos < end_all:
             nl = find("\n", pos)
             if nl < 0:
@@ -407,6 +409,11 @@ class _Stream:
                             and (crc is None or crc.__class__ is int) and g("settles") is None:
                         if tid != last_tid:
                             last_tid = intern(tid)
+                        if at == last_at:
+                            at = last_at        # one object for a run of events at one time
+                        else:
+                            last_at = at
+                        start, end = offsets(start, start), offsets(end, end)   # one object each
                         codings[cid] = Coding(cid, coder, last_tid, intern(code), start, end, at,
                                               intern(source) if source else "manual", quote,
                                               memo, "ok", None, None, None, no + base, prefix,
