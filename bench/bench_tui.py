@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synth import make_project
+from timing import report_target
 
 from workbench.project import Project
 
@@ -183,6 +184,14 @@ def main() -> None:
         big, small = rows[0][1], rows[-1][1]
         print(f"ratio {rows[0][0]}/{rows[-1][0]}: open {big['open'] / small['open']:.2f}x, "
               f"key press {big['key press'] / small['key press']:.2f}x")
+    for n, r in rows:
+        report_target(f"key -> fsync -> screen, median of {args.presses}, {n:,} transcripts",
+                      r["key press"] * 1000, "ms", max_value=50)
+    if len(rows) >= 2:
+        (n_big, big), (n_small, small) = rows[0], rows[-1]
+        report_target(f"key press flat: {n_big:,} vs {n_small:,} transcripts",
+                      big["key press"] * 1000, "ms", limit=small["key press"] * 1000,
+                      limit_what=f"the same at {n_small:,} transcripts", max_ratio=1.5)
 
 
 if __name__ == "__main__":

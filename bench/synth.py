@@ -14,6 +14,7 @@ import json
 import random
 import shutil
 import sys
+import zlib
 from pathlib import Path
 
 import yaml
@@ -49,8 +50,10 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 def make_project(root, n_transcripts: int, words_per_transcript: int = 8000, n_coders: int = 2,
                  codings_per_transcript: int = 40, seed: int = 0, done_fraction: float = 0.9,
-                 quotes: bool = True) -> Path:
-    """Create a synthetic project in ``root`` (replaced if it exists) and return its path."""
+                 quotes: bool = True, context: bool = False) -> Path:
+    """Create a synthetic project in ``root`` (replaced if it exists) and return its path.
+    ``context``: code events record their context and the transcript's CRC-32 too, as the
+    workbench writes them today (without it they are as older logs wrote them: a quote only)."""
     rng = random.Random(seed)
     root = Path(root)
     if root.exists():
@@ -98,7 +101,9 @@ def make_project(root, n_transcripts: int, words_per_transcript: int = 8000, n_c
                 truth.append((start, end, body, [c for c, _ in codes]))
             parts.append(line)
             pos += len(line)
-        (root / "transcripts" / f"{tid}.txt").write_text("".join(parts), encoding="utf-8")
+        text = "".join(parts)
+        (root / "transcripts" / f"{tid}.txt").write_text(text, encoding="utf-8")
+        crc = zlib.crc32(text.encode("utf-8"))
         # coders: pick up to codings_per_transcript true codings, with noise
         for coder in coders:
             n_done = 0
@@ -116,6 +121,9 @@ def make_project(root, n_transcripts: int, words_per_transcript: int = 8000, n_c
                           "source": "manual"}
                     if quotes:
                         ev["quote"] = body
+                    if context:
+                        ev.update(prefix=text[max(0, start - 32):start],
+                                  suffix=text[end:end + 32], transcript_crc=crc)
                     logs[coder].append(ev)
                     n_done += 1
             if rng.random() < done_fraction:

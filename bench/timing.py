@@ -79,20 +79,24 @@ def fmt_spread(s: dict, unit: str = "s", digits: int = 2) -> str:
 
 def report_target(what: str, measured: float, unit: str, *, limit: float | None = None,
                   limit_what: str | None = None, max_ratio: float | None = None,
-                  max_value: float | None = None, spread_of: dict | None = None,
-                  script: str | None = None) -> bool:
+                  max_value: float | None = None, at_most: float | None = None,
+                  spread_of: dict | None = None, script: str | None = None) -> bool:
     """Print one target as a ``TARGET`` line (see the module docstring) and return whether it
     holds. ``limit`` (same unit) is what the measurement is compared with (``limit_what`` says
     what it is: a physical limit measured in the same run, or a peer); the target holds when the
-    ratio is at most ``max_ratio`` and/or the value at most ``max_value``."""
+    ratio is at most ``max_ratio`` and/or the value below ``max_value`` (or at most
+    ``at_most``)."""
     ratio = measured / limit if limit else None
     ok = True
     if max_ratio is not None:
         ok = ok and ratio is not None and ratio <= max_ratio
     if max_value is not None:
-        ok = ok and measured <= max_value
+        ok = ok and measured < max_value
+    if at_most is not None:
+        ok = ok and measured <= at_most
     bound = " and ".join(b for b in (f"≤ {max_ratio:g}×" if max_ratio is not None else "",
-                                     f"< {max_value:g} {unit}" if max_value is not None else "")
+                                     f"< {max_value:g} {unit}" if max_value is not None else "",
+                                     f"≤ {at_most:g} {unit}" if at_most is not None else "")
                          if b)
     rec = {"what": what, "measured": round(measured, 4), "unit": unit, "bound": bound,
            "limit": None if limit is None else round(limit, 4), "limit_what": limit_what,
