@@ -230,15 +230,15 @@ def status(n: int, root: Path, repeat: int, large: bool, logs: str = "older") ->
           f"{fmt_spread(gm, 'MiB', 0)} | warm {fmt_spread(warm_s)}, peak "
           f"{fmt_spread(wm, 'MiB', 0)} | limit (read everything) {fmt_spread(lim_s)} | cold "
           f"ratio {got_s['median'] / lim_s['median']:.1f}×", flush=True)
-    label = size_label(n) + ("" if logs == "older" else f", {logs} logs")
-    report_target(f"cold status, {label} transcripts", got_s["median"], "s",
+    label = f"{size_label(n)} transcripts" + ("" if logs == "older" else f", {logs} logs")
+    report_target(f"cold status, {label}", got_s["median"], "s",
                   limit=lim_s["median"], limit_what="reading everything",
                   max_ratio=None if large else 3, max_value=15 if large else None,
                   spread_of=got_s)
     if large:
-        report_target(f"cold status peak memory, {label} transcripts", gm["median"], "MiB",
+        report_target(f"cold status peak memory, {label}", gm["median"], "MiB",
                       max_value=1024, spread_of=gm)
-        report_target(f"warm status, {label} transcripts", warm_s["median"], "s",
+        report_target(f"warm status, {label}", warm_s["median"], "s",
                       limit=lim_s["median"], limit_what="reading everything", max_value=3,
                       spread_of=warm_s)
 
