@@ -40,7 +40,10 @@ class Anchor(NamedTuple):
 
 class ContextStore:
     """``context-<coder>.json``: for codings logged without context, what they would have
-    recorded (see the module docstring)."""
+    recorded (see the module docstring), by transcript: ``{tid: [crc, {coding id: [start, end,
+    quote CRC, prefix, suffix, quote or None]}]}`` where ``crc`` is the transcript file's CRC-32
+    when the contexts were taken (the quote itself is kept only for codings logged without one).
+    """
 
     def __init__(self, project: Project, coder: str):
         self.file = CacheFile(project.state_dir / "cache" / f"context-{coder}.json", "context",
@@ -55,30 +58,45 @@ class ContextStore:
             self._entries = raw if isinstance(raw, dict) else {}
         return self._entries
 
-    @staticmethod
-    def _key(c: Coding) -> list:
-        return [c.start, c.end, zlib.crc32((c.quote or "").encode("utf-8"))]
+    def unchanged(self, c: Coding, crc: int | None) -> bool:
+        """Whether ``c``'s context was taken on this very transcript file (same CRC) for the
+        same offsets: then it still stands without looking at the text."""
+        t = self.entries.get(c.transcript)
+        try:
+            e = t[1].get(c.id) if t is not None and t[0] == crc else None
+            return e is not None and e[0] == c.start and e[1] == c.end
+        except (TypeError, IndexError, AttributeError):
+            return False
 
     def get(self, c: Coding) -> Anchor | None:
-        e = self.entries.get(c.id)
+        t = self.entries.get(c.transcript)
         try:
-            if e is not None and e[:3] == self._key(c):
-                quote = c.quote if c.quote is not None else e[3]
-                return Anchor(quote, e[4], e[5], int(e[6]))
-        except (TypeError, ValueError, IndexError):
+            if t is None:
+                return None
+            e = t[1].get(c.id)
+            if e is not None and e[:3] == [c.start, c.end, _quote_crc(c.quote)]:
+                return Anchor(c.quote if c.quote is not None else e[5], e[3], e[4], int(t[0]))
+        except (TypeError, ValueError, IndexError, AttributeError):
             pass   # a damaged entry: taken again
         return None
 
-    def put(self, c: Coding, text: str, crc: int | None) -> Anchor:
+    def put(self, c: Coding, text: str, crc: int | None) -> None:
         sel = selector(text, c.start, c.end)
-        self.entries[c.id] = [*self._key(c), sel["quote"], sel["prefix"], sel["suffix"], crc]
+        t = self.entries.get(c.transcript)
+        if not (isinstance(t, list) and len(t) == 2 and t[0] == crc and isinstance(t[1], dict)):
+            t = self.entries[c.transcript] = [crc, {}]
+        t[1][c.id] = [c.start, c.end, _quote_crc(c.quote), sel["prefix"], sel["suffix"],
+                      None if c.quote is not None else sel["quote"]]
         self.changed = True
-        return Anchor(sel["quote"], sel["prefix"], sel["suffix"], crc)
 
     def save(self) -> None:
         if self.changed:
             self.file.save(self.entries)
             self.changed = False
+
+
+def _quote_crc(quote: str | None) -> int:
+    return zlib.crc32(quote.encode("utf-8")) if quote is not None else -1
 
 
 def current_codings(project: Project, coder: str, tid: str | None = None) -> list[Coding]:
@@ -125,10 +143,10 @@ def _placement(c: Coding, info: TranscriptInfo, text_of: _Lazy, store: ContextSt
     anchor = Anchor(c.quote, c.prefix, c.suffix, c.transcript_crc)
     if c.transcript_crc is None or (c.quote and c.prefix is None and c.suffix is None):
         # an older log or another tool: what it would have recorded, taken at a first read
+        if in_range and store.unchanged(c, info.crc):
+            return Placement("ok", c.start, c.end)
         taken = store.get(c)
         if taken is not None:
-            if taken.crc == info.crc and in_range:
-                return Placement("ok", c.start, c.end)
             anchor = taken
         elif in_range and _still_there(c, info, text_of):
             store.put(c, text_of(), info.crc)
