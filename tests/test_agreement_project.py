@@ -168,7 +168,7 @@ def test_span_level_by_hand(two_coders):
     p = two_coders
     t1 = p.transcript("T1")
     n = len(t1.segments[1].text) + len(t1.segments[3].text)
-    assert rows.loc["value.funding", "n_units"] == n
+    assert rows.loc["value.funding", "n_characters"] == n
     # a coded value.funding on segment 3, b did not: agreement on the other characters only
     assert rows.loc["value.funding", "percent_agreement"] == pytest.approx(len(t1.segments[1].text) / n)
     assert rows.loc["finance.fees", "percent_agreement"] == pytest.approx(1.0)

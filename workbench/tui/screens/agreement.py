@@ -112,7 +112,7 @@ class AgreementScreen(Screen):
         coders = self.shown_coders or self.coders or []
         parts = ["Agreement", ", ".join(coders) or "…", f"unit: {self.unit}"]
         if self.report is not None:
-            n = self.report.overall.get("n_units")
+            n = self.report.overall.get("n_characters" if self.unit == "span" else "n_units")
             what = "characters" if self.unit == "span" else f"{self.unit}s"
             parts.append(f"{n} {what}")
         self.query_one("#agreement-title", Static).update(" · ".join(parts))
@@ -132,6 +132,7 @@ class AgreementScreen(Screen):
                 out.append("   ")
             out.append(f"{label} ")
             out.append(value, style="bold")
+        many = len(o.get("coders", [])) > 2
         if self.unit == "span":
             figure("agreement (characters)", fmt(o.get("percent_agreement"), percent=True))
         else:
@@ -139,9 +140,14 @@ class AgreementScreen(Screen):
             figure(f"Krippendorff's α ({dist})", fmt(o.get("krippendorff_alpha")))
             figure(f"{kappa} (sets)", fmt(o.get(self.kappa_key)))
             figure("agreement", fmt(o.get("percent_agreement"), percent=True))
+        if many:   # with two coders "all agree" is the pairwise figure
+            figure("all agree", fmt(o.get("unanimous"), percent=True))
         what = "characters" if self.unit == "span" else "units"
-        out.append(f"\n{o.get('n_units')} {what} · coders: {', '.join(o.get('coders', []))}",
-                   style="dim")
+        n = o.get("n_characters") if self.unit == "span" else o.get("n_units")
+        out.append(f"\n{n} {what} · coders: {', '.join(o.get('coders', []))}", style="dim")
+        if many:
+            out.append("\nagreement: mean over coder pairs · all agree: share of units on which "
+                       "every coder agrees", style="dim")
         if idle:
             out.append(f" · left out (nothing marked done): {', '.join(idle)}", style="dim")
         # "reason" joins the per-figure "reasons" (at span level it stands alone)
@@ -160,14 +166,15 @@ class AgreementScreen(Screen):
         cols = [("code", "label", "label")]
         if self._wide:
             cols.insert(0, ("id", "code", "text"))
+        many = self.kappa_key == "fleiss_kappa"
+        agree = [("agree", "percent_agreement", "pct")] + (
+            [("all", "unanimous", "pct")] if many else [])
         if self.unit == "span":
-            cols += [("chars", "n_units", "int"), ("prev", "prevalence", "pct"),
-                     ("agree", "percent_agreement", "pct"), kappa,
-                     ("α", "krippendorff_alpha", "num"), ("match", "segment_match", "num"),
+            cols += [("chars", "n_characters", "int"), ("prev", "prevalence", "pct"), *agree,
+                     kappa, ("α", "krippendorff_alpha", "num"), ("match", "segment_match", "num"),
                      ("codings", "n_codings", "int")]
         else:
-            cols += [("n", "n_units", "int"), ("prev", "prevalence", "pct"),
-                     ("agree", "percent_agreement", "pct"), kappa,
+            cols += [("n", "n_units", "int"), ("prev", "prevalence", "pct"), *agree, kappa,
                      ("α", "krippendorff_alpha", "num"), ("AC1", "gwet_ac1", "num"),
                      ("BP", "brennan_prediger", "num")]
         return cols
