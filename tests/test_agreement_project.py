@@ -147,7 +147,7 @@ def test_resettling_uncodes_and_empty_decision_is_recorded(two_coders):
         settle(p, log, d, {"finance.fees"}, "b", st.coders)
         settle(p, log, d, set(), "edit", st.coders)
     live = consensus_units(p)
-    assert live["T1#3"] == {"codes": {}, "empty": True}
+    assert live["T1#3"] == {"codes": {}, "empty": True, "coders": frozenset({"a", "b"})}
     events = [e for _, e in read_events(p.log_path("consensus"))[0]]
     assert [e["op"] for e in events] == ["code", "uncode", "memo"]
     assert p.codings("consensus") == []

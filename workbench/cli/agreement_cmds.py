@@ -246,6 +246,7 @@ def cmd_reconcile(args) -> int:
         marked = mark_finished(project, log, st)
     result = {"coders": st.coders, "agreed_copied": seeded, "settled": written,
               "open": len(st.open), "transcripts_done": marked,
+              "transcripts_reopened": st.reopened,
               "log": str(project.log_path(CONSENSUS).relative_to(project.root))}
     if args.json:
         emit_json(result)
@@ -253,6 +254,9 @@ def cmd_reconcile(args) -> int:
         print(f"Copied {seeded} agreed unit(s), settled {written} disagreement(s); "
               f"{len(st.open)} still open. Consensus finished: {', '.join(marked) or 'none new'}. "
               f"Written to {result['log']}")
+        if st.reopened:
+            print(f"Reopened in the consensus (earlier decisions for fewer coders): "
+                  f"{', '.join(st.reopened)}")
     return 0
 
 
@@ -263,6 +267,9 @@ def _interactive(project, log, st) -> int:
         print(f"\n[{i}/{len(open_)}] {d.transcript} segment {d.segment} ({d.speaker or ''})")
         q = d.quote.replace("\n", " ")
         print(f"  “{q[:500]}{'…' if len(q) > 500 else ''}”")
+        if d.previous is not None:
+            print(f"  earlier consensus of {', '.join(d.previous_coders)}: "
+                  f"{', '.join(sorted(d.previous)) or '(no code)'}")
         keys = {}
         for j, c in enumerate(st.coders, 1):
             keys[str(j)] = c
