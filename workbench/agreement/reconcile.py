@@ -149,7 +149,7 @@ def reconcile_state(project: Project, coders: list[str], code: str | None = None
         d = Disagreement(uid, tid, int(u["segment"]), s, e, u["speaker"], texts[tid][s:e], sets,
                          frozenset(done["codes"]) if done and not superseded else None,
                          dict(done["codes"]) if done else {})
-        if superseded:
+        if superseded and done is not None and earlier is not None:
             d.previous = frozenset(done["codes"])
             d.previous_coders = tuple(c for c in coders if c in earlier)
         first = next(iter(sets.values()))

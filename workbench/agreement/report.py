@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..coders import coders_for
 from ..errors import UsageError
 from ..project import Project
 from .code_sets import overall_agreement
@@ -110,6 +111,10 @@ def agreement_report(project: Project, coders: list[str] | None = None, *, unit:
     warnings = _check_options(unit, codes=codes, within=within, coded_only=coded_only,
                               distance=distance, bootstrap=bootstrap, bootstrap_by=bootstrap_by,
                               overlap=overlap)
+    if not coders:   # the team, else every coder with work (workbench.coders decides)
+        choice = coders_for(project, "compare", include_unfinished=include_unfinished)
+        coders = choice.coders
+        warnings.extend(choice.warnings)
     if unit == "span":
         from .spans import span_agreement
         overall, per_code, compared, suggested = span_agreement(

@@ -113,7 +113,7 @@ class ReconcileScreen(Screen):
             with self._log_lock:
                 if self.consensus_log is None:
                     return
-                coders, idle = (self.coders, []) if self.coders else compared_coders(project)
+                coders, idle = (self.coders, {}) if self.coders else compared_coders(project)
                 if len(coders) < 2:
                     problem = too_few_coders(project, coders, idle)
                 else:
