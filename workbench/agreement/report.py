@@ -214,11 +214,11 @@ def _role_warnings(rolled: pd.DataFrame, table: UnitTable) -> list[str]:
     if len(set(roles)) < 2:
         return []
     seen: dict[str, set] = {}
-    for cells, role in zip(rolled.itertuples(index=False, name=None), roles):
-        for cell in cells:
-            if cell:
-                for code in cell:
-                    seen.setdefault(code, set()).add(role)
+    for col in rolled.columns:       # each distinct (role, code set) once
+        pairs = pd.DataFrame({"role": roles, "cell": rolled[col].to_numpy()}).dropna()
+        for role, cell in pairs.drop_duplicates().itertuples(index=False, name=None):
+            for code in cell:
+                seen.setdefault(code, set()).add(role)
     one_role: dict[str, list[str]] = {}
     for code in table.codes:
         r = seen.get(code)

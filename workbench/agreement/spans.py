@@ -35,39 +35,43 @@ SPAN_COLUMNS = ["code", "n_characters", "prevalence", "percent_agreement", "unan
                 "reason"]
 
 
-def _intervals(segs: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Clip ``spans`` to the in-scope segments ``segs``."""
-    out = []
-    for s, e in spans:
-        for a, b in segs:
-            lo, hi = max(s, a), min(e, b)
-            if lo < hi:
-                out.append((lo, hi))
-    return out
+class _Scope:
+    """The in-scope segments of one transcript as sorted arrays."""
+
+    def __init__(self, segs: list[tuple[int, int]]):
+        self.starts = np.array([a for a, _ in segs], dtype=np.int64)
+        self.ends = np.array([b for _, b in segs], dtype=np.int64)
+        self.n_chars = int((self.ends - self.starts).sum())
+
+    def touches(self, s: int, e: int) -> bool:
+        """Whether [s, e) overlaps an in-scope segment."""
+        i = int(np.searchsorted(self.ends, s, side="right"))
+        return i < len(self.starts) and self.starts[i] < e and s < e
 
 
-def _coverage(bounds: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
-    """For runs [bounds[i], bounds[i+1]), whether any span covers the run."""
-    cov = np.zeros(len(bounds) - 1, dtype=bool)
-    for s, e in spans:
-        i, j = np.searchsorted(bounds, [s, e])
-        cov[i:j] = True
-    return cov
-
-
-def _runs(segs, per_coder) -> tuple[np.ndarray, np.ndarray]:
-    """(run lengths, runs x coders coverage) over the in-scope characters of one transcript."""
-    seg_len = sum(e - s for s, e in segs)
+def _runs(scope: _Scope, per_coder) -> tuple[np.ndarray, np.ndarray]:
+    """(run lengths, runs x coders coverage) over the in-scope characters of one transcript:
+    the runs between every segment and span boundary, those inside a segment kept."""
     if not any(per_coder):
-        return (np.array([seg_len], dtype=np.float64) if seg_len else np.zeros(0),
-                np.zeros((1 if seg_len else 0, len(per_coder)), dtype=bool))
-    pts = {a for a, _ in segs} | {b for _, b in segs}
+        return (np.array([scope.n_chars], dtype=np.float64) if scope.n_chars else np.zeros(0),
+                np.zeros((1 if scope.n_chars else 0, len(per_coder)), dtype=bool))
+    pts = [scope.starts, scope.ends]
     for sp in per_coder:
-        for s, e in sp:
-            pts.update((s, e))
-    bounds = np.array(sorted(pts))
-    inside = _coverage(bounds, segs)
-    cov = np.stack([_coverage(bounds, sp) for sp in per_coder], axis=1)
+        if sp:
+            pts.append(np.asarray(sp, dtype=np.int64).ravel())
+    bounds = np.unique(np.concatenate(pts))
+    left = bounds[:-1]
+    k = np.searchsorted(scope.starts, left, side="right") - 1
+    inside = (k >= 0) & (left < scope.ends[np.maximum(k, 0)])
+    cov = np.zeros((len(left), len(per_coder)), dtype=bool)
+    for j, sp in enumerate(per_coder):
+        if not sp:
+            continue
+        arr = np.asarray(sp, dtype=np.int64)
+        diff = np.zeros(len(bounds) + 1, dtype=np.int64)
+        np.add.at(diff, np.searchsorted(bounds, arr[:, 0]), 1)
+        np.add.at(diff, np.searchsorted(bounds, arr[:, 1]), -1)
+        cov[:, j] = np.cumsum(diff)[:len(left)] > 0
     return np.diff(bounds)[inside].astype(np.float64), cov[inside]
 
 
@@ -124,8 +128,9 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
     done = [project.state(c).done for c in coders]
     tids = [t for t in catalog if include_unfinished or all(t in d for d in done)]
     tset = set(tids)
-    segs_of = {t: [(s, e) for s, e, r in zip(catalog[t].starts, catalog[t].ends, catalog[t].roles)
-                   if all_speakers or r == "E"] for t in tids}
+    segs_of = {t: _Scope([(s, e) for s, e, r in zip(catalog[t].starts, catalog[t].ends,
+                                                     catalog[t].roles) if all_speakers or r == "E"])
+               for t in tids}
     # each coder's codings per (transcript, code): their own, and rolled up to every ancestor
     own: dict[str, dict[tuple[str, str], list[tuple[int, int]]]] = {c: {} for c in coders}
     rolled: dict[str, dict[tuple[str, str], list[tuple[int, int]]]] = {c: {} for c in coders}
@@ -136,7 +141,7 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
             if cd.status in BAD_STATUS or cd.transcript not in tset or cd.code not in cb.codes:
                 continue
             targets = [a for a in (cd.code, *cb.ancestors(cd.code)) if a in in_scope]
-            if not targets or not _intervals(segs_of[cd.transcript], [(cd.start, cd.end)]):
+            if not targets or not segs_of[cd.transcript].touches(cd.start, cd.end):
                 continue
             compared[c] += 1
             if cd.source == "suggestion":
@@ -147,7 +152,8 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
                 own[c].setdefault((cd.transcript, cd.code), []).append((cd.start, cd.end))
             for a in targets:
                 rolled[c].setdefault((cd.transcript, a), []).append((cd.start, cd.end))
-    n_chars = sum(e - s for t in tids for s, e in segs_of[t])
+    n_chars = sum(segs_of[t].n_chars for t in tids)
+    leaves = {c for c in scope_codes if not any(d in in_scope for d in cb.descendants(c))}
     rows = []
     pooled = np.zeros(3)  # pairwise-agreeing characters, unanimous characters, all (char, code)
     for code in scope_codes:
@@ -166,17 +172,18 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
         row.update({"prevalence": fig["prevalence"], "percent_agreement": fig["percent_agreement"],
                     "unanimous": fig["unanimous"], kname: fig["kappa"],
                     "krippendorff_alpha": fig["krippendorff_alpha"]})
+        # the overall pool counts each code's own codings: a leaf's are its rolled-up ones
+        _pool(pooled, (W, C) if code in leaves else None, tids, segs_of, own, coders, code,
+              n_chars)
         if fig["reason"] == R_NOT_APPLIED:
             row["reason"] = ("percent_agreement, unanimous, " + kname + ", krippendorff_alpha, "
                              "segment_match: " + R_NOT_APPLIED)
             rows.append(row)
-            _pool(pooled, tids, segs_of, own, coders, code)
             continue
         if fig["reason"]:
             row["reason"] = fig["reason"].replace("kappa,", f"{kname},", 1)
         row["segment_match"] = _segment_match(spans, coders, tids, overlap)
         rows.append(row)
-        _pool(pooled, tids, segs_of, own, coders, code)
     per_code = pd.DataFrame(rows).reindex(
         columns=[c for c in SPAN_COLUMNS if c != ("fleiss_kappa" if m == 2 else "cohen_kappa")])
     per_code["n_codings"] = per_code["n_codings"].astype("int64")
@@ -196,17 +203,24 @@ def span_agreement(project: Project, coders: list[str] | None = None, *,
 def _weighted_runs(tids, segs_of, spans, coders):
     ws, cs = [], []
     for t in tids:
-        per_coder = [_intervals(segs_of[t], spans[c][t]) for c in coders]
-        w, cov = _runs(segs_of[t], per_coder)
+        w, cov = _runs(segs_of[t], [spans[c][t] for c in coders])
         ws.append(w)
         cs.append(cov)
+    if not ws:
+        return np.zeros(0), np.zeros((0, len(coders)), dtype=bool)
     return np.concatenate(ws), np.concatenate(cs, axis=0)
 
 
-def _pool(pooled, tids, segs_of, own, coders, code) -> None:
-    """Add one code's own (not rolled-up) character agreement to the overall pool."""
-    spans = {c: {t: own[c].get((t, code), []) for t in tids} for c in coders}
-    W, C = _weighted_runs(tids, segs_of, spans, coders)
+def _pool(pooled, runs, tids, segs_of, own, coders, code, n_chars: int) -> None:
+    """Add one code's own (not rolled-up) character agreement to the overall pool (``runs``:
+    its runs when already computed)."""
+    if runs is None:
+        if not any(k[1] == code for c in coders for k in own[c]):
+            pooled += (n_chars, n_chars, n_chars)     # nobody applied it itself: all agree
+            return
+        spans = {c: {t: own[c].get((t, code), []) for t in tids} for c in coders}
+        runs = _weighted_runs(tids, segs_of, spans, coders)
+    W, C = runs
     m = len(coders)
     K = C.sum(axis=1).astype(np.float64)
     pooled[0] += float((W * (K * (K - 1) + (m - K) * (m - K - 1)) / (m * (m - 1))).sum())
