@@ -104,3 +104,24 @@ async def test_prompt_refuses_consensus(tmp_path):
         assert app.screen.id == "coder_prompt"
         assert "reserved for the reconciled codings" in " ".join(screen_text(app).split())
     assert not (root / "codings" / "consensus.jsonl").exists()
+
+
+async def test_reconcile_screen_refuses_a_second_pair_with_the_way_forward(tmp_path):
+    from workbench.cli import main
+    from workbench.tui.screens.reconcile import ReconcileScreen
+    root = copy_demo_with_logs(tmp_path / "demo")
+    assert main(["reconcile", str(root), "--coders", "anna,boris", "--take", "union"]) == 0
+    add_third_coder(root, "a2")
+    add_third_coder(root, "a3")
+    p = Project.open(root)
+    with p.log("a3") as log:           # a3 differs from a2 somewhere in P01
+        s = p.transcript("P01").segments[1]
+        log.code("P01", s.start, s.end, "future.rnd_plans", quote=s.text)
+    app = make_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, "project")
+        app.push_screen(ReconcileScreen(coders=["a2", "a3"]))
+        await settle_workers(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "the consensus already settles" in text and "for anna, boris" in text
+        assert "--coders anna,boris,a2,a3" in text
