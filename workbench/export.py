@@ -48,6 +48,9 @@ NOT_GROUPING = ("interviewer", "speakers", "id")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 _LEADING_SPACE = re.compile(r"^[\s\u00a0\u3000\x00-\x1f]+")
+_FORMULA = frozenset("=+-@")
+_ODD_SPACES = frozenset("\u2028\u2029\u3000")
+_NEEDS_QUOTES = re.compile(r'[,"\x00-\x1f\x7f-\x9f\u2028\u2029]')
 EXCEL_MAX_CELL = 32767
 TRUNCATED = " …[truncated]"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -83,9 +86,14 @@ def risky(text: str) -> bool:
     control character, also after leading spaces."""
     if not text:
         return False
-    if text[0] in RISKY_START or _CONTROL.match(text):
+    c = text[0]
+    if c in _FORMULA:
         return True
-    return _LEADING_SPACE.sub("", text)[:1] in ("=", "+", "-", "@")
+    if "!" <= c <= "~" or (c >= "\xa1" and c not in _ODD_SPACES):
+        return False                     # the common case: a letter, digit or sign
+    if _CONTROL.match(text):
+        return True
+    return _LEADING_SPACE.sub("", text)[:1] in _FORMULA
 
 
 def csv_safe(value):
@@ -100,10 +108,29 @@ def csv_line(cells) -> str:
     quote, a line break or any other control character, so that no reader splits it."""
     out = []
     for v in cells:
-        s = "" if v is None else str(v)
-        if "," in s or '"' in s or _CONTROL.search(s):
+        s = "" if v is None else v if type(v) is str else str(v)
+        if _NEEDS_QUOTES.search(s):
             s = '"' + s.replace('"', '""') + '"'
         out.append(s)
+    return ",".join(out) + "\n"
+
+
+def _csv_record(row) -> str:
+    """A table row as a CSV record: missing values empty, risky texts neutralised, quoted where
+    needed (:func:`csv_safe`, :func:`csv_line`)."""
+    out = []
+    for x in row:
+        v = _plain(x)
+        if v is None:
+            out.append("")
+        elif type(v) is str:
+            if v and risky(v):
+                v = "'" + v
+            if _NEEDS_QUOTES.search(v):
+                v = '"' + v.replace('"', '""') + '"'
+            out.append(v)
+        else:
+            out.append(str(v))       # numbers and booleans: nothing to quote
     return ",".join(out) + "\n"
 
 
@@ -430,9 +457,8 @@ def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
                 with open(tmp, "w", encoding=encoding, newline="") as f:
                     f.write(csv_line([meta_line(meta, t.name)]))
                     f.write(csv_line([csv_safe(str(c)) for c in t.frame.columns]))
-                    for row in zip(*(t.frame[c].tolist() for c in t.frame.columns)):
-                        f.write(csv_line(["" if (v := _plain(x)) is None else csv_safe(v)
-                                          for x in row]))
+                    f.writelines(_csv_record(row) for row in
+                                 zip(*(t.frame[c].tolist() for c in t.frame.columns)))
             atomic_write_with(path, write)
             names.append(path.name)
     return [folder / n for n in names]
