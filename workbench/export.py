@@ -4,16 +4,10 @@ JSON file. See docs/COUNTS.md for the tables and their columns.
 :func:`tables` builds the tidy DataFrames (pure pandas); :func:`export` writes them. Exports never
 replace an existing file unless ``force=True``, and a failed export leaves nothing behind (a CSV
 folder is filled under a temporary name and renamed at the end). Text from the transcripts is
-untrusted:
-
-* a cell that begins with ``=``, ``+``, ``-``, ``@`` or a control character (tab, carriage
-  return, …), also after leading spaces, cannot become a formula — in XLSX it is written as a
-  string cell with Excel's quote-prefix flag (the text itself unchanged), in CSV it gets a
-  leading ``'`` (OWASP "CSV injection");
-* in CSV every cell holding a line break or any other control character is quoted, so no reader
-  can split it into a new row (a bare carriage return included);
-* table names, which can come from attribute names, become file and sheet names only after
-  :func:`safe_table_name` (letters, digits, ``_ - .``; never a path).
+untrusted (:mod:`workbench.spreadsheet`): a cell that a spreadsheet could read as a formula is
+written as text (XLSX: a string cell with Excel's quote-prefix flag, the text unchanged; CSV: a
+leading ``'``), a CSV cell with a line break or other control character is quoted, and table
+names, which can come from attribute names, become file and sheet names only as safe names.
 """
 from __future__ import annotations
 
@@ -32,6 +26,14 @@ from .counts import COUNT_COLUMNS, CodedData, counts, load
 from .errors import UsageError
 from .fileio import atomic_folder, atomic_write, atomic_write_with, inside
 from .project import CONSENSUS, Project
+from .spreadsheet import (
+    CONTROL,
+    NEEDS_QUOTES,
+    csv_line,
+    csv_safe,
+    risky,
+    safe_table_name,
+)
 from .tables import (
     attribute_columns,
     codebook_frame,
@@ -42,15 +44,8 @@ from .tables import (
 )
 
 FORMATS = ("xlsx", "csv", "json")
-RISKY_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: Front-matter keys that describe the speakers or the file, not the interview: not grouped by.
 NOT_GROUPING = ("interviewer", "speakers", "id")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
-_LEADING_SPACE = re.compile(r"^[\s\u00a0\u3000\x00-\x1f]+")
-_FORMULA = frozenset("=+-@")
-_ODD_SPACES = frozenset("\u2028\u2029\u3000")
-_NEEDS_QUOTES = re.compile(r'[,"\x00-\x1f\x7f-\x9f\u2028\u2029]')
 EXCEL_MAX_CELL = 32767
 TRUNCATED = " …[truncated]"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -81,40 +76,6 @@ def claim_target(path: Path, force: bool) -> None:
         raise UsageError("is a folder, not a file", file=path, hint="choose another --out name")
 
 
-def risky(text: str) -> bool:
-    """Whether a spreadsheet could read ``text`` as a formula: it begins with ``= + - @`` or a
-    control character, also after leading spaces."""
-    if not text:
-        return False
-    c = text[0]
-    if c in _FORMULA:
-        return True
-    if "!" <= c <= "~" or (c >= "\xa1" and c not in _ODD_SPACES):
-        return False                     # the common case: a letter, digit or sign
-    if _CONTROL.match(text):
-        return True
-    return _LEADING_SPACE.sub("", text)[:1] in _FORMULA
-
-
-def csv_safe(value):
-    """OWASP: a string that a spreadsheet could read as a formula gets a leading ``'``."""
-    if isinstance(value, str) and risky(value):
-        return "'" + value
-    return value
-
-
-def csv_line(cells) -> str:
-    """One CSV record (RFC 4180, ``\\n`` at the end): a cell is quoted when it holds a comma, a
-    quote, a line break or any other control character, so that no reader splits it."""
-    out = []
-    for v in cells:
-        s = "" if v is None else v if type(v) is str else str(v)
-        if _NEEDS_QUOTES.search(s):
-            s = '"' + s.replace('"', '""') + '"'
-        out.append(s)
-    return ",".join(out) + "\n"
-
-
 def _csv_record(row) -> str:
     """A table row as a CSV record: missing values empty, risky texts neutralised, quoted where
     needed (:func:`csv_safe`, :func:`csv_line`)."""
@@ -126,20 +87,12 @@ def _csv_record(row) -> str:
         elif type(v) is str:
             if v and risky(v):
                 v = "'" + v
-            if _NEEDS_QUOTES.search(v):
+            if NEEDS_QUOTES.search(v):
                 v = '"' + v.replace('"', '""') + '"'
             out.append(v)
         else:
             out.append(str(v))       # numbers and booleans: nothing to quote
     return ",".join(out) + "\n"
-
-
-def safe_table_name(name: str) -> str:
-    """A table name usable as a file name and a sheet name: runs of anything but letters,
-    digits, ``_``, ``-`` and ``.`` become ``_``; no leading dots; at most 80 characters."""
-    s = _UNSAFE_NAME.sub("_", str(name))
-    s = re.sub(r"_+", "_", re.sub(r"\.{2,}", "_", s)).strip("._ ") or "table"
-    return s[:80]
 
 
 def _plain(v):
@@ -360,7 +313,7 @@ def meta_line(meta: dict, table: str | None = None) -> str:
     who = str(meta.get("coder") or ", ".join(meta["coders"])).split(" (codings/")[0]
     s = (f"# workbench export; project: {meta['project']}; coder: {who}; "
          f"date: {meta['date']}; scope: {meta['scope']}")
-    return _CONTROL.sub(" ", s + (f"; table: {table}" if table else ""))
+    return CONTROL.sub(" ", s + (f"; table: {table}" if table else ""))
 
 
 def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
