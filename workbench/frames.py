@@ -37,9 +37,16 @@ def codings_frame(project: Project, coders: list[str] | None = None) -> pd.DataF
 
 
 def attributes_frame(project: Project) -> pd.DataFrame:
-    """One row per transcript: column ``transcript`` and one column per attribute."""
-    rows = [{"transcript": tid, **info.attributes} for tid, info in project.catalog().items()]
-    return pd.DataFrame(rows).fillna("") if rows else pd.DataFrame(columns=["transcript"])
+    """One row per transcript: column ``transcript`` and one column per attribute (an attribute
+    itself called ``transcript`` becomes ``transcript (attribute)``)."""
+    cat = project.catalog()
+    rows = [{("transcript (attribute)" if k == "transcript" else k): v
+             for k, v in info.attributes.items()} for info in cat.values()]
+    if not rows:
+        return pd.DataFrame(columns=["transcript"])
+    df = pd.DataFrame(rows).fillna("")
+    df.insert(0, "transcript", list(cat))
+    return df
 
 
 def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFrame:
@@ -53,7 +60,11 @@ def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFram
 
 
 def status_frame(project: Project) -> pd.DataFrame:
-    """Per coder and transcript: number of codings, coded segments, done, problems."""
+    """Per coder and transcript: number of codings, coded interviewee turns (``segments_coded``:
+    the turns a coding overlaps, interviewer questions not counted — as in the counts), done,
+    problems."""
+    from .coding import UNPLACED
+    cat = project.catalog()
     rows = []
     for coder in project.coders():
         st = project.state(coder)
@@ -66,8 +77,11 @@ def status_frame(project: Project) -> pd.DataFrame:
             for c in cs:
                 if c.status != "ok":
                     problems[c.status] = problems.get(c.status, 0) + 1
+            info = cat.get(tid)
+            turns = {i for c in cs if info is not None and c.status not in UNPLACED
+                     for i in info.segments_overlapping(c.start, c.end) if info.roles[i] == "E"}
             rows.append({"coder": coder, "transcript": tid, "codings": len(cs),
-                         "segments_coded": len({c.segment for c in cs if c.segment is not None}),
+                         "segments_coded": len(turns),
                          "done": tid in st.done,
                          "problems": ", ".join(f"{n} {k}" for k, n in sorted(problems.items()))})
     return pd.DataFrame(rows, columns=["coder", "transcript", "codings", "segments_coded",

@@ -36,13 +36,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .coefficients import check_bootstrap
 from .per_code import (
     BOOT_BATCH,
     R_FEW_CODERS,
     R_NO_BOTH,
     R_NO_PAIRS,
     Estimate,
+    _cluster_ids,
     bootstrap_draws,
+    compact_clusters,
     kappa_column,
     membership,
     percentile_ci,
@@ -63,6 +66,8 @@ __all__ = [
 DISTANCES = ("masi", "jaccard", "nominal")
 
 R_SAME_SET = "no variation: every coder gave every unit the same code set, so the coefficient is 0/0"
+R_NO_CODE = ("no coder applied any code in the units used: there is nothing to agree on "
+             "(alpha and kappa are 0/0; percent agreement would count only agreeing empty sets)")
 
 # Cells of the V x V distance matrix evaluated per block (fallback path).
 _BLOCK_CELLS = 2_000_000
@@ -287,6 +292,7 @@ class _AlphaParts:
         obs = ids >= 0
         m = obs.sum(axis=1)
         pair = m >= 2
+        self.pair = pair
         self.n_units = int(pair.sum())
         ids_p = ids[pair]
         m_p = m[pair]
@@ -354,13 +360,16 @@ def _alpha_from_parts(parts: _AlphaParts) -> Estimate:
     return Estimate(float(1 - (n - 1) * parts.d_u.sum() / d_e))
 
 
-def _bootstrap_set_alpha(parts: _AlphaParts, n_boot: int, seed: int, level: float):
+def _bootstrap_set_alpha(parts: _AlphaParts, n_boot: int, seed: int, level: float,
+                         clusters: np.ndarray | None = None):
+    """(low, high, number of replicates in which alpha is undefined)."""
     rng = np.random.default_rng(seed)
     reps = np.full(n_boot, np.nan)
     v = len(parts.values)
+    groups = compact_clusters(clusters, parts.pair)
     for start in range(0, n_boot, BOOT_BATCH):
         b = min(BOOT_BATCH, n_boot - start)
-        w = bootstrap_draws(rng, parts.n_units, b)
+        w = bootstrap_draws(rng, parts.n_units, b, groups)
         n = w @ parts.m
         d_o = w @ parts.d_u
         n_c = np.stack([np.bincount(parts.cell_val, weights=row[parts.cell_unit], minlength=v) for row in w])
@@ -368,7 +377,8 @@ def _bootstrap_set_alpha(parts: _AlphaParts, n_boot: int, seed: int, level: floa
         with np.errstate(divide="ignore", invalid="ignore"):
             reps[start:start + b] = np.where(d_e > 1e-12, 1 - (n - 1) * d_o / d_e, np.nan)
     low, high = percentile_ci(reps[:, None], level)
-    return (None if np.isnan(low[0]) else float(low[0]), None if np.isnan(high[0]) else float(high[0]))
+    return (None if np.isnan(low[0]) else float(low[0]),
+            None if np.isnan(high[0]) else float(high[0]), int(np.isnan(reps).sum()))
 
 
 def set_alpha(sets_frame: pd.DataFrame, distance: str = "masi",
@@ -428,6 +438,7 @@ def overall_agreement(
     *,
     coders: Sequence[Hashable] | None = None,
     level: float = 0.95,
+    clusters: Sequence[Hashable] | None = None,
 ) -> dict[str, Any]:
     """Overall agreement on the code sets of each unit.
 
@@ -439,8 +450,10 @@ def overall_agreement(
 
     * ``krippendorff_alpha``: alpha with ``distance`` ("masi" | "jaccard" |
       "nominal"); units with < 2 coded cells drop out.
-    * ``percent_agreement``: share of units coded by >= 2 coders on which all those
-      coders' sets are identical.
+    * ``percent_agreement``: mean over the units coded by >= 2 coders of the share
+      of coder pairs whose sets are identical (the literature's percent agreement);
+      ``unanimous``: share of those units on which all the coders' sets are
+      identical.  Both are equal for two coders.
     * ``cohen_kappa`` (two coders; units coded by both) *or* ``fleiss_kappa``
       (three or more; units coded by all coders), each distinct set a category.
     * ``n_units`` (units coded by >= 2 coders), ``n_units_kappa``,
@@ -448,21 +461,28 @@ def overall_agreement(
       ``distance``, ``bootstrap`` (replicates), ``alpha_ci`` ((low, high) or None).
     * ``reasons``: {coefficient: reason} for every coefficient that is None, and
       ``reason``: the same joined into one string (None when all are defined).
+      When no coder applied any code in the pairable units, every coefficient is
+      None (nothing was agreed on but absences).
 
-    ``bootstrap`` > 0 gives a percentile CI (``level``, default 95%) for alpha from
-    that many replicates that resample the pairable units with replacement
-    (seeded with ``seed`` via numpy's ``default_rng``, so reproducible).  This unit
-    (cluster) bootstrap keeps each unit's values together; it is not Hayes &
-    Krippendorff's (2007) resampling of pairable values.  Replicates in which alpha
-    is undefined are skipped.
+    ``bootstrap`` (0, or at least
+    :data:`~workbench.agreement.coefficients.MIN_BOOTSTRAP`) gives a percentile CI
+    (``level``, default 95%) for alpha from that many replicates that resample the
+    pairable units with replacement -- or, with ``clusters`` (one label per row of
+    ``sets_frame``, e.g. the unit's transcript), whole clusters -- seeded with
+    ``seed`` via numpy's ``default_rng``, so reproducible.  This unit (cluster)
+    bootstrap keeps each unit's values together; it is not Hayes & Krippendorff's
+    (2007) resampling of pairable values.  Replicates in which alpha is undefined
+    are left out of the percentiles and counted in ``bootstrap_undefined``.
     """
     _check_distance(distance)
+    bootstrap = check_bootstrap(bootstrap)
     ids, values, coders = sets_to_ids(sets_frame, coders)
     n_cod = ids.shape[1]
     kname = kappa_column(n_cod)
     result: dict[str, Any] = {
         "krippendorff_alpha": None,
         "percent_agreement": None,
+        "unanimous": None,
         kname: None,
         "n_units": 0,
         "n_units_kappa": 0,
@@ -470,11 +490,13 @@ def overall_agreement(
         "coders": list(coders),
         "distance": distance,
         "bootstrap": int(bootstrap),
+        "bootstrap_by": "unit" if clusters is None else "cluster",
         "alpha_ci": None,
+        "bootstrap_undefined": None,
     }
     reasons: dict[str, str] = {}
     if n_cod < 2:
-        for key in ("krippendorff_alpha", "percent_agreement", kname):
+        for key in ("krippendorff_alpha", "percent_agreement", "unanimous", kname):
             reasons[key] = R_FEW_CODERS
     else:
         parts = _AlphaParts(ids, values, distance)
@@ -484,30 +506,46 @@ def overall_agreement(
         result["krippendorff_alpha"] = alpha.value
         if alpha.reason:
             reasons["krippendorff_alpha"] = alpha.reason
-        # percent agreement: all coded cells of a pairable unit identical
+        # percent agreement: the share of agreeing coder pairs per pairable unit, averaged;
+        # unanimous: all coded cells of a pairable unit identical
         obs = ids >= 0
-        pair = obs.sum(axis=1) >= 2
+        m = obs.sum(axis=1)
+        pair = m >= 2
         if pair.any():
+            eq = np.zeros(len(ids), dtype=np.int64)
+            for a in range(n_cod):
+                for b in range(a + 1, n_cod):
+                    eq += obs[:, a] & obs[:, b] & (ids[:, a] == ids[:, b])
+            mp = m[pair].astype(np.float64)
+            result["percent_agreement"] = float(np.mean(2 * eq[pair] / (mp * (mp - 1))))
             big = np.iinfo(np.int64).max
             lo = np.where(obs, ids, big).min(axis=1)
             hi = np.where(obs, ids, -1).max(axis=1)
-            result["percent_agreement"] = float(np.mean((lo == hi)[pair]))
+            result["unanimous"] = float(np.mean((lo == hi)[pair]))
         else:
-            reasons["percent_agreement"] = R_NO_PAIRS
+            reasons["percent_agreement"] = reasons["unanimous"] = R_NO_PAIRS
         kappa, n_k = _set_kappa(ids, len(values))
         result[kname] = kappa.value
         result["n_units_kappa"] = n_k
         if kappa.reason:
             reasons[kname] = kappa.reason
-        if bootstrap and bootstrap > 0:
+        if parts.n_units and all(not v for v in parts.values):
+            # nobody applied any code: every figure would be about agreeing empty sets
+            for key in ("krippendorff_alpha", "percent_agreement", "unanimous", kname):
+                result[key] = None
+                reasons[key] = R_NO_CODE
+            alpha = Estimate(None, R_NO_CODE)
+        if bootstrap:
             if alpha.value is None:
                 reasons["alpha_ci"] = alpha.reason or R_NO_PAIRS
             else:
-                ci = _bootstrap_set_alpha(parts, int(bootstrap), seed, level)
-                if ci[0] is None:
+                low, high, undefined = _bootstrap_set_alpha(parts, bootstrap, seed, level,
+                                                            _cluster_ids(clusters, len(ids)))
+                result["bootstrap_undefined"] = undefined
+                if low is None:
                     reasons["alpha_ci"] = "alpha was undefined in every bootstrap replicate"
                 else:
-                    result["alpha_ci"] = ci
+                    result["alpha_ci"] = (low, high)
     result["reasons"] = reasons
     grouped: dict[str, list[str]] = {}
     for key, r in reasons.items():

@@ -18,7 +18,7 @@ def _add_coder(p: argparse.ArgumentParser) -> None:
     g.add_argument("--coder", metavar="NAME", help="count this coder's codings")
     g.add_argument("--consensus", action="store_true",
                    help="count the consensus codings (codings/consensus.jsonl); the default when "
-                        "it exists, else the only coder")
+                        "it covers every transcript its coders finished, else the only coder")
 
 
 def _add_scope(p: argparse.ArgumentParser) -> None:
@@ -73,6 +73,10 @@ def register(sub) -> None:
     p.add_argument("--pseudonymise", action="store_true",
                    help="replace the names listed in the project's pseudonyms.yaml in every "
                         "table (quotes, speakers, attributes, memos); see docs/REPORT.md")
+    p.add_argument("--coders", metavar="A,B",
+                   help="whose agreement the agreement tables compare (default: the team in "
+                        "workbench.toml [agreement] coders, else every coder but consensus "
+                        "who marked a transcript done)")
     _add_scope(p)
     add_json(p)
     p.set_defaults(func=cmd_export)
@@ -106,7 +110,7 @@ def _scope_line(res) -> str:
         scope = f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.coder})"
     speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
                "all": "all turns"}[d.speaker]
-    return f"coder: {', '.join(res.coders)} · scope: {scope} · speaker: {speaker}"
+    return f"coder: {d.who or ', '.join(res.coders)} · scope: {scope} · speaker: {speaker}"
 
 
 def _pct(v) -> str:
@@ -188,9 +192,11 @@ def cmd_export(args) -> int:
         fmt = suffix if suffix in ("xlsx", "json", "qdpx", "qdc") else "xlsx"
     if fmt in ("qdpx", "qdc"):
         return _export_refi(project, fmt, args)
+    from .common import split_list
     res = export(project, args.coder, consensus=args.consensus, fmt=fmt, out=args.out,
                  force=args.force, bom=args.bom, speaker=args.speaker,
-                 include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise)
+                 include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise,
+                 coders=split_list(args.coders))
     for w in res.warnings:
         warn(w)
     if args.json:
@@ -247,7 +253,8 @@ def _export_refi(project, fmt: str, args) -> int:
 
 
 def _scope_line_meta(meta: dict) -> str:
-    return f"coder: {', '.join(meta['coders'])} · scope: {meta['scope']} · date: {meta['date']}"
+    who = meta.get("coder") or ", ".join(meta["coders"])
+    return f"coder: {who} · scope: {meta['scope']} · date: {meta['date']}"
 
 
 # ---- chart -------------------------------------------------------------------------------------

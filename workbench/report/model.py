@@ -14,7 +14,9 @@ import pandas as pd
 
 from .. import __version__, tables
 from .. import counts as C
+from ..coders import coders_for
 from ..config import CONSENSUS
+from ..errors import UsageError
 from ..memos import memos_frame
 from ..project import Project
 from ..pseudonyms import FILE_NAME, Pseudonymiser, for_project
@@ -173,13 +175,17 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     selected = select_codes(cb, codes)
     table = C.counts(data, codes=selected).set_index("code")
     quotes = tables.quotes(data, selected)
+    colmap = quotes.attrs.get("attribute_columns", {})   # an attribute named like a column
     if isinstance(attributes, str):
         attributes = [a.strip() for a in attributes.split(",") if a.strip()]
     attr_cols = (check_attributes(project, attributes) if attributes is not None
                  else default_attributes(project))
     memos = memos_frame(project)
     memos = memos[memos["kind"].isin(["code", "coding"]) & memos["code"].isin(selected)]
-    coders = [c for c in project.coders() if c != CONSENSUS]
+    try:   # the team, else every coder with work: as `agree` chooses (workbench.coders)
+        coders = coders_for(project, "compare", include_unfinished=include_unfinished).coders
+    except UsageError:   # fewer than two with work: the methods paragraph says so
+        coders = [c for c in project.coders() if c != CONSENSUS]
     facts = agreement_facts(project, coders, data) if agreement else None
     per_code = facts.per_code if facts is not None else {}
     notes = list(data.warnings)
@@ -194,7 +200,7 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
             speaker = _none(r["speaker"])
             attrs = {}
             for a in attr_cols:
-                v = _none(r.get(a))
+                v = _none(r.get(colmap.get(a, a)))
                 if v is not None and str(v) and str(v) not in (r["transcript"], speaker):
                     attrs[a] = str(v)
             items.append(QuoteItem(
