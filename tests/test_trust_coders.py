@@ -4,7 +4,6 @@ keeps trial coders out of the agreement, and `consensus` is not a name to code u
 from __future__ import annotations
 
 import json
-import shutil
 from csv import reader
 from pathlib import Path
 
@@ -26,13 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def demo(tmp_path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in ("workbench.toml", "codebooks", "transcripts", "codings"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
-    return root
+def demo(demo_copy) -> Path:
+    return demo_copy
 
 
 def partial_consensus(root: Path, n: int = 4) -> Project:

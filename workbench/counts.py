@@ -383,6 +383,20 @@ def rolled_units(data: CodedData, selected: list[str]) -> RolledUnits:
                    n_sel=len(selected))
 
 
+def scope_line(data: CodedData) -> str:
+    """``coder: anna · scope: 10 of 10 transcripts (marked done by anna) · speaker: interviewee
+    turns``: whose codings and what scope a count describes, as `counts`, the chart, exports and
+    the report state it."""
+    n_all = len(data.project.catalog())
+    if data.include_unfinished:
+        scope = f"all {n_all} transcripts"
+    else:
+        scope = f"{data.n_transcripts} of {n_all} transcripts (marked done by {data.coder})"
+    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
+               "all": "all turns"}[data.speaker]
+    return f"coder: {data.who or data.coder} · scope: {scope} · speaker: {speaker}"
+
+
 def percent(k, n):
     """``100 * k / n`` rounded half-up to one decimal (exact integer arithmetic); None if n=0."""
     k, n = int(k), int(n)

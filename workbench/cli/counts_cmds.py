@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from ..counts import SPEAKERS, opinion_counts
+from ..counts import SPEAKERS, opinion_counts, scope_line
 from ..textchart import bar_lines
 from .common import add_json, add_project, open_project
 from .output import emit_json, warn
@@ -101,18 +101,6 @@ def register(sub) -> None:
 
 
 # ---- counts ------------------------------------------------------------------------------------
-def _scope_line(res) -> str:
-    d = res.data
-    n_all = len(d.project.catalog())
-    if d.include_unfinished:
-        scope = f"all {n_all} transcripts"
-    else:
-        scope = f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.coder})"
-    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
-               "all": "all turns"}[d.speaker]
-    return f"coder: {d.who or ', '.join(res.coders)} · scope: {scope} · speaker: {speaker}"
-
-
 def _pct(v) -> str:
     return "—" if v is None or v != v else f"{v:.1f}%"
 
@@ -166,7 +154,7 @@ def cmd_counts(args) -> int:
         emit_json(res.to_json())
         return 0
     print(f"Opinion counts — {project.name}")
-    print(_scope_line(res))
+    print(scope_line(res.data))
     who = "interviewees" if res.data.speaker == "interviewee" else "interviews"
     print(f"N = {res.n_transcripts} {who}" + (f", by {res.by}" if res.by else ""))
     print()
@@ -278,5 +266,5 @@ def cmd_chart(args) -> int:
             path = path / name
     path = save_chart(res, path, force=args.force, title=args.title)
     print(f"Wrote {path}")
-    print(_scope_line(res) + f" · N = {res.n_transcripts}")
+    print(scope_line(res.data) + f" · N = {res.n_transcripts}")
     return 0

@@ -101,19 +101,6 @@ class Report:
         return [t for s in self.sections for t in s.themes]
 
 
-def scope_line(data: C.CodedData) -> str:
-    """``coder: anna · scope: 10 of 10 transcripts (marked done by anna) · speaker: …``, the
-    line `workbench counts` prints."""
-    n_all = len(data.project.catalog())
-    if data.include_unfinished:
-        scope = f"all {n_all} transcripts"
-    else:
-        scope = f"{data.n_transcripts} of {n_all} transcripts (marked done by {data.coder})"
-    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
-               "all": "all turns"}[data.speaker]
-    return f"coder: {data.coder} · scope: {scope} · speaker: {speaker}"
-
-
 def unit_word(data: C.CodedData, n: int) -> str:
     if data.speaker == "interviewee":
         return "interviewee" if n == 1 else "interviewees"
@@ -265,7 +252,7 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     report = Report(
         title=f"{project.name}: themes and quotes",
         project=project.name, coder=data.coder, consensus=data.coder == CONSENSUS,
-        date=today.isoformat(), scope_line=scope_line(data),
+        date=today.isoformat(), scope_line=C.scope_line(data),
         n_line=f"N = {n} {unit_word(data, n)}", n_transcripts=n,
         methods=methods_paragraphs(project, data, coders, facts, selected),
         sections=sections, notes=notes, pseudonyms=pseudo_note,
