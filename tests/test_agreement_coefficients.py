@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import workbench.agreement.code_sets as code_sets
 import workbench.agreement.coefficients as nominal
 import workbench.agreement.per_code as stats
+import workbench.agreement.set_distances as set_distances
 from workbench.agreement import (
     Estimate,
     brennan_prediger,
@@ -416,12 +416,12 @@ def test_set_alpha_matches_brute_force(rows, distance, use_expansion):
     frame = pd.DataFrame(rows)
     dist = masi_distance if distance == "masi" else jaccard_distance
     ref = reference_set_alpha(frame, dist)
-    old = code_sets._USE_EXPANSION
-    code_sets._USE_EXPANSION = use_expansion
+    old = set_distances.USE_EXPANSION
+    set_distances.USE_EXPANSION = use_expansion
     try:
         est = set_alpha(frame, distance)
     finally:
-        code_sets._USE_EXPANSION = old
+        set_distances.USE_EXPANSION = old
     if ref is None:
         assert est.value is None and est.reason
     else:
