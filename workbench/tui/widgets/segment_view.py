@@ -7,7 +7,9 @@ re-wraps and re-renders that segment only.
 
 Each segment shows: a header (index, timestamp, speaker, memo mark), the wrapped text, and a line
 of coloured labels for the codes on it (dimmed labels with a score for suggestions); coloured
-stripes in the left gutter mark coded segments.
+stripes in the left gutter mark coded segments. Under the cursor segment, one dim line per
+suggestion says why it was made (the definition words that matched, or the most similar coded
+example).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class Decor:
     labels: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, colour, partial)
     spans: list[tuple[int, int, str]] = field(default_factory=list)    # partial codings, relative
     suggestions: list[tuple[str, str, float]] = field(default_factory=list)  # (name, colour, score)
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)  # (name, colour, why)
     memos: int = 0
 
 
@@ -150,10 +153,30 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         return max(self.scrollable_content_region.width - GUTTER - 1, 10)
 
     def _lines_for(self, i: int) -> int:
-        return 1 + len(self._wraps[i]) + self._label_lines(self._decor[i]) + 1
+        return (1 + len(self._wraps[i]) + self._label_lines(self._decor[i])
+                + len(self._reason_rows(i)) + 1)
 
     def _label_lines(self, d: Decor) -> int:
         return len(self._label_rows(d))
+
+    def _reason_rows(self, i: int) -> list[list[tuple[str, Style]]]:
+        """Why each suggestion was made — under the cursor segment only, one line each."""
+        if i != self.cursor or not 0 <= i < len(self._decor):
+            return []
+        rows = []
+        width = self.text_width
+        for name, color, why in self._decor[i].reasons:
+            head = f"◌ {name}: "
+            text = why
+            room = width - cell_len(head)
+            if room < 8:
+                continue
+            if cell_len(text) > room:
+                while text and cell_len(text) > room - 1:
+                    text = text[:-1]
+                text += "…"
+            rows.append([(head, suggestion_style(color)), (text, Style(dim=True))])
+        return rows
 
     def _label_rows(self, d: Decor) -> list[list[tuple[str, Style]]]:
         items: list[tuple[str, Style]] = [
@@ -231,9 +254,17 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.span_mode = False
         self._cache.pop(old, None)
         self._cache.pop(i, None)
+        resized = False
+        for k in (old, i):   # the reason lines move with the cursor
+            n = self._lines_for(k)
+            if n != self._counts[k]:
+                self._counts[k] = n
+                resized = True
+        if resized:
+            self._retop()
         y = self.scroll_offset.y
         self.scroll_to_cursor()
-        if self.scroll_offset.y == y:
+        if self.scroll_offset.y == y and not resized:
             self._refresh_lines(old)
             self._refresh_lines(i)
         else:
@@ -436,9 +467,11 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
             if cur and self.span_mode and self.caret == len(text) and e == len(text):
                 segs.append(RichSegment(" ", text_style + self._style("caret")))
             lines.append(line(segs))
-        # labels and suggestions
+        # labels and suggestions, then why each suggestion was made (cursor segment only)
         for row in self._label_rows(d):
             lines.append(line([RichSegment(t, st) for t, st in row]))
+        for row in self._reason_rows(i):
+            lines.append(line([RichSegment(t, st + base) for t, st in row]))
         lines.append(line([], stripes=False))
         return lines
 
