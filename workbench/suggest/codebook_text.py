@@ -145,6 +145,28 @@ class CodebookIndex:
         q = set(content_terms(f.context, self.stop_words)) if f.context else set(f.question)
         return tf, q
 
+    def scores(self, f) -> dict[str, float]:
+        """code -> its score in segment features ``f`` (as :meth:`score`, without the words)."""
+        tf, q = self.turn_terms(f)
+        out: dict[str, float] = {}
+        matched: set[str] = set()
+        log = math.log
+        for t in set(tf) | q:
+            for cid in self._by_term.get(t, ()):
+                w = self.weights[cid].get(t)
+                v = 0.0
+                if w is not None:
+                    if t in tf:
+                        v += w * (1.0 + log(tf[t]))
+                        matched.add(cid)
+                    elif t in q:
+                        v += QUESTION_WEIGHT * w
+                        matched.add(cid)
+                if t in tf:
+                    v -= self.exclude[cid].get(t, 0.0)
+                out[cid] = out.get(cid, 0.0) + v
+        return {c: round(max(v, 0.0) / self.norm[c], 6) for c, v in out.items() if c in matched}
+
     def score(self, f) -> dict[str, CodebookMatch]:
         """code -> its evidence in segment features ``f`` (codes without a match are left out)."""
         tf, q = self.turn_terms(f)

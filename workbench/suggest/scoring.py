@@ -124,10 +124,10 @@ class Scorer:
         cb = numpy.zeros((len(feats), len(codes)))
         kw = numpy.zeros((len(feats), len(codes)))
         for i, f in enumerate(feats):
-            for c, m in index.score(f).items():
+            for c, v in index.scores(f).items():
                 j = col.get(c)
                 if j is not None:
-                    cb[i, j] = m.score
+                    cb[i, j] = v
             qr = set(f.question_rules)
             for c, ev in f.rules.items():
                 j = col.get(c)

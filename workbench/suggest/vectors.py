@@ -80,25 +80,20 @@ class Tfidf:
 
     def transform(self, docs: list[list[str]]) -> sparse.csr_matrix:
         index = self.index
-        indptr, indices, data = [0], [], []
-        for d in docs:
-            counts: dict[int, int] = {}
-            for t in d:
-                j = index.get(t)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            cols = sorted(counts)
-            vals = [(1.0 + math.log(counts[j])) * self.idf[j] for j in cols]
-            norm = math.sqrt(sum(v * v for v in vals))
-            if norm > 0:
-                vals = [v / norm for v in vals]
-            indices.extend(cols)
-            data.extend(vals)
-            indptr.append(len(indices))
-        return sparse.csr_matrix((numpy.array(data, dtype=numpy.float64),
-                                  numpy.array(indices, dtype=numpy.int64),
-                                  numpy.array(indptr, dtype=numpy.int64)),
-                                 shape=(len(docs), len(self.vocab)))
+        rows, cols = [], []
+        for r, d in enumerate(docs):
+            js = [j for j in map(index.get, d) if j is not None]
+            cols.extend(js)
+            rows.extend([r] * len(js))
+        m = sparse.csr_matrix((numpy.ones(len(cols)), (numpy.array(rows, dtype=numpy.int64),
+                                                       numpy.array(cols, dtype=numpy.int64))),
+                              shape=(len(docs), len(self.vocab)))
+        m.sum_duplicates()
+        m.data = (1.0 + numpy.log(m.data)) * self.idf[m.indices]
+        norms = numpy.sqrt(numpy.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        m = sparse.diags(1.0 / norms) @ m
+        return sparse.csr_matrix(m)
 
 
 class SegmentVectorizer:
