@@ -12,7 +12,7 @@ import threading
 
 import numpy
 
-from .combine import Combiner, features as stack_features, keyword_value
+from .combine import Combiner, keyword_value
 from .data import transcript_features
 from .explain import Suggestion, evidence_list, keyword_detail, learned_detail, reason_of
 

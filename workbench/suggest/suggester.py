@@ -97,7 +97,6 @@ class Suggester(Scorer):
     def notes(self) -> list[str]:
         """Plain-language remarks for the user: why there may be few or no suggestions."""
         out = list(self.pipeline.notes)
-        cb = self.project.codebook
         idx = self.codebook_index
         no_text = [c for c in idx.codes if not idx.has_text.get(c)]
         if self.rules.empty and idx.empty:
@@ -129,7 +128,6 @@ class Suggester(Scorer):
         elif not model.combiner.calibrated:
             out.append("too little coding to calibrate the weights by cross-validation yet, so "
                        "fixed weights are used")
-        del cb
         return out + self._notes
 
     # ---- suggestions -----------------------------------------------------------------------------

@@ -389,6 +389,8 @@ class CodingScreen(Screen):
         self.suggestions = by_seg
         for i in old | set(by_seg):
             self.view.refresh_segment(i)
+        if self.view.cursor in old | set(by_seg):
+            self.view.scroll_to_cursor()   # the reasons under the current turn stay in view
 
     def _shown_suggestions(self) -> list:
         """The suggestions shown on the cursor segment (at most MAX_SHOWN, best first)."""

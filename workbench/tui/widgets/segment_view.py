@@ -27,10 +27,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .cells import fit_cells, offset_at, styled, wrap_ranges
 from .labels import label_style, suggestion_style
 
 GUTTER = 3  # two stripe cells and a space
-_TOKEN = re.compile(r"\S+\s*|\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -43,50 +43,6 @@ class Decor:
     suggestions: list[tuple[str, str, float]] = field(default_factory=list)  # (name, colour, score)
     reasons: list[tuple[str, str, str]] = field(default_factory=list)  # (name, colour, why)
     memos: int = 0
-
-
-def wrap_ranges(text: str, width: int) -> list[tuple[int, int]]:
-    """Greedy word wrap of ``text`` to ``width`` cells: a list of (start, end) character ranges,
-    one per line (hard line breaks kept, over-long words broken)."""
-    width = max(width, 1)
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for para in text.split("\n"):
-        base = pos
-        line_start, line_w = base, 0
-        for m in _TOKEN.finditer(para):
-            tok = m.group()
-            word = tok.rstrip()
-            ww = cell_len(word)
-            s = base + m.start()
-            if line_w and line_w + ww > width:
-                out.append((line_start, s))
-                line_start, line_w = s, 0
-            while ww > width:  # a word longer than the line: break it
-                w, k = 0, 0
-                while k < len(word) and w + cell_len(word[k]) <= width:
-                    w += cell_len(word[k])
-                    k += 1
-                k = max(k, 1)
-                out.append((s, s + k))
-                s += k
-                word = word[k:]
-                ww = cell_len(word)
-                line_start, line_w = s, 0
-            line_w += ww + (len(tok) - len(tok.rstrip()))
-        out.append((line_start, base + len(para)))
-        pos = base + len(para) + 1
-    return out
-
-
-def offset_at(text: str, start: int, end: int, x: int) -> int:
-    """The character offset under cell ``x`` of the line ``text[start:end]``."""
-    w = 0
-    for k in range(start, end):
-        w += cell_len(text[k])
-        if w > x:
-            return k
-    return end
 
 
 class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -160,22 +116,20 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         return len(self._label_rows(d))
 
     def _reason_rows(self, i: int) -> list[list[tuple[str, Style]]]:
-        """Why each suggestion was made — under the cursor segment only, one line each."""
+        """Why each suggestion was made — under the cursor segment only, up to two lines each."""
         if i != self.cursor or not 0 <= i < len(self._decor):
             return []
         rows = []
         width = self.text_width
         for name, color, why in self._decor[i].reasons:
-            head = f"◌ {name}: "
-            text = why
-            room = width - cell_len(head)
-            if room < 8:
-                continue
-            if cell_len(text) > room:
-                while text and cell_len(text) > room - 1:
-                    text = text[:-1]
-                text += "…"
-            rows.append([(head, suggestion_style(color)), (text, Style(dim=True))])
+            head = f" ◌ {fit_cells(name, max(8, width // 2 - 5), last=True)}: "
+            first = fit_cells(why, width - cell_len(head))
+            rows.append([(head, suggestion_style(color)), (first, Style(dim=True))])
+            rest = why[len(first):].lstrip()
+            if rest:
+                indent = "   "
+                rows.append([(indent, Style()),
+                             (fit_cells(rest, width - len(indent), last=True), Style(dim=True))])
         return rows
 
     def _label_rows(self, d: Decor) -> list[list[tuple[str, Style]]]:
@@ -463,7 +417,7 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
                 spans.append((a, b, self._style("selection")))
             spans.append((self.caret, self.caret + 1, self._style("caret")))
         for s, e in self._wraps[i]:
-            segs = _styled(text, s, e, text_style, spans)
+            segs = styled(text, s, e, text_style, spans)
             if cur and self.span_mode and self.caret == len(text) and e == len(text):
                 segs.append(RichSegment(" ", text_style + self._style("caret")))
             lines.append(line(segs))
@@ -474,24 +428,3 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
             lines.append(line([RichSegment(t, st + base) for t, st in row]))
         lines.append(line([], stripes=False))
         return lines
-
-
-def _styled(text: str, s: int, e: int, base: Style, spans) -> list[RichSegment]:
-    points = {s, e}
-    active = []
-    for a, b, st in spans:
-        if b > s and a < e:
-            points.add(max(a, s))
-            points.add(min(b, e))
-            active.append((a, b, st))
-    if not active:
-        return [RichSegment(text[s:e].rstrip("\n"), base)]
-    pts = sorted(points)
-    out = []
-    for p, q in zip(pts, pts[1:]):
-        style = base
-        for a, b, st in active:
-            if a <= p < b:
-                style = style + st
-        out.append(RichSegment(text[p:q].rstrip("\n"), style))
-    return out
