@@ -220,7 +220,7 @@ def test_consensus_labels_are_not_counted_as_another_coder(small_project, capsys
 
 
 def test_the_verdict_says_in_words_when_a_baseline_does_better():
-    rep = EvaluationReport(folds=5, micro={"f1": 0.30, "kappa": 0.25})
+    rep = EvaluationReport(folds=5, micro={"f1": 0.30, "kappa": 0.25, "support": 40})
     rep.baselines = [{"name": "name words", "micro": {"f1": 0.20, "kappa": 0.15}},
                      {"name": "TF-IDF + logistic regression", "micro": {"f1": 0.50,
                                                                        "kappa": 0.45}}]
@@ -228,7 +228,11 @@ def test_the_verdict_says_in_words_when_a_baseline_does_better():
     assert beats is False
     assert "do NOT beat 'TF-IDF + logistic regression' (F1 0.50, κ 0.45)" in text
     assert "name words" not in text
-    rep.micro = {"f1": 0.6, "kappa": 0.55}
+    rep.micro = {"f1": 0.6, "kappa": 0.55, "support": 40}
+    assert verdict(rep)[0] is True
+    rep.micro = {"f1": 0.0, "kappa": 0.0, "support": 0}         # nothing coded: no verdict
+    assert verdict(rep) == (None, None)
+    rep.micro = {"f1": 0.6, "kappa": 0.55, "support": 40}
     beats, text = verdict(rep)
     assert beats is True and "beat every baseline" in text
 

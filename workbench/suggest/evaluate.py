@@ -180,6 +180,10 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
             rep.learned_thresholds.append(comb.threshold)
         for c in cs:
             for kind in comb.used(c, model is not None and model.trained(c)):
+                if kind == "codebook" and not s.codebook_index.weights.get(c):
+                    continue      # no text to match (e.g. a name of stop words)
+                if kind == "keyword" and c not in s.rules.codes:
+                    continue      # no keywords or patterns
                 used_counts.setdefault(c, {}).setdefault(kind, 0)
                 used_counts[c][kind] += 1
         if baselines:
@@ -263,8 +267,8 @@ def verdict(rep) -> tuple[bool | None, str | None]:
     """Whether the suggestions reach every baseline's micro F1 and kappa, in words."""
     mine = rep.micro or {}
     f1, kappa = mine.get("f1"), mine.get("kappa")
-    if f1 is None or not rep.baselines:
-        return None, None
+    if f1 is None or not rep.baselines or not mine.get("support"):
+        return None, None       # nothing coded to compare with
     worse = []
     for b in rep.baselines:
         bm = b["micro"] or {}

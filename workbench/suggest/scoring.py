@@ -17,6 +17,9 @@ from .data import transcript_features
 from .explain import Suggestion, evidence_list, keyword_detail, learned_detail, reason_of
 
 
+CORPUS_SAMPLE = 100
+
+
 class Scorer:
     def __init__(self, project):
         self.project = project
@@ -78,12 +81,19 @@ class Scorer:
             return self._index
 
     def corpus_stats(self) -> tuple[dict, int]:
-        """In how many turns (units) of the project each content term occurs."""
+        """In how many turns (units) of the project each content term occurs — counted on at most
+        ``CORPUS_SAMPLE`` transcripts spread over the project (a statistic: a sample estimates
+        it well, and the first suggestions in a project of thousands of interviews do not wait
+        for all of them to be read)."""
         with self._lock:
             if self._corpus is None:
                 from .codebook_text import corpus_frequencies
+                ids = self.project.transcript_ids()
+                if len(ids) > CORPUS_SAMPLE:
+                    step = len(ids) / CORPUS_SAMPLE
+                    ids = [ids[int(k * step)] for k in range(CORPUS_SAMPLE)]
                 texts = []
-                for tid in self.project.transcript_ids():
+                for tid in ids:
                     try:
                         t = self.project.transcript(tid)
                     except Exception:  # noqa: BLE001 - a broken transcript is reported elsewhere
