@@ -33,6 +33,7 @@ class SuggestConfig:
     fuzzy_threshold: int = 88
     include_interviewer: bool = False    # suggest (and learn) on interviewer turns too
     code_thresholds: dict = field(default_factory=dict)   # code id -> its own threshold
+    learn_from: str = "own+consensus"    # or "all": whose codings a coder's suggestions learn from
 
 
 @dataclass
@@ -72,6 +73,16 @@ def validate_coding_name(name: str) -> str:
     return name
 
 
+def _line_of(path: Path, key: str) -> int | None:
+    """The line of workbench.toml where ``key = …`` is set (for error messages)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = [i for i, ln in enumerate(lines, 1) if re.match(rf"\s*{re.escape(key)}\s*=", ln)]
+    return found[-1] if found else None
+
+
 def load_config(root: Path) -> ProjectConfig:
     path = root / PROJECT_FILE
     try:
@@ -102,13 +113,18 @@ def load_config(root: Path) -> ProjectConfig:
     if not isinstance(sug, dict):
         raise ProjectError("[suggest] must be a table of settings", file=path)
     for k in ("threshold", "rule_weight", "model_weight", "fuzzy_threshold",
-              "include_interviewer", "code_thresholds"):
+              "include_interviewer", "code_thresholds", "learn_from"):
         if k in sug:
             kind = type(getattr(cfg.suggest, k))
             try:
                 setattr(cfg.suggest, k, kind(sug[k]))
             except (TypeError, ValueError):
                 raise ProjectError(f"[suggest] {k} must be a {kind.__name__}", file=path) from None
+    if cfg.suggest.learn_from not in ("own+consensus", "all"):
+        raise ProjectError(f"[suggest] learn_from = {cfg.suggest.learn_from!r} is not one of "
+                           '"own+consensus", "all"', file=path, line=_line_of(path, "learn_from"),
+                           hint='use "own+consensus" (each coder\'s own codings and the '
+                                'consensus: the default) or "all"')
     cfg.agreement = _agreement(data.get("agreement"), path)
     return cfg
 

@@ -159,13 +159,18 @@ class WorkbenchApp(App):
     def get_suggester(self):
         """The shared Suggester, created on first use (called from worker threads)."""
         with self._suggester_lock:
+            if self._suggester is not None and getattr(self._suggester, "coder", self.coder) \
+                    != self.coder:
+                self._suggester = None   # never another coder's model
             if self._suggester is None and self.suggestions_enabled:
                 try:
                     from ..suggest import Suggester
                 except ImportError:
                     self.suggestions_enabled = False
                     return None
-                self._suggester = Suggester(self.project)
+                # the model of the coder who opened the app: it learns from their own codings
+                # and the consensus only (unless [suggest] learn_from = "all")
+                self._suggester = Suggester(self.project, coder=self.coder)
             return self._suggester
 
     def suggestions_failed(self, error: Exception) -> None:
@@ -186,10 +191,18 @@ class WorkbenchApp(App):
         if suggester is None:
             return
         try:
-            if suggester.model_is_stale():
-                suggester.train()
+            rep = suggester.train() if suggester.model_is_stale() else None
         except Exception as e:  # an optional helper: coding goes on without it
             self.call_from_thread(self.suggestions_failed, e)
+            return
+        if rep is not None and rep.trained:
+            self.call_from_thread(self._suggestions_retrained)
+
+    def _suggestions_retrained(self) -> None:
+        """A new model is in: the coding screen shows its suggestions."""
+        screen = self.screen
+        if getattr(screen, "id", None) == "coding" and getattr(screen, "transcript", None):
+            screen.load_suggestions(screen.tid)
 
     # ---- stop -----------------------------------------------------------------------------------
     async def action_quit(self) -> None:
