@@ -7,16 +7,29 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from textual import work
 from textual.app import App
+from textual.screen import Screen
 
-from ..errors import LockedError, LogError, WorkbenchError
+from ..errors import CodebookError, LockedError, LogError, TranscriptError, WorkbenchError
 from ..session import CodingSession
 from .bindings import bindings_for
 from .commands import WorkbenchCommands
 from .screens import VIEWS
+
+
+def failure_title(e: WorkbenchError) -> str:
+    """The title of the dialog that says the session could not start: what could not be read."""
+    if isinstance(e, CodebookError):
+        return "Cannot read the codebook"
+    if isinstance(e, TranscriptError):
+        return "Cannot read a transcript"
+    if isinstance(e, LogError):
+        return "Cannot read the coding log"
+    return "Cannot open the project"
 
 
 class WorkbenchApp(App):
@@ -45,6 +58,7 @@ class WorkbenchApp(App):
         self.ready = False
         self.restore_position = restore_position
         self._pending: tuple[str, int | None] | None = None
+        self.retrieval_state: dict | None = None  # the retrieval screen as it was left
         self.sub_title = project.name
 
     # ---- start ----------------------------------------------------------------------------------
@@ -89,7 +103,7 @@ class WorkbenchApp(App):
     def _load_failed(self, e: WorkbenchError) -> None:
         from .dialogs.confirm import MessageDialog
         message = str(e)
-        self.push_screen(MessageDialog("Cannot read the coding log", message),
+        self.push_screen(MessageDialog(failure_title(e), message),
                          callback=lambda _: self.exit(return_code=1, message=message))
 
     def _session_ready(self) -> None:
@@ -108,8 +122,12 @@ class WorkbenchApp(App):
             self.open_transcript(*pending)
 
     # ---- routing --------------------------------------------------------------------------------
-    def open_transcript(self, tid: str, segment: int | None = None) -> None:
-        """Show ``tid`` on the coding screen (reusing it if open) with the cursor on ``segment``."""
+    def open_transcript(self, tid: str, segment: int | None = None, *,
+                        back_to: tuple[str, Callable[[], Screen]] | None = None) -> None:
+        """Show ``tid`` on the coding screen (reusing it if open) with the cursor on ``segment``.
+        ``back_to`` is (view name, a function making the screen) that ``q`` on the coding
+        screen returns to (retrieval as it was left); without it ``q`` goes back to the
+        transcript list."""
         if not self.ready:
             self._pending = (tid, segment)
             self.notify("Reading your coding log…", timeout=2)
@@ -120,8 +138,11 @@ class WorkbenchApp(App):
             self.pop_screen()
         if isinstance(self.screen, CodingScreen):
             self.screen.open_transcript(tid, segment)
+            self.screen.back_to = back_to
         else:
-            self.push_screen(CodingScreen(tid, segment))
+            screen = CodingScreen(tid, segment)
+            screen.back_to = back_to
+            self.push_screen(screen)
 
     def action_view(self, name: str) -> None:
         """Show a registered view (``view: …`` in the palette)."""
@@ -132,6 +153,10 @@ class WorkbenchApp(App):
             self.notify("Reading your coding log…", timeout=2)
             return
         if getattr(self.screen, "id", None) == name:
+            return
+        back_to = getattr(self.screen, "back_to", None)
+        if back_to is not None and back_to[0] == name:
+            self.screen.dismiss_to_project()   # the view this transcript was opened from
             return
         if VIEWS[name].fresh:
             self.push_screen(VIEWS[name].factory())
