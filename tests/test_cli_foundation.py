@@ -175,8 +175,10 @@ def coded(root, sources) -> Project:
     return p
 
 
-SEGMENT_KEYS = ["transcript", "index", "speaker", "role", "start", "end", "text", "timestamp"]
-CODING_KEYS = {"id", "coder", "transcript", "code", "start", "end", "quote", "segment", "status"}
+SEGMENT_KEYS = ["transcript", "index", "turn", "speaker", "role", "start", "end", "text",
+                "timestamp"]
+CODING_KEYS = {"id", "coder", "transcript", "code", "start", "end", "quote", "segment", "turn",
+               "status"}
 
 
 def test_segments_json_is_pure_json_with_the_documented_keys(capsys, coded):
@@ -185,6 +187,7 @@ def test_segments_json_is_pure_json_with_the_documented_keys(capsys, coded):
     rows = json.loads(out)
     assert [list(r) for r in rows] == [SEGMENT_KEYS] * len(rows)
     p01 = [r for r in rows if r["transcript"] == "P01"]
+    assert all(r["turn"] == r["index"] + 1 for r in rows)   # turns are counted from 1
     assert [(r["index"], r["speaker"], r["role"]) for r in p01] == [
         (0, "Interviewer", "interviewer"), (1, "Ms. Ivanova", "interviewee"),
         (2, "Interviewer", "interviewer"), (3, "Ms. Ivanova", "interviewee")]
@@ -226,7 +229,7 @@ def test_codings_json_keys_and_statuses(capsys, coded):
                       ("anna", "finance.fees"): "out_of_range",
                       ("boris", "finance.fees"): "orphan"}
     ok = next(r for r in rows if r["status"] == "ok")
-    assert ok["segment"] == 1 and ok["quote"] == "Most of our budget comes from project funds."
+    assert ok["segment"] == 1 and ok["turn"] == 2 and ok["quote"] == "Most of our budget comes from project funds."
     assert "need attention" in err
     code, out, err = run(capsys, "codings", coded.root, "--coder", "boris", "--json")
     assert [r["coder"] for r in json.loads(out)] == ["boris"]

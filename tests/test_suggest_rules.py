@@ -171,7 +171,9 @@ def test_cli_json_lists_suggestions_with_the_documented_fields(small_project, ca
     rows = json.loads(capsys.readouterr().out)
     assert [(r["transcript"], r["segment"], r["code"]) for r in rows] == [
         ("T1", 1, "value.funding"), ("T2", 0, "value.rnd")]
-    assert set(rows[0]) == {"transcript", "segment", "start", "end", "code", "score", "reason"}
+    assert set(rows[0]) == {"transcript", "segment", "turn", "start", "end", "code", "score",
+                            "reason"}
+    assert all(r["turn"] == r["segment"] + 1 for r in rows)
     assert main(["suggest", str(small_project), "--transcript", "T2"]) == 0
     out = capsys.readouterr().out
     assert "T2: 1 suggestion(s)" in out and "value.rnd" in out and "T1" not in out

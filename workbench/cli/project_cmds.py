@@ -50,8 +50,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("segments", help="list the segments (speaker turns) of transcripts",
-                       description="Each segment: transcript, index, speaker, role "
-                                   "(interviewer|interviewee), start, end, text, timestamp. "
+                       description="Each segment: transcript, turn (counted from 1, as the app "
+                                   "numbers them; --json also has the 0-based index), speaker, "
+                                   "role (interviewer|interviewee), start, end, text, timestamp. "
                                    "Offsets are code points into the normalized text.")
     add_project(p)
     p.add_argument("transcript", nargs="?", metavar="TRANSCRIPT", help="one transcript id (default: all)")
@@ -65,8 +66,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("codings", help="the current codings after replaying the logs",
                        description="Each coding: id, coder, transcript, code, start, end, quote, "
-                                   "segment, status (ok, moved, needs_review, orphan, "
-                                   "unknown_code, out_of_range).")
+                                   "turn (counted from 1; --json also has the 0-based segment), "
+                                   "status (ok, moved, needs_review, orphan, unknown_code, "
+                                   "out_of_range).")
     add_project(p)
     p.add_argument("--coder", help="one coder (default: all)")
     add_json(p)
@@ -159,7 +161,7 @@ def cmd_segments(args) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    print(table(rows, ["transcript", "index", "speaker", "role", "start", "end", "timestamp",
+    print(table(rows, ["transcript", "turn", "speaker", "role", "start", "end", "timestamp",
                        "text"], max_width=70))
     return 0
 
@@ -204,7 +206,7 @@ def cmd_codings(args) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    print(table(rows, ["coder", "transcript", "segment", "code", "start", "end", "status",
+    print(table(rows, ["coder", "transcript", "turn", "code", "start", "end", "status",
                        "quote"], max_width=50))
     return 0
 

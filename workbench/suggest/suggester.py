@@ -54,8 +54,9 @@ class Suggestion:
     match_end: int | None = None
 
     def to_dict(self) -> dict:
-        return {"transcript": self.transcript, "segment": self.segment, "start": self.start,
-                "end": self.end, "code": self.code, "score": self.score, "reason": self.reason}
+        return {"transcript": self.transcript, "segment": self.segment, "turn": self.segment + 1,
+                "start": self.start, "end": self.end, "code": self.code, "score": self.score,
+                "reason": self.reason}
 
 
 @dataclass

@@ -24,7 +24,8 @@ class Segment:
 
     def to_dict(self) -> dict:
         return {
-            "transcript": self.transcript, "index": self.index, "speaker": self.speaker,
+            "transcript": self.transcript, "index": self.index, "turn": self.index + 1,
+            "speaker": self.speaker,
             "role": self.role, "start": self.start, "end": self.end, "text": self.text,
             "timestamp": self.timestamp,
         }
