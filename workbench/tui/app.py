@@ -13,12 +13,15 @@ from contextlib import contextmanager
 from textual import work
 from textual.app import App
 from textual.screen import Screen
+from textual.widgets import Footer
 
 from ..errors import CodebookError, LockedError, LogError, TranscriptError, WorkbenchError
 from ..session import CodingSession
 from .bindings import bindings_for
 from .commands import WorkbenchCommands
 from .screens import VIEWS
+
+NARROW = 100   # columns: narrower terminals get the compact footer
 
 
 def failure_title(e: WorkbenchError) -> str:
@@ -63,6 +66,7 @@ class WorkbenchApp(App):
 
     # ---- start ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if self.coder:
             self.start(self.coder)
         else:
@@ -162,6 +166,23 @@ class WorkbenchApp(App):
             self.push_screen(VIEWS[name].factory())
         else:
             self.push_screen(name)
+
+    # ---- small terminals: every footer shows the keys that matter ----------------------------
+    def _screen_changed(self, screen: Screen) -> None:
+        self.call_after_refresh(self.fit_footer)
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self.fit_footer)
+
+    def fit_footer(self) -> None:
+        """Below NARROW columns the footer is compact and leaves out the palette key (Ctrl+P
+        still works, and ? lists it), so that a screen's own keys and ? fit on one line."""
+        narrow = self.size.width < NARROW
+        for footer in self.screen.query(Footer):
+            footer.compact = narrow
+            if footer.show_command_palette == narrow:
+                footer.show_command_palette = not narrow
+                footer.refresh(recompose=True)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -73,8 +73,10 @@ class CodingScreen(Screen):
             self.view.refresh_all()
 
     def on_resize(self, event: events.Resize) -> None:
+        """The code panel widens with the terminal, up to what its longest name needs; the
+        text keeps at least 60 % of the width."""
         w = event.size.width
-        self.panel.styles.width = 30 if w < 100 else (38 if w < 160 else 48)
+        self.panel.styles.width = max(30, min(self.panel.wanted_width(), int(w * 0.4)))
 
     @property
     def view(self) -> SegmentView:

@@ -47,7 +47,9 @@ class ProjectScreen(Screen):
         self._attrs = list(attrs)
         table = self.table
         table.set_columns(["id", *self._attrs, "segments", "coded", "done"])
-        table.done_column = len(self._attrs) + 3
+        n = len(self._attrs)
+        table.done_column = n + 3
+        table.fixed = {0, n + 1, n + 2, n + 3}    # id, segments, coded, done: always shown
         self._build_rows()
         self._apply_filter()
         table.focus()
