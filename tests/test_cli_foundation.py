@@ -116,7 +116,7 @@ def test_import_json_and_warnings_on_stderr(capsys, root, sources):
     data = json.loads(out)
     assert data == [{"id": "notes", "file": "transcripts/notes.txt", "format": "txt",
                      "segments": 1, "speakers": [], "interviewer_turns": 0, "attributes": {},
-                     "warnings": [data[0]["warnings"][0]]}]
+                     "title": None, "warnings": [data[0]["warnings"][0]]}]
     assert "no speaker line" in err
 
 
@@ -339,7 +339,7 @@ def test_import_every_format_and_keep_existing_attribute_rows(capsys, root, tmp_
     got = {r["id"]: (r["format"], r["segments"], r["interviewer_turns"])
            for r in json.loads(out)}
     assert got == {"P07": ("docx", 2, 1), "P22_call": ("vtt", 5, 3), "P23_call": ("srt", 3, 2),
-                   "P21": ("md", 8, 3)}
+                   "P21": ("md", 7, 3)}   # its "# Interview P21" heading is the title
     with open(root / "transcripts" / "attributes.csv", newline="", encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f)}
     assert rows["P99"] == {"id": "P99", "region": "Perm", "note": "kept", "wave": ""}

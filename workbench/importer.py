@@ -135,7 +135,9 @@ def _put_in_place(project: Project, src: Path, dest: Path, old: Path | None) -> 
         n += 1
         backup = keep / f"{old.stem}.{stamp}-{n}{old.suffix}"
     if dest.resolve() == old.resolve():
-        atomic_write_with(backup, lambda tmp: shutil.copyfile(old, tmp))
+        def copy(tmp: Path) -> None:
+            shutil.copyfile(old, tmp)
+        atomic_write_with(backup, copy)
         atomic_write(dest, data)
     else:
         os.replace(old, backup)
