@@ -2,6 +2,8 @@
 definition, include/exclude rules and an example."""
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -41,8 +43,12 @@ class CodeTree(Tree[str]):
             up = up.parent
         room = self.scrollable_content_region.width - depth * max(2, self.guide_depth)
         if 3 < room < label.cell_len:
-            label = label.copy()
-            label.truncate(room, overflow="ellipsis")
+            # the name gives way, not the count after it ("Project funding for me… 3")
+            m = re.search(r" \d+$", label.plain)
+            tail = label[m.start():] if m and room > len(m.group(0)) + 4 else Text()
+            head = label[:m.start()] if tail else label.copy()
+            head.truncate(room - tail.cell_len, overflow="ellipsis")
+            label = head + tail
         return label
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual import events
@@ -164,6 +164,9 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         w, width = 0, self.text_width
         for text, style in items:
             n = cell_len(text)
+            if n > width:     # a label wider than the text column ends with "…", never cut off
+                text = set_cell_size(text, width - 2) + "… "
+                n = cell_len(text)
             if not rows or (w and w + 1 + n > width):
                 rows.append([])
                 w = 0
