@@ -517,7 +517,9 @@ class Codebook:
             raise CodebookError("the codebook has no file to be saved to")
         path = Path(target)
         base = self._source
-        if self.path is not None:
+        if self._snapshot is None:
+            base = None     # built in memory, not read from a file: written as it is
+        elif self.path is not None:
             try:
                 base = self.path.read_text(encoding="utf-8-sig")
             except (FileNotFoundError, UnicodeDecodeError):

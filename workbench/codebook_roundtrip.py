@@ -371,7 +371,7 @@ def render(codebook, base_text: str | None, snap: dict | None, path=None) -> str
     ``snap`` (the codebook as it was read) and ``codebook`` applied. ``base_text`` None: the
     codebook written from scratch."""
     if base_text is None or not base_text.strip():
-        return yaml.safe_dump(codebook.to_data(), sort_keys=False, allow_unicode=True, width=88)
+        return yaml.safe_dump(codebook.to_data(), sort_keys=False, allow_unicode=True, width=100)
     y = _yaml(base_text)
     doc = y.load(base_text)
     if not isinstance(doc, CommentedMap) or not isinstance(doc.get("codes"), CommentedSeq):
@@ -421,8 +421,8 @@ def _apply(doc: CommentedMap, snap: dict, cb, path) -> None:
     for cid, code in cb.codes.items():
         if cid in old and old[cid][0] != code.parent and place(cid).parent != code.parent:
             _move(doc, places, place(cid), code.parent, place)
-    # codes that left the tree (merged)
-    for cid in old:
+    # codes that left the tree (merged), children before their parents
+    for cid in reversed(list(old)):
         if cid not in cb.codes and cid in places:
             p = places.pop(cid)
             kids = p.mapping.get("children")
