@@ -170,8 +170,9 @@ def test_cli_json_lists_suggestions_with_the_documented_fields(small_project, ca
     rows = json.loads(capsys.readouterr().out)
     got = {(r["transcript"], r["segment"], r["code"]) for r in rows}
     assert {("T1", 1, "value.funding"), ("T2", 0, "value.rnd")} <= got
-    assert set(rows[0]) == {"transcript", "segment", "start", "end", "code", "score", "reason",
-                            "probability", "evidence"}
+    assert set(rows[0]) == {"transcript", "segment", "turn", "start", "end", "code", "score",
+                            "reason", "probability", "evidence"}
+    assert all(r["turn"] == r["segment"] + 1 for r in rows)
     ev = next(r for r in rows if r["code"] == "value.rnd")["evidence"]
     assert {"kind": "keyword", "detail": 'keyword "joint research"'} in ev
     assert all(set(e) == {"kind", "detail"} for r in rows for e in r["evidence"])

@@ -28,7 +28,7 @@ from .transcripts import FORMATS, MAX_TRANSCRIPT_BYTES, Transcript, load_transcr
 from .transcripts.model import segment_index_for
 
 ATTRIBUTES_FILE = "attributes.csv"
-CATALOG_VERSION = 5
+CATALOG_VERSION = 6   # 6: title lines are not turns
 _KEEP_PARSED = 64       # parsed transcripts kept in memory
 
 

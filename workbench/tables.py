@@ -119,14 +119,15 @@ def cooccurrence_long(data: CodedData, codes=None) -> pd.DataFrame:
 
 
 # ---- quotes ------------------------------------------------------------------------------------
-QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "segment", "start", "end",
+QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "turn", "start", "end",
                  "text", "coder", "memo", "status", "source"]
 
 
 def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFrame:
     """The counted coded passages with their text, for writing up: code, name, transcript,
-    the interview attributes, speaker and timestamp (of the passage's first counted turn), the
-    passage text, coder, memo, status, source. Ordered by code (tree order), transcript, place."""
+    the interview attributes, speaker, timestamp and turn (counted from 1, as the app shows it)
+    of the passage's first counted turn, the passage text, coder, memo, status, source. Ordered
+    by code (tree order), transcript, place."""
     cb = data.codebook
     selected = select_codes(cb, codes)
     order = {c: i for i, c in enumerate(selected)}
@@ -152,7 +153,7 @@ def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFram
         rows.append((code, cb.codes[code].name, tid, *(a.get(k, "") for k in attr_cols),
                      info.speakers[i] if ok else None,
                      stamps[i] if ok and stamps and i < len(stamps) else None,
-                     i if ok else None, int(start), int(end), text[int(start):int(end)],
+                     i + 1 if ok else None, int(start), int(end), text[int(start):int(end)],
                      coder, memo, status, source))
     named = attribute_columns(attr_cols, QUOTE_COLUMNS)
     out = pd.DataFrame(rows, columns=["code", "name", "transcript",
@@ -161,7 +162,7 @@ def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFram
         out = out.sort_values(["code", "transcript", "start"],
                               key=lambda s: s.map(order) if s.name == "code" else s,
                               kind="stable").reset_index(drop=True)
-    out["segment"] = out["segment"].astype("Int64")
+    out["turn"] = out["turn"].astype("Int64")
     out.attrs["attribute_columns"] = named
     return out
 

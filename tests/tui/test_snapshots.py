@@ -52,6 +52,16 @@ def test_project_screen(snap_compare, tmp_path):
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
 
 
+def test_project_screen_80x24(snap_compare, tmp_path):
+    """A small terminal: id, segments, coded and done stay; long attributes end with "…"."""
+    app = make_app(project_with_codings(tmp_path))
+
+    async def run_before(pilot):
+        await ready(pilot, "project")
+        await pilot.pause()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
 def test_coding_screen(snap_compare, tmp_path):
     app = make_app(project_with_codings(tmp_path))
 

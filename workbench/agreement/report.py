@@ -239,8 +239,9 @@ def disagreements(project: Project, coders: list[str], *, code: str | None = Non
                   unit: str = "segment", all_speakers: bool = False,
                   include_unfinished: bool = False) -> pd.DataFrame:
     """Every unit where the coders' code sets differ (restricted to ``code`` and its subtree when
-    given), with the quote. Columns: unit, transcript, segment, speaker, start, end, one column
-    per coder (sorted code ids joined by ', '), only_<coder> lists, quote."""
+    given), with the quote. Columns: unit, transcript, segment (0-based), turn (counted from 1,
+    as people read it), speaker, start, end, one column per coder (sorted code ids joined by
+    ', '), only_<coder> lists, quote."""
     if unit not in ("segment", "transcript"):
         raise UsageError("disagreements are listed per segment or per transcript")
     table = unit_table(project, coders, unit=unit, codes=[code] if code else None,
@@ -258,8 +259,9 @@ def disagreements(project: Project, coders: list[str], *, code: str | None = Non
         text = project.text(tid)
         quote = text[int(u["start"]):int(u["end"])] if unit == "segment" else ""
         union = frozenset().union(*present)
-        r = {"unit": uid, "transcript": tid,
-             "segment": None if pd.isna(u["segment"]) else int(u["segment"]),
+        seg = None if pd.isna(u["segment"]) else int(u["segment"])
+        r = {"unit": uid, "transcript": tid, "segment": seg,
+             "turn": None if seg is None else seg + 1,
              "speaker": u["speaker"], "start": int(u["start"]), "end": int(u["end"])}
         for c, s in zip(table.coders, sets):
             r[c] = None if s is None else ", ".join(sorted(s))
@@ -270,6 +272,6 @@ def disagreements(project: Project, coders: list[str], *, code: str | None = Non
         r["differ"] = ", ".join(sorted(union - frozenset.intersection(*present)))
         r["quote"] = quote
         rows.append(r)
-    cols = ["unit", "transcript", "segment", "speaker", "start", "end", *table.coders,
+    cols = ["unit", "transcript", "segment", "turn", "speaker", "start", "end", *table.coders,
             *[f"only_{c}" for c in table.coders], "differ", "quote"]
     return pd.DataFrame(rows, columns=cols)

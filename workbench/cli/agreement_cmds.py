@@ -197,7 +197,7 @@ def cmd_disagreements(args) -> int:
         print("No disagreements.")
         return 0
     for r in df.to_dict(orient="records"):
-        where = r["transcript"] + (f" segment {r['segment']}" if r["segment"] is not None else "")
+        where = r["transcript"] + (f" turn {r['turn']}" if r["turn"] is not None else "")
         print(f"{where} ({r['speaker'] or ''})")
         for c in coders:
             print(f"   {c:>12}: {r[c] if r[c] is not None else '(not finished)'}")
@@ -264,7 +264,7 @@ def _interactive(project, log, st) -> int:
     n = 0
     open_ = st.open
     for i, d in enumerate(open_, 1):
-        print(f"\n[{i}/{len(open_)}] {d.transcript} segment {d.segment} ({d.speaker or ''})")
+        print(f"\n[{i}/{len(open_)}] {d.transcript} turn {d.segment + 1} ({d.speaker or ''})")
         q = d.quote.replace("\n", " ")
         print(f"  “{q[:500]}{'…' if len(q) > 500 else ''}”")
         if d.previous is not None:

@@ -103,9 +103,9 @@ def cmd_suggest(args) -> int:
     for tid, items in by_t.items():
         text = project.transcript(tid).text
         print(f"{tid}: {len(items)} suggestion(s)")
-        print(table([{"segment": r.segment, "code": r.code, "score": r.score,
+        print(table([{"turn": r.segment + 1, "code": r.code, "score": r.score,
                       "reason": r.reason, "text": text[r.start:r.end]} for r in items],
-                    ["segment", "code", "score", "reason", "text"], max_width=48))
+                    ["turn", "code", "score", "reason", "text"], max_width=48))
         print()
     for n in notes:
         warn(n)

@@ -183,7 +183,7 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     for code, grp in quotes.groupby("code", sort=False):
         items = []
         for r in grp.to_dict(orient="records"):
-            seg = _none(r["segment"])
+            turn = _none(r["turn"])
             speaker = _none(r["speaker"])
             attrs = {}
             for a in attr_cols:
@@ -191,7 +191,7 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
                 if v is not None and str(v) and str(v) not in (r["transcript"], speaker):
                     attrs[a] = str(v)
             items.append(QuoteItem(
-                transcript=r["transcript"], turn=None if seg is None else int(seg) + 1,
+                transcript=r["transcript"], turn=None if turn is None else int(turn),
                 speaker=speaker, timestamp=_none(r["timestamp"]), attributes=attrs,
                 text=r["text"], memo=_none(r["memo"]), status=r["status"]))
             if _none(r["memo"]):

@@ -40,7 +40,8 @@ class Suggestion:
     match_end: int | None = None
 
     def to_dict(self) -> dict:
-        return {"transcript": self.transcript, "segment": self.segment, "start": self.start,
+        return {"transcript": self.transcript, "segment": self.segment, "turn": self.segment + 1,
+                "start": self.start,
                 "end": self.end, "code": self.code, "score": self.score, "reason": self.reason,
                 "probability": self.probability,
                 "evidence": [{"kind": k, "detail": d} for k, d in self.evidence]}

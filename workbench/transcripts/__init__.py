@@ -11,7 +11,7 @@ import datetime as _dt
 from pathlib import Path
 
 from ..errors import TranscriptError
-from .lines import is_paragraph_mode
+from .lines import is_paragraph_mode, split_title
 from .model import INTERVIEWEE, INTERVIEWER, Segment, Transcript, classify_role, segment_index_for
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt": "vtt",
@@ -61,21 +61,27 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
                               f"{MAX_TRANSCRIPT_BYTES // 2**20} MiB are refused", file=path,
                               hint="split it into one file per interview")
     warnings: list[str] = []
+    title = note = None
     if fmt in ("txt", "md"):
         from .text import read_text
         meta, text, spans, warnings = read_text(path, data, interviewer_speakers)
+        spans, title, note = split_title(text, spans)
     elif fmt == "docx":
         from .docx import render_docx
-        meta, text, spans = render_docx(path, data)
+        meta, text, spans, headings = render_docx(path, data)
         if not spans:
             raise TranscriptError("the Word file has no text", file=path)
         if all(s[0] is None for s in spans):
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
+        spans, title, note = split_title(text, spans, headings)
     else:
         from .subtitles import render_subtitles
         meta, text, spans = render_subtitles(path, fmt, data)
         if not spans:
             raise TranscriptError(f"the {fmt.upper()} file has no text", file=path)
+    if len(spans) > 1 and spans[0][0] is None and any(s[0] is not None for s in spans[1:]):
+        warnings.append("text before the first speaker line is kept as an unlabelled segment "
+                        "(role interviewee: code it only if the interviewee said it)")
     tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
     tid = tid or path.stem
     attributes = {k: _attr_value(v) for k, v in (extra_attributes or {}).items()}
@@ -90,4 +96,4 @@ def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         for i, (spk, ts, s, e) in enumerate(spans)
     ]
     return Transcript(id=tid, path=path, format=fmt, text=text, attributes=attributes,
-                      segments=segments, warnings=warnings)
+                      segments=segments, warnings=warnings, title=title, title_note=note)

@@ -120,9 +120,7 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
     pre_s, pre_e = strip_span(text, body_start, first)
     if pre_e > pre_s:
         turns.append(Turn(None, None, pre_s, pre_e))
-        if heads:
-            warnings.append("text before the first speaker line is kept as an unlabelled segment")
-        else:
+        if not heads:
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
     for i, (m, label) in enumerate(heads):
         stop = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)

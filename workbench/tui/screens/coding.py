@@ -54,6 +54,7 @@ class CodingScreen(Screen):
         self._bound = keys_of("coding")
         self._last_search = ""
         self._codebook_version = 0
+        self.back_to = None   # (view, maker) of the screen q returns to (None: the list)
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -78,8 +79,10 @@ class CodingScreen(Screen):
             self.view.refresh_all()
 
     def on_resize(self, event: events.Resize) -> None:
+        """The code panel widens with the terminal, up to what its longest name needs; the
+        text keeps at least 60 % of the width."""
         w = event.size.width
-        self.panel.styles.width = 30 if w < 100 else (38 if w < 160 else 48)
+        self.panel.styles.width = max(30, min(self.panel.wanted_width(), int(w * 0.4)))
 
     @property
     def view(self) -> SegmentView:
@@ -365,9 +368,14 @@ class CodingScreen(Screen):
         self.dismiss_to_project()
 
     def dismiss_to_project(self) -> None:
+        """Back where the transcript was opened from: the screen ``back_to`` makes (retrieval
+        as it was left), else the transcript list with this transcript selected."""
         from .project import ProjectScreen
+        back_to, self.back_to = self.back_to, None
         self.app.pop_screen()
-        if isinstance(self.app.screen, ProjectScreen):
+        if back_to is not None:
+            self.app.push_screen(back_to[1]())
+        elif isinstance(self.app.screen, ProjectScreen):
             self.app.screen.select_tid(self.tid)
 
     # ---- suggestions ----------------------------------------------------------------------------

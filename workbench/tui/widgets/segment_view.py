@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual import events
@@ -122,7 +122,7 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         rows = []
         width = self.text_width
         for name, color, why in self._decor[i].reasons:
-            head = f" ◌ {fit_cells(name, max(8, width // 2 - 5), last=True)}: "
+            head = f" ◌ {fit_cells(name, max(8, width * 2 // 3 - 5), last=True)}: "
             first = fit_cells(why, width - cell_len(head))
             rows.append([(head, suggestion_style(color)), (first, Style(dim=True))])
             rest = why[len(first):].lstrip()
@@ -141,6 +141,9 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         w, width = 0, self.text_width
         for text, style in items:
             n = cell_len(text)
+            if n > width:     # a label wider than the text column ends with "…", never cut off
+                text = set_cell_size(text, width - 2) + "… "
+                n = cell_len(text)
             if not rows or (w and w + 1 + n > width):
                 rows.append([])
                 w = 0
