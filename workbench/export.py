@@ -42,14 +42,12 @@ from .tables import (
     quotes,
     with_attributes,
 )
+from .xlsx import Sheet, write_workbook
+from .xlsx import cell_value as _plain
 
 FORMATS = ("xlsx", "csv", "json")
 #: Front-matter keys that describe the speakers or the file, not the interview: not grouped by.
 NOT_GROUPING = ("interviewer", "speakers", "id")
-EXCEL_MAX_CELL = 32767
-TRUNCATED = " …[truncated]"
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _REASONS = {"orphan": "orphan (transcript gone)", "unknown_code": "unknown code",
             "out_of_range": "out of range", "not_interviewee": "only in interviewer turns",
             "not_interviewer": "only in interviewee turns"}
@@ -95,24 +93,6 @@ def _csv_record(row) -> str:
     return ",".join(out) + "\n"
 
 
-def _plain(v):
-    """A cell value: None for missing, Python numbers, strings (lists joined)."""
-    t = type(v)
-    if t is str or t is int or t is bool:
-        return v
-    if t is float:
-        return None if v != v else v
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return "; ".join(str(x) for x in v)
-    if hasattr(v, "item") and not isinstance(v, str):   # numpy scalars
-        return _plain(v.item())
-    if isinstance(v, float) and v != v:
-        return None
-    return v
-
-
 # ---- the tables --------------------------------------------------------------------------------
 @dataclass
 class Table:
@@ -147,17 +127,6 @@ def grouping_attributes(data: CodedData) -> tuple[list[str], list[str]]:
         else:
             use.append(a)
     return use, skip
-
-
-def _sheet_name(name: str, taken: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
-    out, i = base, 2
-    while out.casefold() in taken:
-        suffix = f"~{i}"
-        out = base[: 31 - len(suffix)] + suffix
-        i += 1
-    taken.add(out.casefold())
-    return out
 
 
 def agreement_tables(project: Project, data: CodedData, coders: list[str] | None = None
@@ -326,72 +295,13 @@ def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
 
 
 # ---- writers -----------------------------------------------------------------------------------
-def _col_width(header: str, values) -> float:
-    longest = len(str(header))
-    for v in values[:500]:
-        if v is None:
-            continue
-        s = str(v)
-        longest = max(longest, len(s.split("\n", 1)[0]) if "\n" in s else len(s))
-    return float(min(max(longest + 2, 6), 70))
-
-
 def write_xlsx(path: Path, meta: dict, tabs: list[Table]) -> None:
-    """One sheet per table after a README sheet; bold frozen header, autofilter, column widths.
-    Every text cell is a string cell (never a formula); risky ones carry the quote prefix."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    taken: set[str] = set()
-    sheets = [Table("README", "", readme_frame(meta, tabs), 1), *tabs]
-
-    def cell_value(ws, v):
-        v = _plain(v)
-        if type(v) is str:
-            if not v:
-                return None
-            if (len(v) <= EXCEL_MAX_CELL and not risky(v)
-                    and v[0] != "'" and not _ILLEGAL_XML.search(v)):
-                return v                   # the common case: plain text
-            shown = _ILLEGAL_XML.sub("\ufffd", v)
-            if len(shown) > EXCEL_MAX_CELL:
-                shown = shown[: EXCEL_MAX_CELL - len(TRUNCATED)] + TRUNCATED
-            v = shown
-            if risky(v) or v.startswith("'"):
-                c = WriteOnlyCell(ws, value=v)
-                c.data_type = "s"          # a string, even when it starts with '='
-                c.quotePrefix = True       # and stays one when edited in Excel
-                return c
-        return v
-
-    for t in sheets:
-        ws = wb.create_sheet(_sheet_name(t.name, taken))
-        df = t.frame
-        cols = [str(c) for c in df.columns]
-        columns = [df[c].tolist() for c in df.columns]
-        for i, (name, values) in enumerate(zip(cols, columns), start=1):
-            width = _col_width(name, values)
-            if t.name == "quotes" and name == "text":
-                width = 90.0
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = f"{get_column_letter(t.freeze_cols + 1)}2" if cols else None
-        if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
-        header = []
-        for name in cols:
-            c = WriteOnlyCell(ws, value=_ILLEGAL_XML.sub("\ufffd", name))
-            c.data_type = "s"
-            c.font = bold
-            c.quotePrefix = risky(name)
-            header.append(c)
-        ws.append(header)
-        for row in zip(*columns):
-            ws.append([cell_value(ws, v) for v in row])
-    wb.save(path)
+    """One sheet per table after a README sheet, streamed (:mod:`workbench.xlsx`): bold frozen
+    header, autofilter, column widths (the quotes' text column wide). No cell is ever a formula:
+    every text is a string cell, and a risky one carries the quote prefix."""
+    write_workbook(path, [Sheet("README", readme_frame(meta, tabs), 1),
+                          *(Sheet(t.name, t.frame, t.freeze_cols,
+                                  {"text": 90.0} if t.name == "quotes" else {}) for t in tabs)])
 
 
 def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
