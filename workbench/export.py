@@ -24,7 +24,7 @@ from . import __version__
 from .coders import coders_for
 from .counts import COUNT_COLUMNS, CodedData, counts, load
 from .errors import UsageError
-from .fileio import atomic_folder, atomic_write, atomic_write_with, inside
+from .fileio import atomic_file, atomic_folder, atomic_write_with, inside
 from .project import CONSENSUS, Project
 from .spreadsheet import (
     CONTROL,
@@ -328,12 +328,54 @@ def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
 
 
 def write_json(path: Path, meta: dict, tabs: list[Table]) -> None:
-    def records(df: pd.DataFrame):
-        return [{str(k): _plain(v) for k, v in zip(df.columns, row)}
-                for row in zip(*(df[c].tolist() for c in df.columns))]
-    doc = {"meta": meta, "tables": {t.name: records(t.frame) for t in tabs},
-           "descriptions": {t.name: t.description for t in tabs}}
-    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+    """``{"meta": …, "tables": {name: [records]}, "descriptions": …}``, streamed record by
+    record through :func:`workbench.fileio.atomic_file` (never the whole document in memory):
+    the same bytes as ``json.dumps(doc, ensure_ascii=False, indent=1, default=str)``."""
+    with atomic_file(path, "w", encoding="utf-8", newline="") as f:
+        f.write('{\n "meta": ' + _json(meta, 1) + ',\n "tables": {')
+        for i, t in enumerate(tabs):
+            df = t.frame
+            keys = [str(k) for k in df.columns]
+            f.write(("," if i else "") + "\n  " + _json(t.name, 2) + ": [")
+            first = True
+            for row in zip(*(df.iloc[:, j].tolist() for j in range(df.shape[1]))):
+                f.write(("," if not first else "") + "\n   "
+                        + _json_record({k: _plain(v) for k, v in zip(keys, row)}))
+                first = False
+            f.write("]" if first else "\n  ]")
+        f.write(("\n }" if tabs else "}") + ',\n "descriptions": '
+                + _json({t.name: t.description for t in tabs}, 1) + "\n}\n")
+
+
+def _json(obj, level: int) -> str:
+    """``obj`` as ``json.dumps(…, indent=1)`` writes it at nesting ``level``."""
+    return json.dumps(obj, ensure_ascii=False, indent=1, default=str).replace(
+        "\n", "\n" + " " * level)
+
+
+_JSON_STR = json.encoder.encode_basestring
+
+
+def _json_record(rec: dict) -> str:
+    """One record at nesting level 3, as :func:`_json` writes it, quicker: plain values are
+    encoded one by one (strings by the json module's C encoder)."""
+    if not rec:
+        return "{}"
+    parts = []
+    for k, v in rec.items():
+        t = type(v)
+        if t is str:
+            enc = _JSON_STR(v)
+        elif v is None:
+            enc = "null"
+        elif t is bool:
+            enc = "true" if v else "false"
+        elif t is int or (t is float and v - v == 0):      # finite floats: repr, as json does
+            enc = repr(v)
+        else:
+            enc = _json(v, 4)
+        parts.append(_JSON_STR(k) + ": " + enc)
+    return "{\n    " + ",\n    ".join(parts) + "\n   }"
 
 
 def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | None) -> Path:
