@@ -189,6 +189,14 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
                     include_unfinished=include_unfinished)
     today = today or _dt.date.today()
     cb = project.codebook
+    # the agreement sheets and the memos first: they read the other coders' logs, where the
+    # memory an export needs peaks; the quotes (the largest table) are built after them
+    agreement_note = "agreement tables not requested"
+    ag: list[Table] = []
+    ag_warnings: list[str] = []
+    if agreement:
+        ag, agreement_note, ag_warnings = agreement_tables(project, data, coders)
+    memos = memos_table(project)
     out: list[Table] = []
     overall = counts(data).drop(columns=["group"])
     out.append(Table("counts", "interviewees per code (a parent counts an interview once, "
@@ -214,11 +222,8 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     out.append(Table("quotes", "the counted coded passages with their text, for writing up",
                      quotes(data), 3))
     out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
-    out.append(memos_table(project))
-    agreement_note = "agreement tables not requested"
-    if agreement:
-        ag, agreement_note, ag_warnings = agreement_tables(project, data, coders)
-        out.extend(ag)
+    out.append(memos)
+    out.extend(ag)
     out = _unique_names(out)
     if skipped:
         by_note = (f"not counted by {', '.join(skipped)}: every transcript has its own value")
