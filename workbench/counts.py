@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .arrays import CodingArrays
+from .arrays import coding_arrays, data_signature
 from .coders import consensus_coverage, count_coder
 from .config import CONSENSUS
 from .errors import UsageError
@@ -149,19 +149,7 @@ CODING_COLUMNS = ["id", "coder", "transcript", "code", "original_code", "start",
 _MEMO: weakref.WeakKeyDictionary[Project, dict] = weakref.WeakKeyDictionary()
 
 
-def _signature(project: Project, coder: str) -> tuple:
-    """Changes whenever the counted data may: the coder's log file, the transcript catalog
-    (a refreshed catalog is a new object), the codebook's codes, tree and merges."""
-    path = project.log_path(coder)
-    try:
-        st = path.stat()
-        log_sig = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        log_sig = None
-    cb = project.codebook
-    cb_sig = (id(cb), tuple((c.id, c.parent) for c in cb.codes.values()),
-              tuple((m["from"], m["into"]) for m in cb.merges))
-    return log_sig, project.catalog(), cb_sig
+_signature = data_signature   # what the remembered CodedData depends on
 
 
 def load(project: Project, coder: str | None = None, *, consensus: bool = False,
@@ -189,7 +177,7 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
     state = project.state(coder)
     warnings = list(state.warnings)
     all_tids = list(catalog)
-    cc = CodingArrays(project.codings(coder))
+    cc = coding_arrays(project, coder)
     if include_unfinished:
         scope, unfinished = all_tids, []
     else:

@@ -24,7 +24,7 @@ from . import __version__
 from .coders import coders_for
 from .counts import COUNT_COLUMNS, CodedData, counts, load
 from .errors import UsageError
-from .fileio import atomic_folder, atomic_write, atomic_write_with, inside
+from .fileio import atomic_file, atomic_folder, atomic_write_with, inside
 from .project import CONSENSUS, Project
 from .spreadsheet import (
     CONTROL,
@@ -42,14 +42,12 @@ from .tables import (
     quotes,
     with_attributes,
 )
+from .xlsx import Sheet, write_workbook
+from .xlsx import cell_value as _plain
 
 FORMATS = ("xlsx", "csv", "json")
 #: Front-matter keys that describe the speakers or the file, not the interview: not grouped by.
 NOT_GROUPING = ("interviewer", "speakers", "id")
-EXCEL_MAX_CELL = 32767
-TRUNCATED = " …[truncated]"
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _REASONS = {"orphan": "orphan (transcript gone)", "unknown_code": "unknown code",
             "out_of_range": "out of range", "not_interviewee": "only in interviewer turns",
             "not_interviewer": "only in interviewee turns"}
@@ -95,24 +93,6 @@ def _csv_record(row) -> str:
     return ",".join(out) + "\n"
 
 
-def _plain(v):
-    """A cell value: None for missing, Python numbers, strings (lists joined)."""
-    t = type(v)
-    if t is str or t is int or t is bool:
-        return v
-    if t is float:
-        return None if v != v else v
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return "; ".join(str(x) for x in v)
-    if hasattr(v, "item") and not isinstance(v, str):   # numpy scalars
-        return _plain(v.item())
-    if isinstance(v, float) and v != v:
-        return None
-    return v
-
-
 # ---- the tables --------------------------------------------------------------------------------
 @dataclass
 class Table:
@@ -147,17 +127,6 @@ def grouping_attributes(data: CodedData) -> tuple[list[str], list[str]]:
         else:
             use.append(a)
     return use, skip
-
-
-def _sheet_name(name: str, taken: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
-    out, i = base, 2
-    while out.casefold() in taken:
-        suffix = f"~{i}"
-        out = base[: 31 - len(suffix)] + suffix
-        i += 1
-    taken.add(out.casefold())
-    return out
 
 
 def agreement_tables(project: Project, data: CodedData, coders: list[str] | None = None
@@ -220,6 +189,14 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
                     include_unfinished=include_unfinished)
     today = today or _dt.date.today()
     cb = project.codebook
+    # the agreement sheets and the memos first: they read the other coders' logs, where the
+    # memory an export needs peaks; the quotes (the largest table) are built after them
+    agreement_note = "agreement tables not requested"
+    ag: list[Table] = []
+    ag_warnings: list[str] = []
+    if agreement:
+        ag, agreement_note, ag_warnings = agreement_tables(project, data, coders)
+    memos = memos_table(project)
     out: list[Table] = []
     overall = counts(data).drop(columns=["group"])
     out.append(Table("counts", "interviewees per code (a parent counts an interview once, "
@@ -245,11 +222,8 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     out.append(Table("quotes", "the counted coded passages with their text, for writing up",
                      quotes(data), 3))
     out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
-    out.append(memos_table(project))
-    agreement_note = "agreement tables not requested"
-    if agreement:
-        ag, agreement_note, ag_warnings = agreement_tables(project, data, coders)
-        out.extend(ag)
+    out.append(memos)
+    out.extend(ag)
     out = _unique_names(out)
     if skipped:
         by_note = (f"not counted by {', '.join(skipped)}: every transcript has its own value")
@@ -326,72 +300,13 @@ def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
 
 
 # ---- writers -----------------------------------------------------------------------------------
-def _col_width(header: str, values) -> float:
-    longest = len(str(header))
-    for v in values[:500]:
-        if v is None:
-            continue
-        s = str(v)
-        longest = max(longest, len(s.split("\n", 1)[0]) if "\n" in s else len(s))
-    return float(min(max(longest + 2, 6), 70))
-
-
 def write_xlsx(path: Path, meta: dict, tabs: list[Table]) -> None:
-    """One sheet per table after a README sheet; bold frozen header, autofilter, column widths.
-    Every text cell is a string cell (never a formula); risky ones carry the quote prefix."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    taken: set[str] = set()
-    sheets = [Table("README", "", readme_frame(meta, tabs), 1), *tabs]
-
-    def cell_value(ws, v):
-        v = _plain(v)
-        if type(v) is str:
-            if not v:
-                return None
-            if (len(v) <= EXCEL_MAX_CELL and not risky(v)
-                    and v[0] != "'" and not _ILLEGAL_XML.search(v)):
-                return v                   # the common case: plain text
-            shown = _ILLEGAL_XML.sub("\ufffd", v)
-            if len(shown) > EXCEL_MAX_CELL:
-                shown = shown[: EXCEL_MAX_CELL - len(TRUNCATED)] + TRUNCATED
-            v = shown
-            if risky(v) or v.startswith("'"):
-                c = WriteOnlyCell(ws, value=v)
-                c.data_type = "s"          # a string, even when it starts with '='
-                c.quotePrefix = True       # and stays one when edited in Excel
-                return c
-        return v
-
-    for t in sheets:
-        ws = wb.create_sheet(_sheet_name(t.name, taken))
-        df = t.frame
-        cols = [str(c) for c in df.columns]
-        columns = [df[c].tolist() for c in df.columns]
-        for i, (name, values) in enumerate(zip(cols, columns), start=1):
-            width = _col_width(name, values)
-            if t.name == "quotes" and name == "text":
-                width = 90.0
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = f"{get_column_letter(t.freeze_cols + 1)}2" if cols else None
-        if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
-        header = []
-        for name in cols:
-            c = WriteOnlyCell(ws, value=_ILLEGAL_XML.sub("\ufffd", name))
-            c.data_type = "s"
-            c.font = bold
-            c.quotePrefix = risky(name)
-            header.append(c)
-        ws.append(header)
-        for row in zip(*columns):
-            ws.append([cell_value(ws, v) for v in row])
-    wb.save(path)
+    """One sheet per table after a README sheet, streamed (:mod:`workbench.xlsx`): bold frozen
+    header, autofilter, column widths (the quotes' text column wide). No cell is ever a formula:
+    every text is a string cell, and a risky one carries the quote prefix."""
+    write_workbook(path, [Sheet("README", readme_frame(meta, tabs), 1),
+                          *(Sheet(t.name, t.frame, t.freeze_cols,
+                                  {"text": 90.0} if t.name == "quotes" else {}) for t in tabs)])
 
 
 def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
@@ -418,12 +333,54 @@ def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
 
 
 def write_json(path: Path, meta: dict, tabs: list[Table]) -> None:
-    def records(df: pd.DataFrame):
-        return [{str(k): _plain(v) for k, v in zip(df.columns, row)}
-                for row in zip(*(df[c].tolist() for c in df.columns))]
-    doc = {"meta": meta, "tables": {t.name: records(t.frame) for t in tabs},
-           "descriptions": {t.name: t.description for t in tabs}}
-    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+    """``{"meta": …, "tables": {name: [records]}, "descriptions": …}``, streamed record by
+    record through :func:`workbench.fileio.atomic_file` (never the whole document in memory):
+    the same bytes as ``json.dumps(doc, ensure_ascii=False, indent=1, default=str)``."""
+    with atomic_file(path, "w", encoding="utf-8", newline="") as f:
+        f.write('{\n "meta": ' + _json(meta, 1) + ',\n "tables": {')
+        for i, t in enumerate(tabs):
+            df = t.frame
+            keys = [str(k) for k in df.columns]
+            f.write(("," if i else "") + "\n  " + _json(t.name, 2) + ": [")
+            first = True
+            for row in zip(*(df.iloc[:, j].tolist() for j in range(df.shape[1]))):
+                f.write(("," if not first else "") + "\n   "
+                        + _json_record({k: _plain(v) for k, v in zip(keys, row)}))
+                first = False
+            f.write("]" if first else "\n  ]")
+        f.write(("\n }" if tabs else "}") + ',\n "descriptions": '
+                + _json({t.name: t.description for t in tabs}, 1) + "\n}\n")
+
+
+def _json(obj, level: int) -> str:
+    """``obj`` as ``json.dumps(…, indent=1)`` writes it at nesting ``level``."""
+    return json.dumps(obj, ensure_ascii=False, indent=1, default=str).replace(
+        "\n", "\n" + " " * level)
+
+
+_JSON_STR = json.encoder.encode_basestring
+
+
+def _json_record(rec: dict) -> str:
+    """One record at nesting level 3, as :func:`_json` writes it, quicker: plain values are
+    encoded one by one (strings by the json module's C encoder)."""
+    if not rec:
+        return "{}"
+    parts = []
+    for k, v in rec.items():
+        t = type(v)
+        if t is str:
+            enc = _JSON_STR(v)
+        elif v is None:
+            enc = "null"
+        elif t is bool:
+            enc = "true" if v else "false"
+        elif t is int or (t is float and v - v == 0):      # finite floats: repr, as json does
+            enc = repr(v)
+        else:
+            enc = _json(v, 4)
+        parts.append(_JSON_STR(k) + ": " + enc)
+    return "{\n    " + ",\n    ".join(parts) + "\n   }"
 
 
 def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | None) -> Path:

@@ -7,7 +7,11 @@
 * :func:`csv_line`: a cell holding a comma, a quote, a line break or any other control character
   is quoted (RFC 4180), so no reader splits it into a new row (a bare carriage return included);
 * :func:`safe_table_name`: a table name becomes a file or sheet name only as letters, digits,
-  ``_``, ``-`` and ``.`` -- never a path.
+  ``_``, ``-`` and ``.`` -- never a path;
+* :func:`xlsx_text`: an XLSX text with the characters XML cannot hold replaced by U+FFFD, cut
+  to Excel's cell limit (32,767 UTF-16 units) with ``…[truncated]``, and returned as
+  :class:`QuotePrefixed` when it must carry Excel's quote-prefix flag (a formula-like text, or
+  one starting with ``'``).
 """
 from __future__ import annotations
 
@@ -62,3 +66,40 @@ def safe_table_name(name: str) -> str:
     s = _UNSAFE_NAME.sub("_", str(name))
     s = re.sub(r"_+", "_", re.sub(r"\.{2,}", "_", s)).strip("._ ") or "table"
     return s[:80]
+
+
+# ---- XLSX cells --------------------------------------------------------------------------------
+#: Excel's limit on a cell's text, in UTF-16 code units.
+EXCEL_MAX_CELL = 32767
+TRUNCATED = " …[truncated]"
+#: Characters an XML 1.0 document cannot hold (C0 controls but tab/LF/CR, lone surrogates,
+#: the non-characters U+FFFE/U+FFFF).
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class QuotePrefixed(str):
+    """A text to be written as a string cell with Excel's quote-prefix flag (shown unchanged, and
+    it stays text when edited)."""
+
+    __slots__ = ()
+
+
+def xlsx_text(text: str) -> str | QuotePrefixed | None:
+    """``text`` as an XLSX string cell: None when empty; characters XML cannot hold replaced by
+    U+FFFD; longer than :data:`EXCEL_MAX_CELL` UTF-16 units: cut, ending with
+    :data:`TRUNCATED`; a :class:`QuotePrefixed` when a spreadsheet could read it as a formula
+    (:func:`risky`) or it starts with ``'``."""
+    if not text:
+        return None
+    if len(text) <= EXCEL_MAX_CELL // 2 and text[0] != "'" and not risky(text) \
+            and not NOT_XML.search(text):
+        return text                                   # the common case: plain text
+    text = NOT_XML.sub("\ufffd", text)
+    if len(text) > EXCEL_MAX_CELL // 2:
+        units = text.encode("utf-16-le")          # no lone surrogates left: always encodes
+        if len(units) > 2 * EXCEL_MAX_CELL:       # cut at a character, never half a pair
+            keep = 2 * (EXCEL_MAX_CELL - len(TRUNCATED))
+            text = units[:keep].decode("utf-16-le", "ignore") + TRUNCATED
+    if risky(text) or text[0] == "'":
+        return QuotePrefixed(text)
+    return text

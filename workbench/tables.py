@@ -146,7 +146,7 @@ def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFram
             tid, text = t_id, project.text(t_id)
             # only a transcript that shows a time stamp is segmented again to read them
             stamps = ([s.timestamp for s in project.transcript(tid).segments]
-                      if _TIMESTAMP.search(text) else None)
+                      if ("[" in text or "(" in text) and _TIMESTAMP.search(text) else None)
             info, a = catalog[tid], attrs.get(tid, {})
         i = -1 if seg is None or pd.isna(seg) else int(seg)
         ok = 0 <= i < info.n_segments

@@ -207,6 +207,7 @@ def per_code_agreement(
     """
     if not isinstance(values, pd.DataFrame):
         raise TypeError("values must be a pandas DataFrame (sets frame or long frame)")
+    weights = None
     if set(LONG_COLUMNS) <= set(values.columns):
         present, observed, coders, codes = _long_to_arrays(values, coders, codes)
     else:
@@ -215,13 +216,17 @@ def per_code_agreement(
             codes = sorted_codes(set().union(*vals) if vals else set())
         codes = list(codes)
         member = membership(vals, codes)
+        if not bootstrap and len(ids):
+            # every statistic is a sum over units: the units on which each coder gave the same
+            # set are one row, counted as many times (memory and time follow the distinct rows)
+            ids, weights = np.unique(ids, axis=0, return_counts=True)
         obs2 = ids >= 0
         present = member[np.where(obs2, ids, 0)] if len(vals) else np.zeros(ids.shape + (len(codes),), bool)
         present &= obs2[:, :, None]
         observed = obs2[:, :, None]
     return per_code_agreement_arrays(
         present, observed, codes=codes, coders=coders, bootstrap=bootstrap, seed=seed, level=level,
-        clusters=clusters,
+        clusters=clusters, weights=weights,
     )
 
 
@@ -262,12 +267,15 @@ def per_code_agreement_arrays(
     seed: int = 0,
     level: float = 0.95,
     clusters: Sequence[Hashable] | None = None,
+    weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Array core of :func:`per_code_agreement` (same output).
 
     ``present``: bool array units x coders x codes; ``observed``: bool array of the
     same shape, or units x coders x 1, or units x coders -- False where the coder
     did not judge (unit, code).  ``present`` is ignored where not observed.
+    ``weights`` (not with ``bootstrap``): how many units each row stands for (rows of
+    identical units collapsed into one); default one each.
 
     Everything is computed in one vectorised pass over the codes axis (closed
     forms for binary data: with k_i = coders marking the code present in unit i
@@ -297,45 +305,57 @@ def per_code_agreement_arrays(
     coders = list(coders) if coders is not None else list(range(n_c))
     if len(codes) != n_k or len(coders) != n_c:
         raise ValueError("codes/coders do not match the array shape")
+    if weights is None:
+        def tot(x):  # sum over units
+            return x.sum(axis=0)
+    else:
+        if bootstrap:
+            raise ValueError("weights and bootstrap cannot be combined (resampling needs units)")
+        w = np.asarray(weights, dtype=np.int64).reshape(-1, 1)
+        if len(w) != n_u:
+            raise ValueError("weights do not match the array shape")
+
+        def tot(x):  # weighted sums: the units' terms are integers or halves with two coders,
+            return (x * w).sum(axis=0)  # so the sums are exact, as the unweighted ones
     present = present & observed
     k = present.sum(axis=1, dtype=np.int64)  # units x codes
     m = np.broadcast_to(observed.sum(axis=1, dtype=np.int64), k.shape)
     kname = kappa_column(n_c)
 
     pair = m >= 2
-    n_units = pair.sum(axis=0)
+    n_units = tot(pair)
     mf = m.astype(np.float64)
     kf = k.astype(np.float64)
-    n = np.where(pair, mf, 0).sum(axis=0)
-    n1 = np.where(pair, kf, 0).sum(axis=0)
+    n = tot(np.where(pair, mf, 0))
+    n1 = tot(np.where(pair, kf, 0))
     n0 = n - n1
     with np.errstate(divide="ignore", invalid="ignore"):
         d_u = np.where(pair, kf * (mf - kf) / (mf - 1), 0.0)  # o_10 contributions
-        o10 = d_u.sum(axis=0)
+        o10 = tot(d_u)
         alpha_ok = (n_units > 0) & (n1 > 0) & (n0 > 0)
         alpha = np.where(alpha_ok, 1 - (n - 1) * o10 / (n1 * n0), np.nan)
 
-        agree_all = np.where(pair, (k == 0) | (k == m), False).sum(axis=0)
+        agree_all = tot(np.where(pair, (k == 0) | (k == m), False))
         unan = np.where(n_units > 0, agree_all / n_units, np.nan)
 
         same_pairs = kf * (kf - 1) + (mf - kf) * (mf - kf - 1)
-        pa = np.where(pair, same_pairs / (mf * (mf - 1)), 0).sum(axis=0) / n_units
+        pa = tot(np.where(pair, same_pairs / (mf * (mf - 1)), 0)) / n_units
         pct = np.where(n_units > 0, pa, np.nan)
         rated = m >= 1
-        pi1 = np.where(rated, kf / mf, 0).sum(axis=0) / rated.sum(axis=0)
+        pi1 = tot(np.where(rated, kf / mf, 0)) / tot(rated)
         pe = 2 * pi1 * (1 - pi1)
         ac1 = np.where(n_units > 0, (pa - pe) / (1 - pe), np.nan)
         bp = np.where(n_units > 0, 2 * pa - 1, np.nan)
-        n_rated = np.where(rated, mf, 0).sum(axis=0)
-        prevalence = np.where(n_rated > 0, np.where(rated, kf, 0).sum(axis=0) / n_rated, np.nan)
+        n_rated = tot(np.where(rated, mf, 0))
+        prevalence = np.where(n_rated > 0, tot(np.where(rated, kf, 0)) / n_rated, np.nan)
 
         if n_c == 2:
             both = observed[:, 0, :] & observed[:, 1, :]
             x0, x1 = present[:, 0, :], present[:, 1, :]
-            nk = np.broadcast_to(both, k.shape).sum(axis=0).astype(np.int64)
-            a1 = (x0 & both).sum(axis=0).astype(np.int64)
-            b1 = (x1 & both).sum(axis=0).astype(np.int64)
-            n11 = (x0 & x1 & both).sum(axis=0).astype(np.int64)
+            nk = tot(np.broadcast_to(both, k.shape)).astype(np.int64)
+            a1 = tot(x0 & both).astype(np.int64)
+            b1 = tot(x1 & both).astype(np.int64)
+            n11 = tot(x0 & x1 & both).astype(np.int64)
             agree = nk - a1 - b1 + 2 * n11
             pe_n2 = a1 * b1 + (nk - a1) * (nk - b1)
             denom = nk * nk - pe_n2
@@ -345,9 +365,9 @@ def per_code_agreement_arrays(
             kappa_total = 2 * nk
         elif n_c >= 3:
             complete = m == n_c
-            nk = complete.sum(axis=0).astype(np.int64)
-            t1 = np.where(complete, k, 0).sum(axis=0)
-            p_bar = np.where(complete, same_pairs, 0).sum(axis=0) / (nk * n_c * (n_c - 1))
+            nk = tot(complete).astype(np.int64)
+            t1 = tot(np.where(complete, k, 0))
+            p_bar = tot(np.where(complete, same_pairs, 0)) / (nk * n_c * (n_c - 1))
             p1 = t1 / (nk * n_c)
             pe_f = p1 * p1 + (1 - p1) * (1 - p1)
             kappa_ok = (nk > 0) & (t1 > 0) & (t1 < nk * n_c)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..coders import coders_for
@@ -47,19 +48,22 @@ class AgreementReport:
 def _with_ancestors(values: pd.DataFrame, codebook) -> pd.DataFrame:
     """Sets with every applied code's ancestors added: a parent code is present on a unit when
     any code below it is (so per-code rows for parents measure agreement on the theme)."""
-    cache: dict = {}
-
     def expand(v):
         if v is None or (isinstance(v, float)):
             return None
-        if v not in cache:
-            out = set(v)
-            for c in v:
-                if c in codebook.codes:
-                    out.update(codebook.ancestors(c))
-            cache[v] = frozenset(out)
-        return cache[v]
-    return values.apply(lambda col: col.map(expand))
+        out = set(v)
+        for c in v:
+            if c in codebook.codes:
+                out.update(codebook.ancestors(c))
+        return frozenset(out)
+
+    cols = {}
+    for name in values.columns:     # each distinct set expanded once
+        ids, sets = pd.factorize(values[name].to_numpy(dtype=object), use_na_sentinel=True)
+        expanded = np.empty(len(sets) + 1, dtype=object)    # the last one: missing (id -1)
+        expanded[:-1] = [expand(v) for v in sets]
+        cols[name] = expanded[ids]
+    return pd.DataFrame(cols, index=values.index, columns=values.columns, dtype=object)
 
 
 def _check_options(unit: str, *, codes, within: bool, coded_only: bool, distance: str | None,

@@ -27,7 +27,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from ..arrays import CodingArrays
+from ..arrays import coding_arrays
 from ..coders import compared_coders
 from ..errors import UsageError
 from ..project import UNPLACED, Project
@@ -96,7 +96,7 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     compared: dict[str, int] = {}
     suggested: dict[str, int] = {}
     for c in coders:
-        cc = CodingArrays(project.codings(c))
+        cc = coding_arrays(project, c)
         bad = np.zeros(len(cc), dtype=bool)
         for s in BAD_STATUS:
             bad |= cc.status == s
