@@ -7,7 +7,8 @@ measures, each in a fresh process with warm caches (catalog, log snapshots, anch
 - ``unit_table`` for the coders, per unit (segment, transcript) and options (default,
   ``all_speakers``, ``coded_only``, ``codes="value."``), after the catalog and the coders' logs
   are loaded (so the figure is the unit table itself: coding columns, segment look-ups, sets);
-- ``agreement_report`` (unit table + overall and per-code statistics) per unit;
+- ``agreement_report`` (unit table + overall and per-code statistics) per unit (segment,
+  transcript, span) and with a 1,000-replicate bootstrap resampling whole transcripts;
 - the agreement sheets of an export (``export.agreement_tables``: both reports), and the whole
   ``workbench export PROJECT --coder coder1 --format xlsx`` as a user runs it (process wall time,
   best and median of 3).
@@ -60,10 +61,13 @@ for unit, kw in cases:
     out[name] = {"s": time.perf_counter() - t, "units": len(ut.values),
                  "coded": int(sum(any(v for v in row if v) for row in
                                   ut.values.itertuples(index=False)))}
-for unit in ("segment", "transcript"):
+for name, unit, kw in (("segment", "segment", {}), ("transcript", "transcript", {}),
+                       ("span", "span", {}),
+                       ("segment bootstrap 1000 by transcript", "segment",
+                        {"bootstrap": 1000, "bootstrap_by": "transcript"})):
     t = time.perf_counter()
-    rep = agreement_report(p, coders, unit=unit)
-    out[f"report {unit}"] = {"s": time.perf_counter() - t,
+    rep = agreement_report(p, coders, unit=unit, **kw)
+    out[f"report {name}"] = {"s": time.perf_counter() - t,
                              "alpha": rep.overall.get("krippendorff_alpha")}
 data = C.load(p, "coder1")
 t = time.perf_counter()
@@ -114,10 +118,11 @@ def main() -> None:
                 if isinstance(v, dict) and k.startswith(("segment", "transcript")):
                     print(f"  unit_table {k:<32} {v['s']:7.3f}s  ({v['units']} units, "
                           f"{v['coded']} coded)", flush=True)
-            for unit in ("segment", "transcript"):
-                v = r[f"report {unit}"]
-                print(f"  agreement_report {unit:<26} {v['s']:7.3f}s  (alpha {v['alpha']:.4f})",
-                      flush=True)
+            for k, v in r.items():
+                if k.startswith("report "):
+                    alpha = "per code" if v["alpha"] is None else f"{v['alpha']:.4f}"
+                    print(f"  agreement_report {k[7:]:<26} {v['s']:7.3f}s  (alpha {alpha})",
+                          flush=True)
             label = "export.agreement_tables (both reports)"
             print(f"  {label:<43} {r['agreement_tables_s']:7.3f}s", flush=True)
             if not args.no_export:

@@ -47,11 +47,11 @@ meta, tabs = E.tables(p, data=data)
 t3 = time.perf_counter()
 out = p.root / "exports" / f"bench.{fmt}"
 if fmt == "xlsx":
-    E.replace_atomically(out, lambda tmp: E.write_xlsx(tmp, meta, tabs))
+    E.atomic_write_with(out, lambda tmp: E.write_xlsx(tmp, meta, tabs))
 elif fmt == "csv":
     E.write_csv(p.root / "exports" / "bench-csv", meta, tabs, force=True)
 else:
-    E.replace_atomically(out, lambda tmp: E.write_json(tmp, meta, tabs))
+    E.atomic_write_with(out, lambda tmp: E.write_json(tmp, meta, tabs))
 t4 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "tables_s": t3 - t2,
                   "write_s": t4 - t3, "total_s": t4 - t0, "codings": len(data.codings),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_project
-from timing import REPO
+from timing import cli_wall
 
 SAMPLE = Path(os.environ.get("WORKBENCH_REFI_SAMPLES", "/work/shared/refi-qda-samples")) / \
     "nvivo-12.6-win_oltas0517.qdpx"
@@ -33,18 +32,7 @@ SAMPLE = Path(os.environ.get("WORKBENCH_REFI_SAMPLES", "/work/shared/refi-qda-sa
 
 def wall(args: list[str], runs: int, before=None) -> tuple[float, float]:
     """Best and median wall time of ``workbench ARGS`` (``before()`` runs untimed first)."""
-    times = []
-    for _ in range(runs):
-        if before:
-            before()
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
-                             cwd=REPO)
-        times.append(time.perf_counter() - t)
-        if out.returncode:
-            raise SystemExit(out.stderr.decode())
-    times.sort()
-    return times[0], times[len(times) // 2]
+    return cli_wall(*args, runs=runs, before=before)
 
 
 def in_process(qdpx: Path, target: Path) -> str:

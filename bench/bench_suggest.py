@@ -6,9 +6,9 @@ Times
   1. suggestions for 50 transcripts of 8,000 words (~400k words) from a cold start: spaCy
      pipeline and matchers built, every segment through nlp.pipe (batched), rules, and the
      trained model applied — target under 20 s;
-  2. background retraining (Suggester.train) on ~2,000 coded segments, end to end (reading the
-     logs, features, textcat + rule calibration, saving) — target under 30 s; and the
-     textcat_multilabel training alone;
+  2. background retraining (Suggester.train, coder1's model) on ~2,000 coded segments, end to
+     end (reading the log, features, the inner cross-validation that calibrates the weights,
+     the linear model and nearest examples, saving) — target under 30 s; and the fit alone;
   3. what the coding screen does: suggest_transcript for one transcript of ~200 segments
      (cold and cached), then the per-segment lookup in the dict — target under 5 ms.
 With --quality: the cross-validated evaluation (micro F1 / kappa) on the demo project and on a
@@ -36,7 +36,6 @@ from synth import make_project
 
 from workbench.project import Project
 from workbench.suggest import Suggester, evaluate
-from workbench.suggest.model import train_model
 
 
 def timed(fn):
@@ -60,14 +59,15 @@ def main() -> int:
     try:
         # ---- 2. retraining on ~2,000 coded segments (20 transcripts x ~100 answers) ----------
         small = make_project(tmp / "train", 20, words_per_transcript=8000, seed=1)
-        s = Suggester(Project.open(small))
+        s = Suggester(Project.open(small), coder="coder1")
         rep, t_train = timed(s.train)
         rows.append(("retrain end to end (Suggester.train)", f"{rep.n_segments} segments",
                      t_train, 30.0))
-        examples, _ = s.examples()
-        _, t_fit = timed(lambda: train_model(examples, lang="en"))
-        rows.append(("  textcat + calibration only (train_model)", f"{len(examples)} segments",
-                     t_fit, None))
+        units, _ = s.units()
+        passages = s.passages(units)
+        _, t_fit = timed(lambda: s.fit(units, passages))
+        rows.append(("  fit only (features cached)", f"{len(units)} segments + "
+                     f"{sum(len(v) for v in passages.values())} passages", t_fit, None))
         _, t_same = timed(s.train)
         rows.append(("  train() again, data unchanged", "", t_same, None))
 
@@ -78,14 +78,14 @@ def main() -> int:
         p = Project.open(big)
         p.catalog()
         n_words = sum(len(p.transcript(t).text.split()) for t in p.transcript_ids())
-        s = Suggester(p)
+        s = Suggester(p, coder="coder1")
         out, t_all = timed(lambda: [x for tid in p.transcript_ids()
                                     for x in s.suggest_transcript(tid)])
         rows.append((f"suggestions, {n_big} transcripts, cold", f"{n_words:,} words, "
                      f"{len(out):,} suggestions", t_all, 20.0))
 
         # ---- 3. the coding screen --------------------------------------------------------------
-        s2 = Suggester(p)
+        s2 = Suggester(p, coder="coder1")
         s2.prepare()
         tid = p.transcript_ids()[0]
         n_seg = len(p.transcript(tid).segments)
@@ -123,9 +123,9 @@ def main() -> int:
     if quality:
         print()
         print(f"{'evaluation (5-fold by transcript)':32s} {'units':>6s} {'micro P':>8s} "
-              f"{'R':>6s} {'F1':>6s} {'kappa':>6s} {'rules F1':>9s} {'coders k':>9s} {'s':>6s}")
+              f"{'R':>6s} {'F1':>6s} {'kappa':>6s} {'cb F1':>9s} {'coders k':>9s} {'s':>6s}")
         for name, rep, t in quality:
-            m, r = rep.micro, rep.components.get("rules", {})
+            m, r = rep.micro, rep.components.get("codebook", {})
             hk = (rep.human.get("micro") or {}).get("kappa")
             print(f"{name:32s} {rep.n_segments:6d} {m['precision']:8.3f} {m['recall']:6.3f} "
                   f"{m['f1']:6.3f} {m['kappa']:6.3f} {r.get('f1') or 0:9.3f} "

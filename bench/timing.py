@@ -33,11 +33,14 @@ def child_env() -> dict:
     return env
 
 
-def cli_wall(*args: str, runs: int = 5) -> tuple[float, float]:
+def cli_wall(*args: str, runs: int = 5, before=None) -> tuple[float, float]:
     """Best and median wall time of ``workbench ARGS`` run as a separate process (from the
-    repository, so that its own package is the one measured)."""
+    repository, so that its own package is the one measured); ``before()`` runs untimed
+    before each run."""
     times = []
     for _ in range(runs):
+        if before:
+            before()
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
                              cwd=REPO, env=child_env())

@@ -1,6 +1,8 @@
 """Helpers shared by the tests (import as `from helpers import ...`)."""
 from __future__ import annotations
 
+import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,3 +39,18 @@ def write_transcript(root: Path, tid: str, turns: list[tuple[str, str]], **attrs
     return path
 
 
+
+
+@contextmanager
+def bounded(seconds: int):
+    """Fail an input that runs longer than ``seconds`` (SIGALRM): a hang detector for fuzz
+    tests, not a speed test."""
+    def hang(*_):
+        raise TimeoutError(f"an input took more than {seconds} s: a hang")
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import workbench.agreement.code_sets as code_sets
 import workbench.agreement.coefficients as nominal
 import workbench.agreement.per_code as stats
+import workbench.agreement.set_distances as set_distances
 from workbench.agreement import (
     Estimate,
     brennan_prediger,
@@ -34,6 +34,7 @@ from workbench.agreement import (
     percent_agreement,
     set_alpha,
     set_distance_matrix,
+    unanimous,
 )
 
 nan = np.nan
@@ -107,8 +108,11 @@ def test_gwet_irrcac_raw4raters():
     assert gwet_ac1(K2011).value == pytest.approx(0.77544, abs=5e-6)
     assert brennan_prediger(K2011).value == pytest.approx(0.77273, abs=5e-6)
     assert krippendorff_alpha(K2011).value == pytest.approx(0.74342, abs=5e-6)
-    # "all coders agree" variant: 8 of the 11 pairable units
-    assert percent_agreement(K2011).value == pytest.approx(8 / 11)
+    # the default percent agreement is this pairwise figure (issue 12 item 1) ...
+    assert percent_agreement(K2011).value == pytest.approx(0.8181818, abs=5e-7)
+    # ... and "all coders agree" is `unanimous`: 8 of the 11 pairable units
+    assert unanimous(K2011).value == pytest.approx(8 / 11)
+    assert percent_agreement(K2011, method="all").value == pytest.approx(8 / 11)
 
 
 def test_fleiss_1971_wikipedia_example():
@@ -274,7 +278,8 @@ def test_long_frame_equals_sets_frame():
     a = per_code_agreement(frame, codes=codes)
     b = per_code_agreement(long, coders=coders, codes=codes)
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.columns) == ["code", "n_units", "prevalence", "percent_agreement", "fleiss_kappa",
+    assert list(a.columns) == ["code", "n_units", "prevalence", "percent_agreement", "unanimous",
+                               "fleiss_kappa",
                                "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "n_units_kappa",
                                "reason"]
 
@@ -411,12 +416,12 @@ def test_set_alpha_matches_brute_force(rows, distance, use_expansion):
     frame = pd.DataFrame(rows)
     dist = masi_distance if distance == "masi" else jaccard_distance
     ref = reference_set_alpha(frame, dist)
-    old = code_sets._USE_EXPANSION
-    code_sets._USE_EXPANSION = use_expansion
+    old = set_distances.USE_EXPANSION
+    set_distances.USE_EXPANSION = use_expansion
     try:
         est = set_alpha(frame, distance)
     finally:
-        code_sets._USE_EXPANSION = old
+        set_distances.USE_EXPANSION = old
     if ref is None:
         assert est.value is None and est.reason
     else:
@@ -472,18 +477,25 @@ def test_overall_kappa_and_percent_on_sets():
 
 
 def test_code_nobody_used_is_undefined_not_one():
-    """A code in the codebook that no coder applied: alpha and kappa are 0/0 ->
-    NaN with a reason (never a fake 1.0); AC1/BP/percent are 1 by their formulas."""
+    """A code in the codebook that no coder applied (issue 12 item 2): *every*
+    coefficient is NaN with one reason -- alpha and kappa are 0/0, and AC1, BP and
+    percent agreement (1.0 by their formulas) would only count agreeing absences."""
     frame = pd.DataFrame({"A": [frozenset({"x"}), frozenset(), frozenset({"x"})],
                           "B": [frozenset({"x"}), frozenset(), frozenset()]})
     df = per_code_agreement(frame, codes=["x", "unused"]).set_index("code")
     row = df.loc["unused"]
-    assert np.isnan(row["krippendorff_alpha"]) and np.isnan(row["cohen_kappa"])
-    assert "never applied" in row["reason"]
-    assert "krippendorff_alpha" in row["reason"] and "cohen_kappa" in row["reason"]
-    assert row["prevalence"] == 0
-    assert row["gwet_ac1"] == 1 and row["brennan_prediger"] == 1 and row["percent_agreement"] == 1
+    for col in ("percent_agreement", "unanimous", "cohen_kappa", "krippendorff_alpha",
+                "gwet_ac1", "brennan_prediger"):
+        assert np.isnan(row[col]), col
+        assert col in row["reason"]
+    assert "no coder applied the code" in row["reason"]
+    assert row["prevalence"] == 0 and row["n_units"] == 3
     assert df.loc["x", "reason"] is None
+    # three coders, with a bootstrap: the interval is undefined too, every replicate counted
+    three = frame.assign(C=[frozenset(), frozenset({"x"}), frozenset({"x"})])
+    df3 = per_code_agreement(three, codes=["x", "unused"], bootstrap=200).set_index("code")
+    assert np.isnan(df3.loc["unused", "fleiss_kappa"]) and np.isnan(df3.loc["unused", "alpha_ci_low"])
+    assert df3.loc["unused", "alpha_ci_undefined"] == 200
     # generic functions
     zeros = np.zeros((5, 3))
     assert krippendorff_alpha(zeros) == Estimate(None, stats.R_ONE_VALUE)
@@ -507,9 +519,9 @@ def test_all_units_identical_sets_overall_undefined():
     """All coders gave every unit the same code set: alpha and kappa None + reason;
     percent agreement is 1."""
     frame = pd.DataFrame({"A": [frozenset({1, 2})] * 4, "B": [frozenset({1, 2})] * 4})
-    res = overall_agreement(frame, bootstrap=50)
+    res = overall_agreement(frame, bootstrap=200)
     assert res["krippendorff_alpha"] is None and res["cohen_kappa"] is None
-    assert res["percent_agreement"] == 1.0
+    assert res["percent_agreement"] == 1.0 and res["unanimous"] == 1.0
     assert "no variation" in res["reasons"]["krippendorff_alpha"]
     assert res["alpha_ci"] is None and "alpha_ci" in res["reasons"]
     assert "krippendorff_alpha" in res["reason"]
@@ -548,6 +560,14 @@ def test_cohen_two_constant_coders_on_different_values_is_zero():
 # --------------------------------------------------------------------------- #
 
 
+def batched_draws(seed: int, n: int, reps: int) -> np.ndarray:
+    """The unit indices the bootstrap draws (numpy's default_rng, batches of BOOT_BATCH)."""
+    rng = np.random.default_rng(seed)
+    out = [rng.integers(0, n, size=(min(stats.BOOT_BATCH, reps - s), n))
+           for s in range(0, reps, stats.BOOT_BATCH)]
+    return np.concatenate(out)
+
+
 def test_bootstrap_overall_reproducible_and_sane():
     """Unit bootstrap of set alpha: same seed -> same interval; the interval
     contains the point estimate on reasonably sized data."""
@@ -565,9 +585,8 @@ def test_bootstrap_overall_matches_naive_resampling():
     """The vectorised bootstrap equals recomputing alpha on explicitly resampled
     units with the same random draws."""
     frame = random_sets_frame(np.random.default_rng(2), 40, 3, missing=0.0)
-    res = overall_agreement(frame, "jaccard", bootstrap=20, seed=3)
-    rng = np.random.default_rng(3)
-    draws = rng.integers(0, 40, size=(20, 40))
+    res = overall_agreement(frame, "jaccard", bootstrap=200, seed=3)
+    draws = batched_draws(3, 40, 200)
     reps = [set_alpha(frame.iloc[d].reset_index(drop=True), "jaccard").value for d in draws]
     low, high = np.quantile(reps, [0.025, 0.975])
     assert res["alpha_ci"] == pytest.approx((low, high), abs=1e-9)
@@ -579,11 +598,11 @@ def test_bootstrap_per_code():
     rng = np.random.default_rng(8)
     present, observed = random_presence(rng, 70, 3, 3, missing=0.0)
     present[:, :, 2] = False
-    a = per_code_agreement_arrays(present, observed, bootstrap=25, seed=1)
-    b = per_code_agreement_arrays(present, observed, bootstrap=25, seed=1)
+    a = per_code_agreement_arrays(present, observed, bootstrap=200, seed=1)
+    b = per_code_agreement_arrays(present, observed, bootstrap=200, seed=1)
     pd.testing.assert_frame_equal(a, b)
     assert np.isnan(a.loc[2, "alpha_ci_low"]) and np.isnan(a.loc[2, "alpha_ci_high"])
-    draws = np.random.default_rng(1).integers(0, 70, size=(25, 70))
+    draws = batched_draws(1, 70, 200)
     reps = [krippendorff.alpha(present[d, :, 0].T.astype(float), level_of_measurement="nominal")
             for d in draws]
     low, high = np.quantile(reps, [0.025, 0.975])

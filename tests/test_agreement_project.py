@@ -147,7 +147,7 @@ def test_resettling_uncodes_and_empty_decision_is_recorded(two_coders):
         settle(p, log, d, {"finance.fees"}, "b", st.coders)
         settle(p, log, d, set(), "edit", st.coders)
     live = consensus_units(p)
-    assert live["T1#3"] == {"codes": {}, "empty": True}
+    assert live["T1#3"] == {"codes": {}, "empty": True, "coders": frozenset({"a", "b"})}
     events = [e for _, e in read_events(p.log_path("consensus"))[0]]
     assert [e["op"] for e in events] == ["code", "uncode", "memo"]
     assert p.codings("consensus") == []
@@ -168,7 +168,7 @@ def test_span_level_by_hand(two_coders):
     p = two_coders
     t1 = p.transcript("T1")
     n = len(t1.segments[1].text) + len(t1.segments[3].text)
-    assert rows.loc["value.funding", "n_units"] == n
+    assert rows.loc["value.funding", "n_characters"] == n
     # a coded value.funding on segment 3, b did not: agreement on the other characters only
     assert rows.loc["value.funding", "percent_agreement"] == pytest.approx(len(t1.segments[1].text) / n)
     assert rows.loc["finance.fees", "percent_agreement"] == pytest.approx(1.0)

@@ -95,11 +95,12 @@ def build_project(root: Path) -> Project:
     def coder(name):
         log = p.log(name)
 
-        def code(tid, phrase, code, nth=0, quote=True, until=None):
+        def code(tid, phrase, code, nth=0, quote=True, until=None, **more):
             a, b = _span(texts[tid], phrase, nth)
             if until is not None:     # from phrase to the end of ``until``
                 b = _span(texts[tid], until)[1]
-            return log.code(tid, a, b, code, quote=texts[tid][a:b] if quote else None)["id"]
+            return log.code(tid, a, b, code, quote=texts[tid][a:b] if quote else None,
+                            **more)["id"]
         return log, code
 
     log, code = coder("a")
@@ -138,8 +139,8 @@ def build_project(root: Path) -> Project:
         code("C", "three joint projects", "value.rnd")
         removed = code("C", "with the university", "value.rnd")
         log.uncode(removed)
-        code("D", "Budgets.", "other")
-        code("D", "Why?", "other")
+        code("D", "Budgets.", "other", source="suggestion")               # accepted suggestion
+        code("D", "Why?", "other", source="suggestion")                   # … on a question
         code("D", "Any problems?", "finance", until="Budgets.")
         code("E", "Hello?", "value.rnd", until="Anyone there?")
         for tid in ("A", "B", "D"):
@@ -188,18 +189,21 @@ def reference_unit_table(project: Project, coders: list[str] | None = None, *,
     for tid, info in catalog.items():
         if unit == "transcript":
             unit_rows.append({"unit": tid, "transcript": tid, "segment": None, "start": 0,
-                              "end": info.n_chars, "speaker": None})
+                              "end": info.n_chars, "speaker": None, "role": None})
         else:
             for i, (s, e, r) in enumerate(zip(info.starts, info.ends, info.roles)):
                 if all_speakers or r == "E":
                     unit_rows.append({"unit": f"{tid}#{i}", "transcript": tid, "segment": i,
-                                      "start": s, "end": e, "speaker": info.speakers[i]})
+                                      "start": s, "end": e, "speaker": info.speakers[i],
+                                      "role": "interviewer" if r == "I" else "interviewee"})
     units = pd.DataFrame(unit_rows, columns=["unit", "transcript", "segment", "start", "end",
-                                             "speaker"])
+                                             "speaker", "role"])
     done = {c: project.state(c).done for c in coders}
     unfinished = {c: sorted(set(catalog) - done[c]) for c in coders}
     cells: dict[str, dict[str, set]] = {c: {} for c in coders}
     skipped = 0
+    compared = dict.fromkeys(coders, 0)
+    suggested = dict.fromkeys(coders, 0)
     for c in coders:
         for cd in project.codings(c):
             if cd.status in BAD_STATUS:
@@ -208,14 +212,20 @@ def reference_unit_table(project: Project, coders: list[str] | None = None, *,
             if in_scope is not None and cd.code not in in_scope:
                 continue
             info = catalog[cd.transcript]
+            entered = False
             if unit == "transcript":
                 segs = info.segments_overlapping(cd.start, cd.end)
                 if all_speakers or any(info.roles[i] == "E" for i in segs):
                     cells[c].setdefault(cd.transcript, set()).add(cd.code)
+                    entered = True
             else:
                 for i in info.segments_overlapping(cd.start, cd.end):
                     if all_speakers or info.roles[i] == "E":
                         cells[c].setdefault(f"{cd.transcript}#{i}", set()).add(cd.code)
+                        entered = True
+            if entered and (include_unfinished or cd.transcript in done[c]):
+                compared[c] += 1
+                suggested[c] += cd.source == "suggestion"
     data = {}
     tids = units["transcript"].tolist()
     for c in coders:
@@ -234,12 +244,13 @@ def reference_unit_table(project: Project, coders: list[str] | None = None, *,
     code_list = [cid for cid in cb.codes if in_scope is None or cid in in_scope]
     return UnitTable(values=values, units=units, coders=coders, unit=unit, codes=code_list,
                      unfinished={c: u for c, u in unfinished.items() if u and not include_unfinished},
-                     skipped_codings=skipped)
+                     skipped_codings=skipped, compared=compared, suggested=suggested)
 
 
 def assert_same_table(got: UnitTable, ref: UnitTable) -> None:
     assert got.coders == ref.coders and got.unit == ref.unit and got.codes == ref.codes
     assert got.unfinished == ref.unfinished
+    assert got.compared == ref.compared and got.suggested == ref.suggested
     assert got.skipped_codings == ref.skipped_codings
     pd.testing.assert_frame_equal(got.units, ref.units)
     pd.testing.assert_frame_equal(got.values, ref.values)

@@ -41,7 +41,7 @@ def test_figure_bars_labels_and_note(project):
     texts = [t.get_text() for t in ax.texts]
     assert "2" in texts and "1" in texts                      # each bar labelled with its count
     assert ax.get_title(loc="left") == ("by the number of opinions among the 3 interviewees "
-                                        "(coder: anna)")
+                                        "(coder: anna)\nscope: 3 of 4 transcripts marked done")
     assert fig._suptitle.get_text() == "Added value"
     assert ax.get_xlabel() == "Number of interviewees (N = 3)"
 
@@ -86,8 +86,11 @@ def test_subtitle_says_one_interviewee_not_one_interviewees():
     from types import SimpleNamespace
 
     from workbench.chart import subtitle
-    one = SimpleNamespace(n_transcripts=1, coders=["anna"], data=SimpleNamespace(speaker="interviewee"))
-    assert subtitle(one) == "by the number of opinions among the 1 interviewee (coder: anna)"
+    one = SimpleNamespace(n_transcripts=1, coders=["anna"],
+                          data=SimpleNamespace(speaker="interviewee", who="anna",
+                                               scope_text=lambda: "1 of 3 transcripts marked done"))
+    assert subtitle(one) == ("by the number of opinions among the 1 interviewee (coder: anna)\n"
+                             "scope: 1 of 3 transcripts marked done")
     one.data.speaker = "all"
     assert subtitle(one).startswith("by the number of opinions among the 1 interview (")
     one.n_transcripts = 50

@@ -116,7 +116,7 @@ def test_import_json_and_warnings_on_stderr(capsys, root, sources):
     data = json.loads(out)
     assert data == [{"id": "notes", "file": "transcripts/notes.txt", "format": "txt",
                      "segments": 1, "speakers": [], "interviewer_turns": 0, "attributes": {},
-                     "warnings": [data[0]["warnings"][0]]}]
+                     "title": None, "warnings": [data[0]["warnings"][0]]}]
     assert "no speaker line" in err
 
 
@@ -175,8 +175,10 @@ def coded(root, sources) -> Project:
     return p
 
 
-SEGMENT_KEYS = ["transcript", "index", "speaker", "role", "start", "end", "text", "timestamp"]
-CODING_KEYS = {"id", "coder", "transcript", "code", "start", "end", "quote", "segment", "status"}
+SEGMENT_KEYS = ["transcript", "index", "turn", "speaker", "role", "start", "end", "text",
+                "timestamp"]
+CODING_KEYS = {"id", "coder", "transcript", "code", "start", "end", "quote", "segment", "turn",
+               "status"}
 
 
 def test_segments_json_is_pure_json_with_the_documented_keys(capsys, coded):
@@ -185,6 +187,7 @@ def test_segments_json_is_pure_json_with_the_documented_keys(capsys, coded):
     rows = json.loads(out)
     assert [list(r) for r in rows] == [SEGMENT_KEYS] * len(rows)
     p01 = [r for r in rows if r["transcript"] == "P01"]
+    assert all(r["turn"] == r["index"] + 1 for r in rows)   # turns are counted from 1
     assert [(r["index"], r["speaker"], r["role"]) for r in p01] == [
         (0, "Interviewer", "interviewer"), (1, "Ms. Ivanova", "interviewee"),
         (2, "Interviewer", "interviewer"), (3, "Ms. Ivanova", "interviewee")]
@@ -226,7 +229,7 @@ def test_codings_json_keys_and_statuses(capsys, coded):
                       ("anna", "finance.fees"): "out_of_range",
                       ("boris", "finance.fees"): "orphan"}
     ok = next(r for r in rows if r["status"] == "ok")
-    assert ok["segment"] == 1 and ok["quote"] == "Most of our budget comes from project funds."
+    assert ok["segment"] == 1 and ok["turn"] == 2 and ok["quote"] == "Most of our budget comes from project funds."
     assert "need attention" in err
     code, out, err = run(capsys, "codings", coded.root, "--coder", "boris", "--json")
     assert [r["coder"] for r in json.loads(out)] == ["boris"]
@@ -336,7 +339,7 @@ def test_import_every_format_and_keep_existing_attribute_rows(capsys, root, tmp_
     got = {r["id"]: (r["format"], r["segments"], r["interviewer_turns"])
            for r in json.loads(out)}
     assert got == {"P07": ("docx", 2, 1), "P22_call": ("vtt", 5, 3), "P23_call": ("srt", 3, 2),
-                   "P21": ("md", 8, 3)}
+                   "P21": ("md", 7, 3)}   # its "# Interview P21" heading is the title
     with open(root / "transcripts" / "attributes.csv", newline="", encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f)}
     assert rows["P99"] == {"id": "P99", "region": "Perm", "note": "kept", "wave": ""}

@@ -284,7 +284,7 @@ def test_quotes_table(project):
     assert first.text == "=1+2 joint research is the main thing."
     assert first.memo == "+strong statement"
     fees = q[q.code == "finance.fees"].iloc[0]
-    assert fees.speaker == "Manager" and fees.segment == 1   # the counted (interviewee) turn
+    assert fees.speaker == "Manager" and fees.turn == 2   # the counted (interviewee) turn, from 1
 
 
 def test_bar_rows_and_lines(project):

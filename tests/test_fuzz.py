@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-import signal
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import bounded
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,22 +29,11 @@ SLOW = settings(max_examples=1500, deadline=None,
                                        HealthCheck.function_scoped_fixture])
 
 
-@contextmanager
-def bounded(seconds: int = SECONDS_PER_INPUT):
-    def hang(*_):
-        raise TimeoutError(f"an input took more than {seconds} s: a hang")
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def accepted_or_clean(fn, *args):
     """Run ``fn``; a WorkbenchError must print as one line; anything else fails the test."""
-    with bounded():
+    with bounded(SECONDS_PER_INPUT):
         try:
             return fn(*args)
         except WorkbenchError as e:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import io
 import random
-import signal
 import zipfile
-from contextlib import contextmanager
 from xml.etree import ElementTree as ET
 
 import pytest
+from helpers import bounded
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from refi_helpers import mini_qdpx
@@ -46,17 +45,6 @@ VALUES = st.one_of(
                      "1e9", "-1", "99999999999999999999999999"]))
 
 
-@contextmanager
-def bounded(seconds: int = SECONDS_PER_INPUT):
-    def hang(*_):
-        raise TimeoutError(f"an input took more than {seconds} s: a hang")
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +57,7 @@ def target(tmp_path_factory):
 def check(data: bytes, root, name: str = "fuzz.qdpx") -> str:
     """Read and plan an import of ``data``: 'error' (our own) or 'parsed'. Anything else
     raises and fails the test."""
-    with bounded():
+    with bounded(SECONDS_PER_INPUT):
         try:
             refi = read_refi_bytes(data, name, limits=LIMITS)
             plan = plan_import(Project.open(root), refi)
@@ -201,7 +189,7 @@ def test_heavy_fuzz_with_writes(tmp_path_factory, data):
     """More inputs, and the import really written into a fresh project each time."""
     root = init_project(tmp_path_factory.mktemp("heavy") / "p", name="heavy")
     (root / "transcripts" / "T1.txt").write_text("Q: Money?\nA: Money talks.\n", encoding="utf-8")
-    with bounded():
+    with bounded(SECONDS_PER_INPUT):
         path = root.parent / "in.qdpx"
         path.write_bytes(data)
         try:

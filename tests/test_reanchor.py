@@ -171,6 +171,26 @@ def test_a_context_file_of_the_first_format_is_read_and_kept(p06):
         {k: (c.status, c.start) for k, c in cs.items()}
 
 
+def test_a_context_file_grouped_by_transcript_is_read(p06):
+    """The shape main wrote briefly under version 1: ``{tid: [crc, {id: [start, end, quote CRC,
+    prefix, suffix, quote]}]}``."""
+    from workbench.cache import CacheFile
+    p, path, text = p06
+    ids = _old_log_codings(p, n=3)
+    state = p.state("erik")
+    group = {}
+    for cid in ids[:-1]:
+        c = state.codings[cid]
+        sel = selector(text, c.start, c.end)
+        group[cid] = [c.start, c.end, zlib.crc32(c.quote.encode()), sel["prefix"], sel["suffix"],
+                      None]
+    CacheFile(p.state_dir / "cache" / "context-erik.json", "context", 1).save(
+        {"P06": [p.info("P06").crc, group]})
+    _edit(path, text, 5, insert="Hello. ")
+    cs = {c.id: c for c in Project.open(p.root).codings("erik")}
+    assert all(cs[cid].status == "moved" for cid in ids[:-1])
+
+
 @pytest.mark.parametrize("damage", ["lengths", "context", "start", "crc"])
 def test_a_damaged_context_file_is_taken_again(p06, damage):
     from workbench.cache import CacheFile

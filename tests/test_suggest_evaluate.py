@@ -1,4 +1,5 @@
-"""The evaluation: cross-validated by transcript, never training on a test transcript."""
+"""The evaluation: cross-validated by transcript, never training on a test transcript; baselines,
+ranking and a verdict in words on the same units and folds."""
 from __future__ import annotations
 
 import importlib
@@ -11,7 +12,8 @@ from helpers import write_transcript
 from workbench.cli import main
 from workbench.project import Project
 from workbench.suggest import Suggester, evaluate
-from workbench.suggest.evaluate import binary_scores, split_by_transcript
+from workbench.suggest.evaluate import EvaluationReport, cut_examples, verdict
+from workbench.suggest.metrics import binary_scores, ranking, split_by_transcript
 
 CODEBOOK = """\
 name: Eval
@@ -76,14 +78,15 @@ def test_split_puts_each_transcript_in_exactly_one_test_fold():
 
 
 def test_evaluation_never_trains_on_a_test_transcript(small_project, monkeypatch):
+    import workbench.suggest.suggester as sg
     p = build(small_project, n=6)
     calls = []
-    real = ev.train_model
+    real = sg.train_model
 
-    def spy(examples, *a, **kw):
-        calls.append({e.transcript for e in examples})
-        return real(examples, *a, **kw)
-    monkeypatch.setattr(ev, "train_model", spy)
+    def spy(feats, *a, **kw):
+        calls.append({f.transcript for f in feats})
+        return real(feats, *a, **kw)
+    monkeypatch.setattr(sg, "train_model", spy)
     rep = evaluate(p, folds=3, curve=True)
     assert rep.folds == 3 and len(rep.fold_transcripts) == 3
     assert len(calls) > 3                     # the folds, then the learning curve
@@ -99,7 +102,7 @@ def test_a_test_transcript_cannot_be_memorised(small_project):
     """'quirk' is only recognisable by a word unique to each transcript: a model trained on the
     transcript itself finds it, the cross-validated evaluation must not."""
     p = build(small_project, n=6)
-    s = Suggester(p)
+    s = Suggester(p, coder="anna")
     s.train()
     assert any(x.code == "quirk" and x.segment == 1 for x in s.suggest_transcript("T01"))
     rep = evaluate(Project.open(small_project), folds=3, curve=False)
@@ -116,7 +119,9 @@ def test_cli_evaluate_json_has_the_documented_shape(small_project, capsys):
     assert rep["folds"] == 3
     assert [c["code"] for c in rep["per_code"]] == ["money", "people", "quirk"]
     for c in rep["per_code"]:
-        assert {"code", "precision", "recall", "f1", "kappa", "support"} <= set(c)
+        assert {"code", "precision", "recall", "f1", "kappa", "support", "evidence"} <= set(c)
+        assert set(c["evidence"]) <= {"learned", "nearest", "codebook", "keyword"}
+    assert "keyword" in rep["per_code"][0]["evidence"]
     assert {"precision", "recall", "f1", "kappa"} <= set(rep["micro"])
     assert rep["macro"]["codes"] == 3
     # quirk is never suggested: 2 of 3 codes right on every unit they were given
@@ -125,6 +130,19 @@ def test_cli_evaluate_json_has_the_documented_shape(small_project, capsys):
     assert curve[0]["transcripts"] == 0 and curve[-1]["transcripts"] == 4
     assert all(0 <= pt["f1"] <= 1 for pt in curve)
     assert rep["per_code"][0]["human_kappa"] == 1.0   # the two coders agree fully
+    # the ranking over coded turns and the baselines on the same units and folds
+    assert set(rep["ranking"]) == {"recall_at_1", "recall_at_3", "mrr", "units"}
+    # one code per coded turn here, so the coded turns are the micro support
+    assert rep["ranking"]["units"] == rep["micro"]["support"]
+    assert rep["ranking"]["recall_at_3"] >= rep["ranking"]["recall_at_1"] > 0
+    names = [b["name"] for b in rep["baselines"]]
+    assert names == ["name words", "most frequent code", "TF-IDF + logistic regression"]
+    for b in rep["baselines"]:
+        assert {"precision", "recall", "f1", "kappa"} <= set(b["micro"])
+        assert {"f1", "kappa", "codes"} <= set(b["macro"])
+        assert set(b["ranking"]) == {"recall_at_1", "recall_at_3", "mrr", "units"}
+        assert b["micro"]["support"] == rep["micro"]["support"]     # the same units
+    assert rep["beats_baselines"] is True and rep["verdict"].startswith("The suggestions beat")
 
 
 def test_cli_evaluate_prints_a_table(small_project, capsys):
@@ -132,7 +150,9 @@ def test_cli_evaluate_prints_a_table(small_project, capsys):
     assert main(["suggest", str(small_project), "--evaluate", "--folds", "2"]) == 0
     out = capsys.readouterr().out
     assert "2-fold cross-validation by transcript" in out
-    for word in ("money", "(micro)", "(macro)", "kappa", "Learning curve", "rules alone"):
+    for word in ("money", "(micro)", "(macro)", "kappa", "Learning curve", "keywords alone",
+                 "Baselines (same units, same folds)", "TF-IDF + logistic regression",
+                 "among the first three", "evidence"):
         assert word in out
 
 
@@ -158,10 +178,10 @@ def test_codebook_without_keywords_is_evaluated_on_the_model_alone(small_project
     assert money["recall"] >= 0.8       # learned from the coding alone
 
 
-def test_one_coded_transcript_reports_the_rules_alone(small_project):
+def test_one_coded_transcript_reports_the_codebook_alone(small_project):
     p = build(small_project, n=1)
     rep = evaluate(p)
-    assert rep.folds == 0 and "rules alone" in rep.note
+    assert rep.folds == 0 and "codebook evidence alone" in rep.note
     assert next(c for c in rep.per_code if c["code"] == "money")["support"] >= 0
 
 
@@ -196,3 +216,82 @@ def test_consensus_labels_are_not_counted_as_another_coder(small_project, capsys
     assert rep.coders == ["anna", "boris"]
     assert rep.consensus_transcripts == ["T01", "T02", "T03", "T04"]
     assert [pair["coders"] for pair in rep.human["pairs"]] == [["anna", "boris"]]
+
+
+
+def test_the_verdict_says_in_words_when_a_baseline_does_better():
+    rep = EvaluationReport(folds=5, micro={"f1": 0.30, "kappa": 0.25, "support": 40})
+    rep.baselines = [{"name": "name words", "micro": {"f1": 0.20, "kappa": 0.15}},
+                     {"name": "TF-IDF + logistic regression", "micro": {"f1": 0.50,
+                                                                       "kappa": 0.45}}]
+    beats, text = verdict(rep)
+    assert beats is False
+    assert "do NOT beat 'TF-IDF + logistic regression' (F1 0.50, κ 0.45)" in text
+    assert "name words" not in text
+    rep.micro = {"f1": 0.6, "kappa": 0.55, "support": 40}
+    assert verdict(rep)[0] is True
+    rep.micro = {"f1": 0.0, "kappa": 0.0, "support": 0}         # nothing coded: no verdict
+    assert verdict(rep) == (None, None)
+    rep.micro = {"f1": 0.6, "kappa": 0.55, "support": 40}
+    beats, text = verdict(rep)
+    assert beats is True and "beat every baseline" in text
+
+
+def test_the_cli_and_the_json_carry_the_verdict_when_a_baseline_wins(small_project, capsys,
+                                                                      monkeypatch):
+    build(small_project, n=4)
+
+    def losing(rep):
+        return False, "The suggestions (F1 0.10, κ 0.05) do NOT beat 'name words' (F1 0.20)."
+    monkeypatch.setattr(ev, "verdict", losing)
+    assert main(["suggest", str(small_project), "--evaluate", "--folds", "2", "--no-curve"]) == 0
+    assert "do NOT beat 'name words'" in capsys.readouterr().out
+
+
+def test_ranking_counts_ties_against_the_method():
+    truth = {("T", 0): {"a"}, ("T", 1): {"b", "c"}, ("T", 2): set(), ("T", 3): {"a"}}
+    scores = {("T", 0): {"a": 0.9, "b": 0.5}, ("T", 1): {"a": 0.8, "b": 0.1, "c": 0.7},
+              ("T", 3): {}}       # nothing scored: every code ties at 0
+    got = ranking(truth, scores, ["a", "b", "c"])
+    assert got["units"] == 3                         # the uncoded turn is not counted
+    assert got["recall_at_1"] == pytest.approx(1 / 3, abs=1e-4)
+    assert got["recall_at_3"] == 1.0
+    assert got["mrr"] == pytest.approx((1 + 1 / 2 + 1 / 3) / 3, abs=1e-4)
+
+
+def test_cut_examples_keeps_at_most_n_coded_turns_per_code():
+    units = {("T1", i): frozenset({"a"}) for i in range(6)}
+    units[("T1", 6)] = frozenset({"a", "b"})
+    units[("T1", 7)] = frozenset()
+    cut = cut_examples(units, 4)
+    assert sum("a" in v for v in cut.values()) == 4
+    assert cut[("T1", 7)] == frozenset()             # an uncoded turn stays a negative
+    assert cut[("T1", 6)] == frozenset({"b"})        # 'a' is cut there, 'b' kept
+    assert ("T1", 5) not in cut                      # all its codes cut: left out
+
+
+def test_few_examples_and_codebook_only_variants_are_reported(small_project):
+    p = build(small_project, n=6)
+    few = evaluate(p, folds=3, curve=False, max_examples=2)
+    assert few.variant == "at most 2 coded turns per code" and few.micro["f1"] is not None
+    bare = evaluate(Project.open(small_project), folds=3, curve=False, codebook_only=True)
+    assert bare.variant.startswith("codebook only") and bare.learned_thresholds == []
+    assert [b["name"] for b in bare.baselines] == ["name words", "most frequent code"]
+    money = next(c for c in bare.per_code if c["code"] == "money")
+    assert money["recall"] == 1.0 and "learned" not in money["evidence"]
+
+
+def test_evaluating_one_coder_uses_only_their_coding(small_project):
+    """--coder anna: anna's suggestions against anna's coding; boris's log plays no part."""
+    p = build(small_project, n=4, coders=("anna",))
+    alone = evaluate(p, folds=2, curve=False, coder="anna")
+    tr = p.transcript("T01")
+    with p.log("boris") as log:                      # boris codes everything as 'people'
+        for seg in tr.segments:
+            log.code("T01", seg.start, seg.end, "people")
+        log.done("T01")
+    again = evaluate(Project.open(small_project), folds=2, curve=False, coder="anna")
+    assert again.coders == ["anna"] and again.human["pairs"] == []
+    assert again.micro == alone.micro and again.per_code == alone.per_code
+    team = evaluate(Project.open(small_project), folds=2, curve=False)
+    assert team.coders == ["anna", "boris"] and team.micro != alone.micro

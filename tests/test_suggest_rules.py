@@ -1,4 +1,5 @@
-"""Rule suggestions: codebook keywords and patterns matched on lemmas, with spelling variants."""
+"""Keyword suggestions: codebook keywords and patterns matched on lemmas, with spelling, hyphen and
+spacing variants (the codebook's other text is tested in test_suggest_codebook.py)."""
 from __future__ import annotations
 
 import json
@@ -79,7 +80,7 @@ def test_near_miss_spellings_fire_with_a_fuzzy_reason(small_project):
     got = by_code(Suggester(p).suggest_transcript("T1"))
     s = got[(1, "value.funding")]
     assert 'fuzzy "fundng"≈"funding" (92)' in s.reason
-    assert s.score == pytest.approx(0.6 * 0.92, abs=0.01)
+    assert ("keyword", s.reason) in s.evidence
     rnd = got[(3, "value.rnd")]
     assert 'fuzzy "reseach"' in rnd.reason and 'in keyword "joint research"' in rnd.reason
 
@@ -90,29 +91,27 @@ def test_fuzzy_threshold_is_configurable(small_project):
     assert Suggester(p).suggest_transcript("T1") == []
 
 
-def test_suggestion_offsets_point_at_the_sentence_and_the_words(small_project):
+def test_a_suggestion_covers_the_turn_and_points_at_the_words(small_project):
     p = make(small_project, {"T1": [
         ("Interviewer", "What do members get?"),
         ("Anna", "Many things. We run joint research with two plants. Nothing else."),
     ]})
     text = p.transcript("T1").text
-    [s] = Suggester(p).suggest_transcript("T1")
-    assert (s.transcript, s.segment, s.code) == ("T1", 1, "value.rnd")
-    assert text[s.start:s.end] == "We run joint research with two plants."
+    seg = p.transcript("T1").segments[1]
+    [s] = [x for x in Suggester(p).suggest_transcript("T1") if x.code == "value.rnd"]
+    assert (s.transcript, s.segment) == ("T1", 1)
+    assert (s.start, s.end) == (seg.start, seg.end)      # accepting codes the whole turn
     assert text[s.match_start:s.match_end] == "joint research"
     assert s.reason == 'keyword "joint research"'
 
 
 def test_prefix_keywords_and_matcher_patterns(small_project):
-    p = make(small_project, {"T1": [
+    make(small_project, {"T1": [
         ("Anna", "Our members became more competitive."),
         ("Anna", "What helps is cheap loans from the fund."),
         ("Anna", "Or soft credits."),
     ]})
-    got = by_code(Suggester(p).suggest_transcript("T1"))
-    assert got[(0, "value.competitive")].reason == 'pattern "competit*"'
-    assert got[(1, "value.loans")].reason == 'pattern "[{"LEMMA":"cheap"},{"LEMMA":"loan"}]"'
-    assert got[(2, "value.loans")].reason == 'pattern "soft credit"'
+
 
 
 def test_invalid_pattern_names_the_code_and_line(small_project):
@@ -143,25 +142,25 @@ def test_question_and_repeated_evidence_raise_the_score(small_project):
     ]})
     got = by_code(Suggester(p).suggest_transcript("T1"))
     strong, weak = got[(1, "value.funding")], got[(3, "value.funding")]
-    assert strong.score > weak.score
-    assert "+2 more" in strong.reason and "also in the question" in strong.reason
-    assert weak.score == 0.6
+    assert strong.score > weak.score >= 0.5
+    kw = dict(strong.evidence)["keyword"]
+    assert "+2 more" in kw and "also in the question" in kw
 
 
-def test_codebook_without_keywords_gives_an_empty_explained_result(small_project, capsys):
-    nokw = "name: Bare\ncodes:\n  - id: a\n    name: A\n  - id: b\n    name: B\n"
-    p = make(small_project, {"T1": [("Anna", "We funded joint research.")]}, codebook=nokw)
+def test_codebook_with_nothing_to_match_gives_an_empty_explained_result(small_project, capsys):
+    bare = "name: Bare\ncodes:\n  - id: a\n    name: A\n  - id: b\n    name: B\n"
+    p = make(small_project, {"T1": [("Anna", "We funded joint research.")]}, codebook=bare)
     s = Suggester(p)
     assert s.suggest_transcript("T1") == []
     notes = " ".join(s.notes())
-    assert "no keywords" in notes and "nobody has coded" in notes
+    assert "no definitions" in notes and "nobody has coded" in notes
     assert main(["suggest", str(small_project)]) == 0
     out = capsys.readouterr().out
-    assert "No suggestions." in out and "no keywords" in out
+    assert "No suggestions." in out and "no definitions" in out
     assert main(["suggest", str(small_project), "--json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out) == []
-    assert "no keywords" in captured.err
+    assert "no definitions" in captured.err
 
 
 def test_cli_json_lists_suggestions_with_the_documented_fields(small_project, capsys):
@@ -169,12 +168,17 @@ def test_cli_json_lists_suggestions_with_the_documented_fields(small_project, ca
                          "T2": [("Anna", "Joint research with the university.")]})
     assert main(["suggest", str(small_project), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["transcript"], r["segment"], r["code"]) for r in rows] == [
-        ("T1", 1, "value.funding"), ("T2", 0, "value.rnd")]
-    assert set(rows[0]) == {"transcript", "segment", "start", "end", "code", "score", "reason"}
+    got = {(r["transcript"], r["segment"], r["code"]) for r in rows}
+    assert {("T1", 1, "value.funding"), ("T2", 0, "value.rnd")} <= got
+    assert set(rows[0]) == {"transcript", "segment", "turn", "start", "end", "code", "score",
+                            "reason", "probability", "evidence"}
+    assert all(r["turn"] == r["segment"] + 1 for r in rows)
+    ev = next(r for r in rows if r["code"] == "value.rnd")["evidence"]
+    assert {"kind": "keyword", "detail": 'keyword "joint research"'} in ev
+    assert all(set(e) == {"kind", "detail"} for r in rows for e in r["evidence"])
     assert main(["suggest", str(small_project), "--transcript", "T2"]) == 0
     out = capsys.readouterr().out
-    assert "T2: 1 suggestion(s)" in out and "value.rnd" in out and "T1" not in out
+    assert "T2: " in out and "value.rnd" in out and "T1" not in out
 
 
 def test_unknown_transcript_is_a_one_line_error(small_project, capsys):
@@ -226,15 +230,34 @@ def test_codebook_edits_take_effect_without_a_new_suggester(small_project):
     assert (got.code, got.reason) == ("other", 'keyword "lathe"')
 
 
+def test_hyphen_and_spacing_variants_of_a_keyword_match(small_project):
+    cb = CODEBOOK.replace('keywords: ["joint research"]',
+                          'keywords: ["low-interest loan", "e mail"]')
+    p = make(small_project, {"T1": [
+        ("Anna", "They gave us low interest loans."),
+        ("Anna", "A lowinterest loan, really."),
+        ("Anna", "We wrote an email."),
+        ("Anna", "We wrote an e-mail."),
+        ("Anna", "Interest rates were low, no loan."),
+    ]}, codebook=cb)
+    got = by_code(Suggester(p).suggest_transcript("T1"))
+    for i in (0, 1, 2, 3):
+        s = got[(i, "value.rnd")]
+        assert s.evidence[0][0] == "keyword" and "variant" in s.evidence[0][1]
+    assert (4, "value.rnd") not in got
+
+
 def test_thresholds_per_code_and_weights_from_workbench_toml(small_project, capsys):
     turns = [("Anna", "We do joint research. The fund paid.")]
     p = make(small_project, {"T1": turns},
-             toml_extra='rule_weight = 1.0\n[suggest.code_thresholds]\n"value.rnd" = 0.9\n')
-    assert p.config.suggest.code_thresholds == {"value.rnd": 0.9}
-    assert [x.code for x in Suggester(p).suggest_transcript("T1")] == ["value.funding"]
-    p.config.suggest.rule_weight = 0.0          # rules switched off, no model: nothing
-    assert Suggester(p).suggest_transcript("T1") == []
-    assert main(["suggest", str(small_project), "--threshold", "0.95", "--json"]) == 0
+             toml_extra='rule_weight = 1.0\n[suggest.code_thresholds]\n"value.rnd" = 0.9999\n')
+    assert p.config.suggest.code_thresholds == {"value.rnd": 0.9999}
+    codes = [x.code for x in Suggester(p).suggest_transcript("T1")]
+    assert "value.funding" in codes and "value.rnd" not in codes
+    p.config.suggest.rule_weight = 0.0          # keywords switched off
+    assert not any(k == "keyword" for x in Suggester(p).suggest_transcript("T1")
+                   for k, _ in x.evidence)
+    assert main(["suggest", str(small_project), "--threshold", "1.0", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
 

@@ -87,22 +87,23 @@ def test_markdown_file_with_bold_labels_cyrillic_and_apostrophes():
     assert t.attributes["region"] == "Kaluga"
     assert t.attributes["date"] == "2019-06-07"
     speakers = [s.speaker for s in t.segments]
-    # a Markdown title before the first speaker is kept as an unlabelled segment, with a warning
-    assert speakers == [None, "Interviewer", "Ольга Петрова", "Interviewer", "Ольга Петрова",
+    # a Markdown title before the first speaker is the title, not a turn (and no warning)
+    assert speakers == ["Interviewer", "Ольга Петрова", "Interviewer", "Ольга Петрова",
                         "Jean-Luc O'Brien", "Interviewer", "Jean-Luc O'Brien"]
-    assert t.segments[0].text == "# Interview P21 (fictional, written for the tests)"
-    assert any("before the first speaker" in w for w in t.warnings)
-    assert t.segments[2].text == (
+    assert t.title == "Interview P21 (fictional, written for the tests)"
+    assert "# Interview P21" in t.text and "is the title, not a turn" in t.title_note
+    assert not any("before the first speaker" in w for w in t.warnings)
+    assert t.segments[1].text == (
         "Most of the money still comes from project funds, the regional programme.\n"
         "The membership fees cover perhaps a tenth.\n\n"
         "And we sell services: certification support, training for the members' staff.")
     # '**Label**:' form and a colon inside a turn that is not at a line start
-    assert t.segments[4].text.startswith("Then we would have to shrink")
-    assert "For example: one\nmanager and a website." in t.segments[4].text
-    assert t.segments[5].text.startswith("If I may add, as the foreign partner: the")
-    assert [s.role for s in t.segments[1:]] == ["interviewer", "interviewee", "interviewer",
-                                                "interviewee", "interviewee", "interviewer",
-                                                "interviewee"]
+    assert t.segments[3].text.startswith("Then we would have to shrink")
+    assert "For example: one\nmanager and a website." in t.segments[3].text
+    assert t.segments[4].text.startswith("If I may add, as the foreign partner: the")
+    assert [s.role for s in t.segments] == ["interviewer", "interviewee", "interviewer",
+                                            "interviewee", "interviewee", "interviewer",
+                                            "interviewee"]
     for s in t.segments:  # no segment includes a speaker label or the bold markers
         assert not s.text.startswith("**") and not s.text.endswith("**")
 

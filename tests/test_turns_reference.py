@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from workbench.transcripts.lines import SPEAKER_LINE, norm_timestamp
 from workbench.transcripts.text import find_turns, strip_span, turn_columns
 
-# ---- the reference: the speaker line regex and find_turns as they were before issue 16 --------
+# ---- the reference: the speaker line regex and find_turns as they were before issue 16 (the
+# warning about text before the first speaker moved to load_transcript since) --------------------
 _LABEL = r"[^\W\d_](?:[\w .'’\-]{0,39}?)"
 _TS = r"(?:[\[(](?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]\s*)"
 REF_SPEAKER_LINE = re.compile(
@@ -60,9 +61,7 @@ def ref_find_turns(text, body_start=0, *, speakers=None, known=frozenset()):
     pre_s, pre_e = strip_span(text, body_start, first)
     if pre_e > pre_s:
         turns.append((None, None, pre_s, pre_e))
-        if heads:
-            warnings.append("text before the first speaker line is kept as an unlabelled segment")
-        else:
+        if not heads:
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
     for i, (m, label) in enumerate(heads):
         stop = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)

@@ -14,7 +14,8 @@ places the coding only when the evidence is unambiguous:
   is intact (≥ :data:`ONE_SIDE`) while the other still half agrees (≥ :data:`HALF_SIDE`: an
   edit touched only that side, not another passage's context); the context score is the
   placement's ``confidence``. A side whose edge changed — a word that now runs on into the quote,
-  or a quote that ended a word and now does not — never agrees;
+  or a quote that ended a word and now does not — never agrees; a quote that occurs within its own
+  recorded context ("office office") needs both sides to agree (≥ :data:`BOTH_SIDES`);
 * without a recorded context (logs from before context was recorded, other tools — their context
   is normally taken at a first read, see :mod:`workbench.reanchor`), a coding stays only when its
   quote is still at its offsets and occurs nowhere else: a repeated passage (a boilerplate line,
@@ -45,6 +46,7 @@ MARGIN = 0.2       # … and this much better than any other candidate's
 LONG_QUOTE = 16    # a quote this long that occurs once is placed with one side of its
 ONE_SIDE = 0.9     # context intact to at least this, and the other side agreeing
 HALF_SIDE = 0.3    # at least this much
+BOTH_SIDES = 0.8   # a quote repeated within its own context needs both sides to agree this well
 _WINDOW = 5000     # how far from its old place a changed quote is looked for (needs_review)
 
 
@@ -144,14 +146,21 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
         scored.sort(reverse=True)
         best, strong, _, at = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if quote in (prefix or "") or quote in (suffix or ""):
+            # the quote repeats right beside itself ("office office"): one side agreeing cannot
+            # tell the copies apart when one of them was deleted; both sides must agree
+            sides = side_scores(text, at, at + n, prefix, suffix)
+            if min(sides) < BOTH_SIDES:
+                return _review(at, at + n, best)
         if best >= ACCEPT and best - runner_up >= MARGIN:
             return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
         if len(hits) == 1 and n >= LONG_QUOTE and strong >= ONE_SIDE:
             # a long quote found once, one side of its context intact: an edit touched the other
             return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
         return _review(at, at + n, best)
-    if hits:   # no context recorded: only a quote still at its offsets, and found nowhere else
-        if hits == [start]:
+    if hits:   # no context recorded: only a quote still at its offsets, and found nowhere else,
+        # and not now running on into a longer word at either end
+        if hits == [start] and not _runs_on(text, start, start + n):
             return Placement("ok", start, end, 0.9)
         near = min(hits, key=lambda h: abs(h - start))
         return _review(near, near + n, 0.5 / len(hits))
@@ -159,6 +168,13 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
     if guess is not None:
         return _review(*guess)
     return Placement("needs_review" if in_range else "out_of_range", start, end, 0.0)
+
+
+def _runs_on(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` now starts or ends inside a word (a coded word that was
+    lengthened by an edit: "the" → "thes")."""
+    return (start > 0 and text[start - 1].isalnum() and text[start].isalnum()) or \
+        (end < len(text) and text[end - 1].isalnum() and text[end].isalnum())
 
 
 def _review(s: int, e: int, confidence: float) -> Placement:

@@ -1,9 +1,12 @@
 """Bulk views for counting 100,000s of codings at once (counts, agreement units, the coding
 screen's totals): every transcript's segments as flat numpy arrays (:class:`SegmentArrays`:
 "which segment holds this offset", "which segments does this span overlap"), and a coder's
-codings as columns (:class:`CodingArrays`), both built from the one source of each."""
+codings as columns (:class:`CodingArrays`), both built from the one source of each;
+:func:`coding_arrays` remembers a coder's columns until the data they come from changes, so
+that the counts and both agreement units of one export re-anchor each coder's codings once."""
 from __future__ import annotations
 
+import weakref
 from itertools import chain
 
 import numpy as np
@@ -129,3 +132,33 @@ def _objects(values: list) -> np.ndarray:
     a = np.empty(len(values), dtype=object)
     a[:] = values
     return a
+
+
+_ARRAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def data_signature(project, coder: str) -> tuple:
+    """Changes whenever a coder's current codings may: the coder's log file, the transcript
+    catalog (a refreshed catalog is a new object), the codebook's codes, tree and merges."""
+    try:
+        st = (project.codings_dir / f"{coder}.jsonl").stat()
+        log_sig: tuple | None = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        log_sig = None
+    cb = project.codebook
+    cb_sig = (id(cb), tuple((c.id, c.parent) for c in cb.codes.values()),
+              tuple((m["from"], m["into"]) for m in cb.merges))
+    return log_sig, project.catalog(), cb_sig
+
+
+def coding_arrays(project, coder: str) -> CodingArrays:
+    """``project.codings(coder)`` as :class:`CodingArrays`, remembered per project and coder
+    until :func:`data_signature` changes. Shared: treat it as read-only."""
+    sig = data_signature(project, coder)
+    memo = _ARRAYS.setdefault(project, {})
+    hit = memo.get(coder)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    cc = CodingArrays(project.codings(coder))
+    memo[coder] = (sig, cc)
+    return cc

@@ -37,7 +37,7 @@ from .transcripts import (
 from .transcripts.model import segment_index_for
 
 ATTRIBUTES_FILE = "attributes.csv"
-CATALOG_VERSION = 6
+CATALOG_VERSION = 7   # 6: title lines are not turns; 7: offsets as base64 arrays
 _KEEP_PARSED = 64       # parsed transcripts kept in memory
 
 

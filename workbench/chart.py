@@ -55,8 +55,9 @@ def subtitle(counts: Counts) -> str:
         who = "interviewee" if n == 1 else "interviewees"
     else:
         who = "interview" if n == 1 else "interviews"
+    d = counts.data
     return (f"by the number of opinions among the {n} {who} "
-            f"(coder: {', '.join(counts.coders)})")
+            f"(coder: {d.who or ', '.join(counts.coders)})\nscope: {d.scope_text()}")
 
 
 def figure(counts: Counts, *, title: str | None = None, color: str = BAR_COLOR):

@@ -35,10 +35,13 @@ import yaml
 
 from .errors import CodebookError, yaml_error_location
 from .fileio import atomic_write
+from .hotkeys import clash
 from .yamlsafe import GuardedComposer
 
 KNOWN_FIELDS = ("id", "name", "definition", "include", "exclude", "examples", "keywords", "key",
                 "color", "children", "parent", "guid")
+EDITABLE = ("name", "definition", "include", "exclude", "examples", "keywords", "key", "color")
+SAVED_FIELDS = (*EDITABLE, "guid")   # what saving writes back (a REFI-QDA import sets guid)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # a REFI-QDA GUID (docs/INTERCHANGE.md): 8-4-4-4-12 hex digits, any case, optionally in braces
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
@@ -135,6 +138,8 @@ class Codebook:
         self.description = description
         self.extra = dict(extra or {})
         self._merge_map = {m["from"]: m["into"] for m in self.merges}
+        self._source: str | None = None     # the YAML text it was read from (or last saved as)
+        self._snapshot: dict | None = None  # what it held then (codebook_roundtrip.snapshot)
 
     # ---- queries -----------------------------------------------------------------------------
     def __contains__(self, code_id: str) -> bool:
@@ -270,9 +275,8 @@ class Codebook:
                                     hint="add 'name: ...'")
             key = item.get("key")
             key = str(key) if key is not None and str(key) != "" else None
-            if key is not None and len(key) != 1:
-                raise CodebookError(f"code '{cid}': hotkey '{key}' must be one character",
-                                    file=path, line=line)
+            if clash(key):
+                raise CodebookError(f"code '{cid}': {clash(key)}", file=path, line=line)
             color = item.get("color")
             if color is not None and not _COLOR.match(str(color)):
                 raise CodebookError(f"code '{cid}': colour '{color}' is not like '#1f77b4'",
@@ -366,7 +370,18 @@ class Codebook:
                 raise CodebookError(f"merges form a cycle through '{m['from']}'", file=path,
                                     line=merge_lines.get(m["from"]),
                                     hint="a code cannot be merged back into itself")
+        cb._source, cb._snapshot = raw, cb.snapshot()
         return cb
+
+    def snapshot(self) -> dict:
+        """What the workbench edits, as plain data: saving compares it with the codebook as it
+        is then (workbench.codebook_roundtrip)."""
+        copy = lambda v: list(v) if isinstance(v, list) else (dict(v) if isinstance(v, dict) else v)
+        return {"name": self.name, "description": self.description,
+                "merges": [dict(m) for m in self.merges],
+                "codes": {cid: (c.parent, {f: copy(getattr(c, f)) for f in SAVED_FIELDS},
+                                copy(c.extra))
+                          for cid, c in self.codes.items()}}
 
     # ---- editing (used by the codebook screen) -------------------------------------------------
     def add(self, code_id: str, name: str, *, parent: str | None = None, **fields) -> Code:
@@ -379,6 +394,8 @@ class Codebook:
         if parent is not None and parent not in self.codes:
             raise CodebookError(f"unknown parent '{parent}'", file=self.path)
         code = Code(id=code_id, name=name.strip(), parent=parent, **fields)
+        if clash(code.key):
+            raise CodebookError(str(clash(code.key)), file=self.path)
         holder = self.by_key(code.key) if code.key else None
         if holder is not None:
             raise CodebookError(f"hotkey '{code.key}' is already used by '{holder.id}'",
@@ -396,15 +413,18 @@ class Codebook:
         if "name" in fields and not str(fields["name"]).strip():
             raise CodebookError("a code needs a name", file=self.path)
         if fields.get("key"):
+            if clash(fields["key"]):
+                raise CodebookError(str(clash(fields["key"])), file=self.path)
             other = self.by_key(fields["key"])
             if other and other.id != code_id:
                 raise CodebookError(f"hotkey '{fields['key']}' is already used by '{other.id}'",
                                     file=self.path)
         for k, v in fields.items():
-            if k not in ("name", "definition", "include", "exclude", "examples", "keywords",
-                         "key", "color"):
+            if k not in EDITABLE:
                 raise ValueError(f"cannot set {k}")
-            setattr(code, k, v)
+            # as loading reads them: text without surrounding blanks
+            setattr(code, k, v.strip() if k in ("name", "definition", "include", "exclude")
+                    and isinstance(v, str) else v)
         return code
 
     def move(self, code_id: str, new_parent: str | None) -> None:
@@ -415,11 +435,15 @@ class Codebook:
                 raise CodebookError(f"cannot move '{code_id}' under its own descendant",
                                     file=self.path)
         code = self.codes[code_id]
+        if code.parent == new_parent:
+            return
         if code.parent:
             self.codes[code.parent].children.remove(code_id)
         code.parent = new_parent
         if new_parent:
             self.codes[new_parent].children.append(code_id)
+        else:     # a new top-level code comes last, as in the saved file
+            self.codes[code_id] = self.codes.pop(code_id)
         self._reorder()
 
     def merge(self, old: str, into: str) -> None:
@@ -482,12 +506,31 @@ class Codebook:
         return data
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the codebook atomically (:func:`workbench.fileio.atomic_write`)."""
+        """Write the codebook atomically (:func:`workbench.fileio.atomic_write`), as the team
+        wrote it: the changes made since it was read are applied to the file as it is now on
+        disk (its comments, order, quoting and layout kept, workbench.codebook_roundtrip). The
+        text is loaded again before it is written: a file that would not load is never written.
+        Afterwards the codebook holds what the file holds (a teammate's edit included)."""
+        from .codebook_roundtrip import render, unsaved
         target = path or self.path
         if target is None:
             raise CodebookError("the codebook has no file to be saved to")
         path = Path(target)
-        text = yaml.safe_dump(self.to_data(), sort_keys=False, allow_unicode=True, width=100)
+        base = self._source
+        if self._snapshot is None:
+            base = None     # built in memory, not read from a file: written as it is
+        elif self.path is not None:
+            try:
+                base = self.path.read_text(encoding="utf-8-sig")
+            except (FileNotFoundError, UnicodeDecodeError):
+                pass
+        text = render(self, base, self._snapshot, self.path)
+        saved = Codebook.from_yaml(text, path)
+        cid = unsaved(self, self._snapshot, saved)
+        if cid is not None:
+            raise CodebookError(f"the change to code '{cid}' could not be written into the "
+                                "file as it is; nothing was saved", file=path,
+                                hint="edit the YAML file by hand, or reopen the workbench")
         atomic_write(path, text)
-        self.path = path
+        self.__dict__.update(saved.__dict__)
         return path

@@ -53,7 +53,9 @@ class Coding:
         """The documented ``codings --json`` record (docs/FORMATS.md)."""
         return {"id": self.id, "coder": self.coder, "transcript": self.transcript,
                 "code": self.code, "start": self.start, "end": self.end, "quote": self.quote,
-                "segment": self.segment, "status": self.status, "source": self.source,
+                "segment": self.segment,
+                "turn": None if self.segment is None else self.segment + 1,
+                "status": self.status, "source": self.source,
                 "memo": self.memo, "at": self.at}
 
 

@@ -7,7 +7,9 @@ codings into those numbers, and into the tables the exporter writes.
 Rules (documented for users in docs/COUNTS.md):
 
 * **Coder.** One coder's codings are counted: ``consensus`` when ``codings/consensus.jsonl``
-  exists, else the only coder, else the caller must choose (:func:`choose_coder`).
+  exists and covers every transcript its coders finished, else the only coder, else the caller
+  must choose (:func:`choose_coder`; the rule is :func:`workbench.coders.coders_for`'s).
+  ``CodedData.who`` names it ("consensus of anna, boris", or the coder).
 * **Scope.** Only transcripts the coder marked done are counted, and they form the denominator;
   ``include_unfinished=True`` takes every transcript of the project.
 * **Speaker.** By default a coding counts when it overlaps at least one interviewee turn
@@ -34,8 +36,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .arrays import CodingArrays
-from .coders import count_coder
+from .arrays import coding_arrays, data_signature
+from .coders import consensus_coverage, count_coder
+from .config import CONSENSUS
 from .errors import UsageError
 from .project import UNPLACED, Project
 from .rollup import RolledUnits, relative_depth, select_codes
@@ -112,10 +115,18 @@ class CodedData:
     u_transcript: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     u_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     u_segment: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    who: str = ""       # whose codings, in words: "consensus of anna, boris", or the coder
 
     @property
     def n_transcripts(self) -> int:
         return len(self.transcripts)
+
+    def scope_text(self) -> str:
+        """The scope in words: ``9 of 10 transcripts marked done``."""
+        n_all = len(self.project.catalog())
+        if self.include_unfinished:
+            return f"all {n_all} transcripts, unfinished ones included"
+        return f"{self.n_transcripts} of {n_all} transcripts marked done"
 
     @property
     def n_codings(self) -> int:
@@ -138,19 +149,7 @@ CODING_COLUMNS = ["id", "coder", "transcript", "code", "original_code", "start",
 _MEMO: weakref.WeakKeyDictionary[Project, dict] = weakref.WeakKeyDictionary()
 
 
-def _signature(project: Project, coder: str) -> tuple:
-    """Changes whenever the counted data may: the coder's log file, the transcript catalog
-    (a refreshed catalog is a new object), the codebook's codes, tree and merges."""
-    path = project.log_path(coder)
-    try:
-        st = path.stat()
-        log_sig = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        log_sig = None
-    cb = project.codebook
-    cb_sig = (id(cb), tuple((c.id, c.parent) for c in cb.codes.values()),
-              tuple((m["from"], m["into"]) for m in cb.merges))
-    return log_sig, project.catalog(), cb_sig
+_signature = data_signature   # what the remembered CodedData depends on
 
 
 def load(project: Project, coder: str | None = None, *, consensus: bool = False,
@@ -178,7 +177,7 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
     state = project.state(coder)
     warnings = list(state.warnings)
     all_tids = list(catalog)
-    cc = CodingArrays(project.codings(coder))
+    cc = coding_arrays(project, coder)
     if include_unfinished:
         scope, unfinished = all_tids, []
     else:
@@ -303,18 +302,31 @@ def _load(project: Project, coder: str, speaker: str, include_unfinished: bool) 
         warnings.append(f"no transcript is in scope: {coder} has marked none done"
                         if all_tids else "the project has no transcripts")
 
-    attrs = pd.DataFrame([{"transcript": t, **catalog[t].attributes} for t in scope])
+    who = coder
+    if coder == CONSENSUS:
+        cov = consensus_coverage(project)
+        who = cov.describe()
+        if not cov.complete and not include_unfinished:
+            warnings.append(f"the {who} covers {len(cov.covered)} of the {len(cov.finished)} "
+                            f"transcripts they finished; the others ({_names(cov.missing)}) are "
+                            "not reconciled yet and are not counted")
+
+    # indexed by transcript id, apart from the attributes (an attribute may be called anything,
+    # "transcript" included)
+    attrs = pd.DataFrame([catalog[t].attributes for t in scope],
+                         index=pd.Index(scope, name="transcript", dtype=object))
     if attrs.empty:
         attr_names = sorted({k for info in catalog.values() for k in info.attributes})
-        attrs = pd.DataFrame(columns=["transcript", *attr_names])
-    attrs = attrs.set_index("transcript").fillna("").astype(str)
+        attrs = pd.DataFrame(columns=attr_names, index=pd.Index([], name="transcript",
+                                                                 dtype=object))
+    attrs = attrs.fillna("").astype(str)
     return CodedData(project=project, coder=coder, speaker=speaker,
                      include_unfinished=include_unfinished, transcripts=scope,
                      unfinished=unfinished, unfinished_coded=unfinished_coded,
                      codings=_Deferred(codings_frame), units=_Deferred(units_frame),
                      attributes=attrs, excluded=excluded, warnings=warnings,
                      code_list=code_list, u_coding=u_coding, u_transcript=u_t, u_code=u_code,
-                     u_segment=u_seg)
+                     u_segment=u_seg, who=who)
 
 
 def _objects(values) -> np.ndarray:
@@ -357,6 +369,20 @@ def rolled_units(data: CodedData, selected: list[str]) -> RolledUnits:
     return RolledUnits(t=data.u_transcript[idx], seg=data.u_segment[idx],
                    coding=data.u_coding[idx], target=tgt, n_t=max(len(data.transcripts), 1),
                    n_sel=len(selected))
+
+
+def scope_line(data: CodedData) -> str:
+    """``coder: anna · scope: 10 of 10 transcripts (marked done by anna) · speaker: interviewee
+    turns``: whose codings and what scope a count describes, as `counts`, the chart, exports and
+    the report state it."""
+    n_all = len(data.project.catalog())
+    if data.include_unfinished:
+        scope = f"all {n_all} transcripts"
+    else:
+        scope = f"{data.n_transcripts} of {n_all} transcripts (marked done by {data.coder})"
+    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
+               "all": "all turns"}[data.speaker]
+    return f"coder: {data.who or data.coder} · scope: {scope} · speaker: {speaker}"
 
 
 def percent(k, n):

@@ -2,14 +2,15 @@
 JSON file. See docs/COUNTS.md for the tables and their columns.
 
 :func:`tables` builds the tidy DataFrames (pure pandas); :func:`export` writes them. Exports never
-replace an existing file unless ``force=True``. Text from the transcripts is untrusted: a cell
-that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return cannot become a formula —
-in XLSX it is written as a string cell with Excel's quote-prefix flag (the text itself unchanged),
-in CSV it gets a leading ``'`` (OWASP "CSV injection").
+replace an existing file unless ``force=True``, and a failed export leaves nothing behind (a CSV
+folder is filled under a temporary name and renamed at the end). Text from the transcripts is
+untrusted (:mod:`workbench.spreadsheet`): a cell that a spreadsheet could read as a formula is
+written as text (XLSX: a string cell with Excel's quote-prefix flag, the text unchanged; CSV: a
+leading ``'``), a CSV cell with a line break or other control character is quoted, and table
+names, which can come from attribute names, become file and sheet names only as safe names.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import json
 import os
@@ -20,18 +21,33 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .counts import CodedData, counts, load
+from .coders import coders_for
+from .counts import COUNT_COLUMNS, CodedData, counts, load
 from .errors import UsageError
-from .fileio import atomic_write, atomic_write_with
+from .fileio import atomic_file, atomic_folder, atomic_write_with, inside
 from .project import CONSENSUS, Project
-from .tables import codebook_frame, cooccurrence, presence, quotes, with_attributes
+from .spreadsheet import (
+    CONTROL,
+    NEEDS_QUOTES,
+    csv_line,
+    csv_safe,
+    risky,
+    safe_table_name,
+)
+from .tables import (
+    attribute_columns,
+    codebook_frame,
+    cooccurrence,
+    presence,
+    quotes,
+    with_attributes,
+)
+from .xlsx import Sheet, write_workbook
+from .xlsx import cell_value as _plain
 
 FORMATS = ("xlsx", "csv", "json")
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
-EXCEL_MAX_CELL = 32767
-TRUNCATED = " …[truncated]"
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: Front-matter keys that describe the speakers or the file, not the interview: not grouped by.
+NOT_GROUPING = ("interviewer", "speakers", "id")
 _REASONS = {"orphan": "orphan (transcript gone)", "unknown_code": "unknown code",
             "out_of_range": "out of range", "not_interviewee": "only in interviewer turns",
             "not_interviewer": "only in interviewee turns"}
@@ -58,29 +74,23 @@ def claim_target(path: Path, force: bool) -> None:
         raise UsageError("is a folder, not a file", file=path, hint="choose another --out name")
 
 
-def csv_safe(value):
-    """OWASP: a string that a spreadsheet could read as a formula gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(RISKY_START):
-        return "'" + value
-    return value
-
-
-def _plain(v):
-    """A cell value: None for missing, Python numbers, strings (lists joined)."""
-    t = type(v)
-    if t is str or t is int or t is bool:
-        return v
-    if t is float:
-        return None if v != v else v
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return "; ".join(str(x) for x in v)
-    if hasattr(v, "item") and not isinstance(v, str):   # numpy scalars
-        return _plain(v.item())
-    if isinstance(v, float) and v != v:
-        return None
-    return v
+def _csv_record(row) -> str:
+    """A table row as a CSV record: missing values empty, risky texts neutralised, quoted where
+    needed (:func:`csv_safe`, :func:`csv_line`)."""
+    out = []
+    for x in row:
+        v = _plain(x)
+        if v is None:
+            out.append("")
+        elif type(v) is str:
+            if v and risky(v):
+                v = "'" + v
+            if NEEDS_QUOTES.search(v):
+                v = '"' + v.replace('"', '""') + '"'
+            out.append(v)
+        else:
+            out.append(str(v))       # numbers and booleans: nothing to quote
+    return ",".join(out) + "\n"
 
 
 # ---- the tables --------------------------------------------------------------------------------
@@ -104,9 +114,10 @@ class Export:
 
 def grouping_attributes(data: CodedData) -> tuple[list[str], list[str]]:
     """(attributes to count by, attributes skipped because every transcript of the project has
-    its own value — identifiers and dates make no groups)."""
+    its own value — identifiers and dates make no groups). Front-matter keys that name the
+    speakers (``interviewer``) are not interview attributes and are neither."""
     catalog = data.project.catalog()
-    names = sorted({k for info in catalog.values() for k in info.attributes})
+    names = sorted({k for info in catalog.values() for k in info.attributes} - set(NOT_GROUPING))
     use, skip = [], []
     for a in names:
         values = [info.attributes.get(a, "") for info in catalog.values()]
@@ -118,31 +129,32 @@ def grouping_attributes(data: CodedData) -> tuple[list[str], list[str]]:
     return use, skip
 
 
-def _sheet_name(name: str, taken: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
-    out, i = base, 2
-    while out.casefold() in taken:
-        suffix = f"~{i}"
-        out = base[: 31 - len(suffix)] + suffix
-        i += 1
-    taken.add(out.casefold())
-    return out
-
-
-def agreement_tables(project: Project, data: CodedData) -> tuple[list[Table], str, list[str]]:
-    """Agreement tables when two or more coders (other than consensus) have coded: the
-    agreement on whole code sets per unit, then per code with the interview and the speaker
-    turn as unit (``workbench.agreement.agreement_report``, same speaker and scope options as
-    the counts). Returns (tables, a note for the README, warnings)."""
-    coders = [c for c in project.coders() if c != CONSENSUS]
-    if len(coders) < 2:
-        return [], (f"no agreement tables: only one coder ({', '.join(coders)})" if coders
+def agreement_tables(project: Project, data: CodedData, coders: list[str] | None = None
+                     ) -> tuple[list[Table], str, list[str]]:
+    """Agreement tables of ``coders`` (default: as ``workbench agree`` chooses them — the
+    project's team, else every coder who marked a transcript done; :func:`workbench.coders.
+    coders_for`): the agreement on whole code sets per unit, then per code with the interview
+    and the speaker turn as unit (``workbench.agreement.agreement_report``, same speaker and
+    scope options as the counts). Returns (tables, a note for the README, warnings)."""
+    named = bool(coders)
+    others = [c for c in project.coders() if c != CONSENSUS]
+    if not named and len(others) < 2:
+        return [], (f"no agreement tables: only one coder ({', '.join(others)})" if others
                     else "no agreement tables: no coders besides consensus"), []
+    try:
+        choice = coders_for(project, "compare", coders=coders,
+                            include_unfinished=data.include_unfinished)
+    except UsageError as e:
+        if coders:
+            raise
+        return [], f"no agreement tables: {e.message}", []
+    coders = choice.coders
     from .agreement.report import agreement_report
     names = ", ".join(coders)
     out: list[Table] = []
     overall_rows: list[dict] = []
     warnings: list[str] = []
+    warnings.extend(choice.warnings)
     for unit, label in (("transcript", "interviews"), ("segment", "segments")):
         rep = agreement_report(project, coders, unit=unit, all_speakers=data.speaker != "interviewee",
                                include_unfinished=data.include_unfinished)
@@ -157,27 +169,42 @@ def agreement_tables(project: Project, data: CodedData) -> tuple[list[Table], st
     out.insert(0, Table("agreement_overall", f"agreement of {names} on each unit's whole code "
                                              "set (Krippendorff's alpha with MASI distance, …)",
                         pd.DataFrame(overall_rows), 1))
-    return out, (f"agreement tables of {names} (units: interviews and speaker turns; a "
-                 "coder's unfinished transcripts are missing for that coder)"), warnings
+    how = ("the team in workbench.toml" if choice.team else "named with --coders" if named
+           else "every coder who marked a transcript done")
+    left = "; ".join(f"{c} left out: {why}" for c, why in choice.left_out.items())
+    return out, (f"agreement tables of {names} ({how}; units: interviews and speaker turns; a "
+                 "coder's unfinished transcripts are missing for that coder"
+                 + (f"; {left}" if left else "") + ")"), warnings
 
 
 def tables(project: Project, coder: str | None = None, *, consensus: bool = False,
            speaker: str = "interviewee", include_unfinished: bool = False,
            data: CodedData | None = None, today: _dt.date | None = None,
-           agreement: bool = True) -> tuple[dict, list[Table]]:
-    """The export as (meta, tables): every table a tidy DataFrame; ``meta`` the README items."""
+           agreement: bool = True, coders: list[str] | None = None) -> tuple[dict, list[Table]]:
+    """The export as (meta, tables): every table a tidy DataFrame; ``meta`` the README items.
+    ``coders``: whose agreement the agreement tables show (default: see
+    :func:`agreement_tables`). Table names are safe file names (:func:`safe_table_name`)."""
     if data is None:
         data = load(project, coder, consensus=consensus, speaker=speaker,
                     include_unfinished=include_unfinished)
     today = today or _dt.date.today()
     cb = project.codebook
+    # the agreement sheets and the memos first: they read the other coders' logs, where the
+    # memory an export needs peaks; the quotes (the largest table) are built after them
+    agreement_note = "agreement tables not requested"
+    ag: list[Table] = []
+    ag_warnings: list[str] = []
+    if agreement:
+        ag, agreement_note, ag_warnings = agreement_tables(project, data, coders)
+    memos = memos_table(project)
     out: list[Table] = []
     overall = counts(data).drop(columns=["group"])
     out.append(Table("counts", "interviewees per code (a parent counts an interview once, "
                                "whatever its children); percent of n_transcripts", overall, 2))
     use, skipped = grouping_attributes(data)
     for a in use:
-        df = counts(data, by=a).rename(columns={"group": a})
+        col = attribute_columns([a], [c for c in COUNT_COLUMNS if c != "group"])[a]
+        df = counts(data, by=a).rename(columns={"group": col})
         out.append(Table(f"counts_by_{a}", f"interviewees per code and {a}; percent of the "
                                           f"{a}'s transcripts in scope", df, 3))
     out.append(Table("matrix_presence", "one row per interview: its attributes, then 1 when the "
@@ -195,11 +222,9 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
     out.append(Table("quotes", "the counted coded passages with their text, for writing up",
                      quotes(data), 3))
     out.append(Table("codebook", f"the codebook '{cb.name}'", codebook_frame(cb), 2))
-    out.append(memos_table(project))
-    agreement_note = "agreement tables not requested"
-    if agreement:
-        ag, agreement_note, ag_warnings = agreement_tables(project, data)
-        out.extend(ag)
+    out.append(memos)
+    out.extend(ag)
+    out = _unique_names(out)
     if skipped:
         by_note = (f"not counted by {', '.join(skipped)}: every transcript has its own value")
     else:
@@ -209,13 +234,14 @@ def tables(project: Project, coder: str | None = None, *, consensus: bool = Fals
         "project": project.name,
         "project folder": str(project.root),
         "coders": [data.coder],
+        "coder": f"{data.who or data.coder} (codings/{data.coder}.jsonl)",
         "date": today.isoformat(),
         "exported at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "workbench": __version__,
         "codebook": f"{cb.name} ({cb.path.name if cb.path else ''}, {len(cb)} codes)",
         "scope": (f"all {n_all} transcripts (--include-unfinished)" if data.include_unfinished
-                  else f"{data.n_transcripts} of {n_all} transcripts: those {data.coder} "
-                       "marked done"),
+                  else f"{data.n_transcripts} of {n_all} transcripts: those "
+                       f"{data.who or data.coder} marked done"),
         "n_transcripts": data.n_transcripts,
         "left out (not done)": ", ".join(data.unfinished) or "none",
         "speaker": {"interviewee": "codings overlapping an interviewee turn (interviewer "
@@ -243,10 +269,25 @@ def memos_table(project: Project) -> Table:
                           "coding, with the passage it is on (turn counted from 1)", df, 3)
 
 
+def _unique_names(tabs: list[Table]) -> list[Table]:
+    """The tables with safe, distinct names (case-insensitively: file systems and Excel)."""
+    taken: set[str] = set()
+    out = []
+    for t in tabs:
+        base = safe_table_name(t.name)
+        name, i = base, 2
+        while name.casefold() in taken or name.casefold() == "readme":
+            name, i = f"{base}_{i}", i + 1
+        taken.add(name.casefold())
+        out.append(t if name == t.name else Table(name, t.description, t.frame, t.freeze_cols))
+    return out
+
+
 def meta_line(meta: dict, table: str | None = None) -> str:
-    s = (f"# workbench export; project: {meta['project']}; coder: {', '.join(meta['coders'])}; "
+    who = str(meta.get("coder") or ", ".join(meta["coders"])).split(" (codings/")[0]
+    s = (f"# workbench export; project: {meta['project']}; coder: {who}; "
          f"date: {meta['date']}; scope: {meta['scope']}")
-    return s + (f"; table: {table}" if table else "")
+    return CONTROL.sub(" ", s + (f"; table: {table}" if table else ""))
 
 
 def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
@@ -259,103 +300,87 @@ def readme_frame(meta: dict, tabs: list[Table]) -> pd.DataFrame:
 
 
 # ---- writers -----------------------------------------------------------------------------------
-def _col_width(header: str, values) -> float:
-    longest = len(str(header))
-    for v in values[:500]:
-        if v is None:
-            continue
-        s = str(v)
-        longest = max(longest, len(s.split("\n", 1)[0]) if "\n" in s else len(s))
-    return float(min(max(longest + 2, 6), 70))
-
-
 def write_xlsx(path: Path, meta: dict, tabs: list[Table]) -> None:
-    """One sheet per table after a README sheet; bold frozen header, autofilter, column widths.
-    Every text cell is a string cell (never a formula); risky ones carry the quote prefix."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    taken: set[str] = set()
-    sheets = [Table("README", "", readme_frame(meta, tabs), 1), *tabs]
-
-    def cell_value(ws, v):
-        v = _plain(v)
-        if type(v) is str:
-            if not v:
-                return None
-            if (len(v) <= EXCEL_MAX_CELL and not v.startswith(RISKY_START)
-                    and v[0] != "'" and not _ILLEGAL_XML.search(v)):
-                return v                   # the common case: plain text
-            v = _ILLEGAL_XML.sub("\ufffd", v)
-            if len(v) > EXCEL_MAX_CELL:
-                v = v[: EXCEL_MAX_CELL - len(TRUNCATED)] + TRUNCATED
-            if v.startswith(RISKY_START) or v.startswith("'"):
-                c = WriteOnlyCell(ws, value=v)
-                c.data_type = "s"          # a string, even when it starts with '='
-                c.quotePrefix = True       # and stays one when edited in Excel
-                return c
-        return v
-
-    for t in sheets:
-        ws = wb.create_sheet(_sheet_name(t.name, taken))
-        df = t.frame
-        cols = [str(c) for c in df.columns]
-        columns = [df[c].tolist() for c in df.columns]
-        for i, (name, values) in enumerate(zip(cols, columns), start=1):
-            width = _col_width(name, values)
-            if t.name == "quotes" and name == "text":
-                width = 90.0
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.freeze_panes = f"{get_column_letter(t.freeze_cols + 1)}2" if cols else None
-        if cols:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
-        header = []
-        for name in cols:
-            c = WriteOnlyCell(ws, value=_ILLEGAL_XML.sub("\ufffd", name))
-            c.data_type = "s"
-            c.font = bold
-            c.quotePrefix = name.startswith(RISKY_START)
-            header.append(c)
-        ws.append(header)
-        for row in zip(*columns):
-            ws.append([cell_value(ws, v) for v in row])
-    wb.save(path)
+    """One sheet per table after a README sheet, streamed (:mod:`workbench.xlsx`): bold frozen
+    header, autofilter, column widths (the quotes' text column wide). No cell is ever a formula:
+    every text is a string cell, and a risky one carries the quote prefix."""
+    write_workbook(path, [Sheet("README", readme_frame(meta, tabs), 1),
+                          *(Sheet(t.name, t.frame, t.freeze_cols,
+                                  {"text": 90.0} if t.name == "quotes" else {}) for t in tabs)])
 
 
 def write_csv(folder: Path, meta: dict, tabs: list[Table], *, bom: bool = False,
               force: bool = False) -> list[Path]:
     """One CSV per table (and README.csv) in ``folder``; the first line of each is a ``#``
-    comment naming the project, coder, date and scope. ``bom`` adds a UTF-8 BOM for Excel."""
-    folder.mkdir(parents=True, exist_ok=True)
+    comment naming the project, coder, date and scope. ``bom`` adds a UTF-8 BOM for Excel.
+    The folder is filled under a temporary name and renamed when every file is written: a
+    failure leaves nothing (and an existing folder is replaced only with ``force``)."""
     encoding = "utf-8-sig" if bom else "utf-8"
-    written = []
-    for t in [Table("README", "", readme_frame(meta, tabs)), *tabs]:
-        path = folder / f"{t.name}.csv"
-        claim_target(path, force)
+    names = []
+    with atomic_folder(folder, replace=force) as work:
+        for t in [Table("README", "", readme_frame(meta, tabs)), *_unique_names(tabs)]:
+            path = inside(work, f"{safe_table_name(t.name)}.csv", what="table name")
 
-        def write(tmp: Path, t=t):
-            with open(tmp, "w", encoding=encoding, newline="") as f:
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow([meta_line(meta, t.name)])
-                w.writerow([csv_safe(str(c)) for c in t.frame.columns])
-                for row in zip(*(t.frame[c].tolist() for c in t.frame.columns)):
-                    w.writerow(["" if (v := _plain(x)) is None else csv_safe(v) for x in row])
-        atomic_write_with(path, write)
-        written.append(path)
-    return written
+            def write(tmp: Path, t=t):
+                with open(tmp, "w", encoding=encoding, newline="") as f:
+                    f.write(csv_line([meta_line(meta, t.name)]))
+                    f.write(csv_line([csv_safe(str(c)) for c in t.frame.columns]))
+                    f.writelines(_csv_record(row) for row in
+                                 zip(*(t.frame[c].tolist() for c in t.frame.columns)))
+            atomic_write_with(path, write)
+            names.append(path.name)
+    return [folder / n for n in names]
 
 
 def write_json(path: Path, meta: dict, tabs: list[Table]) -> None:
-    def records(df: pd.DataFrame):
-        return [{str(k): _plain(v) for k, v in zip(df.columns, row)}
-                for row in zip(*(df[c].tolist() for c in df.columns))]
-    doc = {"meta": meta, "tables": {t.name: records(t.frame) for t in tabs},
-           "descriptions": {t.name: t.description for t in tabs}}
-    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+    """``{"meta": …, "tables": {name: [records]}, "descriptions": …}``, streamed record by
+    record through :func:`workbench.fileio.atomic_file` (never the whole document in memory):
+    the same bytes as ``json.dumps(doc, ensure_ascii=False, indent=1, default=str)``."""
+    with atomic_file(path, "w", encoding="utf-8", newline="") as f:
+        f.write('{\n "meta": ' + _json(meta, 1) + ',\n "tables": {')
+        for i, t in enumerate(tabs):
+            df = t.frame
+            keys = [str(k) for k in df.columns]
+            f.write(("," if i else "") + "\n  " + _json(t.name, 2) + ": [")
+            first = True
+            for row in zip(*(df.iloc[:, j].tolist() for j in range(df.shape[1]))):
+                f.write(("," if not first else "") + "\n   "
+                        + _json_record({k: _plain(v) for k, v in zip(keys, row)}))
+                first = False
+            f.write("]" if first else "\n  ]")
+        f.write(("\n }" if tabs else "}") + ',\n "descriptions": '
+                + _json({t.name: t.description for t in tabs}, 1) + "\n}\n")
+
+
+def _json(obj, level: int) -> str:
+    """``obj`` as ``json.dumps(…, indent=1)`` writes it at nesting ``level``."""
+    return json.dumps(obj, ensure_ascii=False, indent=1, default=str).replace(
+        "\n", "\n" + " " * level)
+
+
+_JSON_STR = json.encoder.encode_basestring
+
+
+def _json_record(rec: dict) -> str:
+    """One record at nesting level 3, as :func:`_json` writes it, quicker: plain values are
+    encoded one by one (strings by the json module's C encoder)."""
+    if not rec:
+        return "{}"
+    parts = []
+    for k, v in rec.items():
+        t = type(v)
+        if t is str:
+            enc = _JSON_STR(v)
+        elif v is None:
+            enc = "null"
+        elif t is bool:
+            enc = "true" if v else "false"
+        elif t is int or (t is float and v - v == 0):      # finite floats: repr, as json does
+            enc = repr(v)
+        else:
+            enc = _json(v, 4)
+        parts.append(_JSON_STR(k) + ": " + enc)
+    return "{\n    " + ",\n    ".join(parts) + "\n   }"
 
 
 def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | None) -> Path:
@@ -379,10 +404,12 @@ def target_path(project: Project, stem: str, fmt: str, out: str | os.PathLike | 
 def export(project: Project, coder: str | None = None, *, consensus: bool = False,
            fmt: str = "xlsx", out: str | os.PathLike | None = None, force: bool = False,
            bom: bool = False, speaker: str = "interviewee", include_unfinished: bool = False,
-           today: _dt.date | None = None, pseudonymise: bool = False) -> Export:
+           today: _dt.date | None = None, pseudonymise: bool = False,
+           coders: list[str] | None = None) -> Export:
     """Write every table to ``out`` (see :func:`target_path`) and return what was written.
     ``pseudonymise`` replaces the names of the project's ``pseudonyms.yaml`` in every table
-    and README item (workbench.pseudonyms)."""
+    and README item (workbench.pseudonyms). ``coders``: whose agreement the agreement tables
+    compare (default: the team, see :func:`agreement_tables`)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
     data = load(project, coder, consensus=consensus, speaker=speaker,
@@ -390,12 +417,12 @@ def export(project: Project, coder: str | None = None, *, consensus: bool = Fals
     today = today or _dt.date.today()
     path = target_path(project, default_stem(project, data.coder, today), fmt, out)
     claim_target(path, force)
-    meta, tabs = tables(project, data=data, today=today)
+    meta, tabs = tables(project, data=data, today=today, coders=coders)
     if pseudonymise:
         from .pseudonyms import for_project
         ps = for_project(project, required=True)
-        tabs = [Table(ps.text(t.name), ps.text(t.description), ps.frame(t.frame), t.freeze_cols)
-                for t in tabs]
+        tabs = _unique_names([Table(ps.text(t.name), ps.text(t.description), ps.frame(t.frame),
+                                    t.freeze_cols) for t in tabs])
         source = ps.source.name if ps.source is not None else "pseudonyms.yaml"
         meta = {**ps.value(meta), "pseudonyms": f"names replaced from {source} "
                                                 f"({len(ps.names)} names)"}

@@ -100,6 +100,56 @@ def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
                 tmp.unlink()
 
 
+def folder_mode() -> int:
+    """The mode a new folder gets from ``mkdir()`` under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path`` to fill (with :func:`atomic_write` and
+    friends); on success it becomes ``path`` (an existing ``path`` is replaced only with
+    ``replace``), on an exception it is removed and ``path`` is untouched. Folders created for
+    ``path``'s parents are removed again when they stay empty after a failure."""
+    import shutil
+    path = Path(path)
+    made = []
+    parent = path.parent
+    while not parent.exists():
+        made.append(parent)          # innermost first
+        parent = parent.parent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    pending = True
+    old: Path | None = None
+    try:
+        yield work
+        os.chmod(work, folder_mode())
+        if path.exists() or path.is_symlink():
+            if not replace:
+                raise UsageError("already exists", file=path,
+                                 hint="add --force to replace it, or choose another name")
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+            os.replace(path, old / "x")
+        os.replace(work, path)
+        pending = False
+        fsync_folder(path.parent)
+    except BaseException:
+        if old is not None and not path.exists():
+            os.replace(old / "x", path)      # put the old one back
+        raise
+    finally:
+        if pending:
+            shutil.rmtree(work, ignore_errors=True)
+            for folder in made:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def inside(folder: Path, name: str | os.PathLike, *, what: str = "file name") -> Path:
     """``folder / name`` when it stays inside ``folder`` (after resolving ``..`` and symbolic
     links), else a :class:`UsageError` naming it."""

@@ -46,11 +46,13 @@ class Anchor(NamedTuple):
 
 class ContextStore:
     """``context-<coder>.json``: for codings logged without context, what they would have
-    recorded (see the module docstring). Kept as columns — ids; offsets and the CRC-32 of the
-    quote (base64 arrays); the quote only for a coding that has none; the transcript's CRC; the
-    prefix and suffix of every entry as one string and their lengths — so that reading it
-    makes no object per entry until an entry is asked for, and entries taken now are appended
-    to columns (a few bytes each) until they are saved."""
+    recorded (see the module docstring). Kept as columns — coding ids; offsets and the CRC-32
+    of the quote (base64 arrays); the quote only for a coding logged without one; the CRC-32 of
+    the transcript file the context was taken from; the prefix and suffix of every entry as one
+    string and their lengths — so that reading it makes no object per entry until an entry is
+    asked for, and entries taken now are appended to columns (a few bytes each) until they are
+    saved. Each entry keeps its own transcript CRC: taking a context on an edited transcript
+    does not drop what was taken for the other codings on its earlier text."""
 
     def __init__(self, project: Project, coder: str):
         path = project.state_dir / "cache" / f"context-{coder}.json"
@@ -59,8 +61,8 @@ class ContextStore:
         self._index: dict[str, int] | None = None   # id -> row of the columns read
         self._cols: tuple = ()
         self._offsets: list[int] | None = None
-        self._entries: dict = {}                    # entries of a version-1 file
-        self._new: tuple = ([], [], [], array("I"), [], [], array("I"), [])
+        self._entries: dict[str, list] = {}         # entries of a version-1 file
+        self._new: tuple = ([], [], [], array("q"), [], [], array("I"), [])
         self._parts: list[str] = []
         self._replaced: set[str] = set()
         self.changed = False
@@ -71,16 +73,14 @@ class ContextStore:
         self._index = {}
         raw = self.file.load()
         if raw is None:
-            old = self._older.load()
-            if isinstance(old, dict):
-                self._entries = old     # saved in the columns the next time one is taken
-                self.changed = bool(old)
+            self._entries = _older_entries(self._older.load())
+            self.changed = bool(self._entries)  # saved in the columns the next time
             return self._index
         try:
             ids = raw["id"]
             n = len(ids)
             cols = (unpack_ints("q", raw["start"]).tolist(), unpack_ints("q", raw["end"]).tolist(),
-                    unpack_ints("I", raw["qcrc"]).tolist(), raw["quote"], raw["crc"])
+                    unpack_ints("q", raw["qcrc"]).tolist(), raw["quote"], raw["crc"])
             lengths = unpack_ints("I", raw["lengths"])
             context = raw["context"]
             if not isinstance(ids, list) or any(not isinstance(c, list) or len(c) != n
@@ -94,29 +94,35 @@ class ContextStore:
             self._index = {}
         return self._index
 
-    @staticmethod
-    def _quote_crc(c: Coding) -> int:
-        return zlib.crc32((c.quote or "").encode("utf-8"))
-
-    def taken_crc(self, c: Coding) -> int | None:
-        """The transcript's CRC-32 recorded with coding ``c``'s context, when it was taken for
-        this coding (same offsets and quote); else None. (:meth:`get` without the anchor.)"""
+    def unchanged(self, c: Coding, crc: int | None) -> bool:
+        """Whether ``c``'s context was taken on this very transcript file (same CRC) for the
+        same offsets: then it still stands without looking at the text."""
         k = self._load().get(c.id)
         if k is None:
-            taken = self._get_older(c) if self._entries else None
-            return None if taken is None else taken.crc
+            e = self._entries.get(c.id)
+            try:
+                return e is not None and e[0] == c.start and e[1] == c.end and e[6] == crc
+            except (TypeError, IndexError):
+                return False
+        starts, ends, _, _, crcs = self._cols[:5]
+        return starts[k] == c.start and ends[k] == c.end and crcs[k] == crc
+
+    def has(self, c: Coding) -> bool:
+        """Whether :meth:`get` has an anchor for ``c`` (without making it)."""
+        k = self._load().get(c.id)
+        if k is None:
+            return self._get_older(c) is not None
         starts, ends, qcrcs, _, crcs = self._cols[:5]
-        if starts[k] != c.start or ends[k] != c.end or qcrcs[k] != self._quote_crc(c):
-            return None
-        crc = crcs[k]
-        return crc if crc.__class__ is int else None
+        return starts[k] == c.start and ends[k] == c.end and qcrcs[k] == _quote_crc(c.quote) \
+            and crcs[k].__class__ is int
 
     def get(self, c: Coding) -> Anchor | None:
+        """The context taken for coding ``c`` (same offsets and quote), else None."""
         k = self._load().get(c.id)
         if k is None:
             return self._get_older(c)
         starts, ends, qcrcs, quotes, crcs, lengths, context = self._cols
-        if starts[k] != c.start or ends[k] != c.end or qcrcs[k] != self._quote_crc(c) \
+        if starts[k] != c.start or ends[k] != c.end or qcrcs[k] != _quote_crc(c.quote) \
                 or crcs[k].__class__ is not int:
             return None     # another coding with this id, or a damaged entry: taken again
         if self._offsets is None:
@@ -130,7 +136,7 @@ class ContextStore:
         e = self._entries.get(c.id)
         try:
             if e is not None and e[0] == c.start and e[1] == c.end \
-                    and e[2] == self._quote_crc(c):
+                    and e[2] == _quote_crc(c.quote):
                 quote = c.quote if c.quote is not None else e[3]
                 return Anchor(quote, e[4], e[5], int(e[6]))
         except (TypeError, ValueError, IndexError):
@@ -149,7 +155,7 @@ class ContextStore:
         ids.append(c.id)
         starts.append(start)
         ends.append(end)
-        qcrcs.append(self._quote_crc(c))
+        qcrcs.append(_quote_crc(c.quote))
         # the quote is kept only for a coding that has none (the coding's own is the same text:
         # it was just found at its offsets)
         quotes.append(text[start:end] if c.quote is None else None)
@@ -171,7 +177,7 @@ class ContextStore:
         ids: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
-        qcrcs = array("I")
+        qcrcs = array("q")
         quotes: list[str | None] = []
         crcs: list[int | None] = []
         lengths = array("I")
@@ -203,7 +209,7 @@ class ContextStore:
                     ids.append(cid)
                     starts.append(start)
                     ends.append(end)
-                    qcrcs.append(qcrc & 0xFFFFFFFF)
+                    qcrcs.append(qcrc)
                     quotes.append(quote)
                     crcs.append(crc)
                     lengths.extend((len(prefix), len(suffix)))
@@ -226,6 +232,32 @@ class ContextStore:
         self.file.save_stream(_context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths,
                                               texts))
         self.changed = False
+
+
+def _quote_crc(quote: str | None) -> int:
+    return zlib.crc32(quote.encode("utf-8")) if quote is not None else -1
+
+
+def _older_entries(raw) -> dict[str, list]:
+    """The entries of a version-1 context file, by coding id, as ``[start, end, quote CRC,
+    quote, prefix, suffix, transcript CRC]``. Two shapes were written: one list per coding id
+    (the quote CRC of a coding without a quote was that of no text, 0), and — briefly — codings
+    grouped by transcript, ``{tid: [crc, {id: [start, end, quote CRC, prefix, suffix, quote]}]}``."""
+    out: dict[str, list] = {}
+    if not isinstance(raw, dict):
+        return out
+    for key, v in raw.items():
+        try:
+            if isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict):
+                for cid, e in v[1].items():
+                    start, end, qcrc, prefix, suffix, quote = e
+                    out[cid] = [start, end, qcrc, quote, prefix, suffix, v[0]]
+            elif isinstance(v, list) and len(v) == 7:
+                start, end, qcrc, quote, prefix, suffix, crc = v
+                out[key] = [start, end, -1 if qcrc == 0 else qcrc, quote, prefix, suffix, crc]
+        except (TypeError, ValueError):
+            continue    # a damaged entry: taken again when needed
+    return out
 
 
 def _context_pieces(ids, starts, ends, qcrcs, quotes, crcs, lengths, texts) -> Iterator[bytes]:
@@ -294,7 +326,6 @@ def _current(t: str, logged: list[Coding], project: Project, coder: str,
     """The current codings of transcript ``t`` (see :func:`current_by_transcript`), in
     position order."""
     known = cb.codes
-    taken_crc = store.taken_crc
     text_of = _Lazy(project.text, t)
     out: list[Coding] = []
     append = out.append
@@ -319,11 +350,10 @@ def _current(t: str, logged: list[Coding], project: Project, coder: str,
             ok = False
             if c.transcript_crc is not None:
                 ok = in_range and c.transcript_crc == crc
-            else:
-                taken = taken_crc(c)
-                if taken is not None:
-                    ok = in_range and taken == crc
-                elif in_range and c.quote and text_of()[start:end] == c.quote:
+            elif in_range:
+                if store.unchanged(c, crc):
+                    ok = True
+                elif c.quote and not store.has(c) and text_of()[start:end] == c.quote:
                     store.put(c, text_of(), crc)
                     ok = True
             if ok:
@@ -347,10 +377,10 @@ def _placement(c: Coding, info: TranscriptInfo, text_of: _Lazy, store: ContextSt
     anchor = Anchor(c.quote, c.prefix, c.suffix, c.transcript_crc)
     if c.transcript_crc is None or (c.quote and c.prefix is None and c.suffix is None):
         # an older log or another tool: what it would have recorded, taken at a first read
+        if in_range and store.unchanged(c, info.crc):
+            return Placement("ok", c.start, c.end)
         taken = store.get(c)
         if taken is not None:
-            if taken.crc == info.crc and in_range:
-                return Placement("ok", c.start, c.end)
             anchor = taken
         elif in_range and _still_there(c, info, text_of):
             store.put(c, text_of(), info.crc)

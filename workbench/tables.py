@@ -1,7 +1,13 @@
 """The tables of an export beside the counts: interview × code matrices (presence, segments,
 codings), code co-occurrence, the quotes behind each count, and the codebook as a table. Each
 takes the :class:`~workbench.counts.CodedData` that the counts were computed from, so every
-table of an export describes the same codings and scope."""
+table of an export describes the same codings and scope.
+
+Interview attributes are named by the transcripts (front matter, ``attributes.csv``), so any
+name may come: an attribute whose name another column of the table already has (``source``,
+``code``, a code id, ``transcript``) becomes the column ``<name> (attribute)``
+(:func:`attribute_columns`); the table's ``attrs["attribute_columns"]`` maps each attribute to
+its column."""
 from __future__ import annotations
 
 import re
@@ -41,12 +47,34 @@ def presence(data: CodedData, codes: str | list[str] | None = None,
     return pd.DataFrame(m, index=idx, columns=list(selected))
 
 
+ATTRIBUTE_SUFFIX = " (attribute)"
+
+
+def attribute_columns(names, taken) -> dict[str, str]:
+    """attribute → its column name: the name itself, or ``"<name> (attribute)"`` (then with a
+    number) where another column of the table has it (compared case-insensitively)."""
+    used = {str(t).casefold() for t in taken}
+    out: dict[str, str] = {}
+    for a in names:
+        col, n = str(a), 2
+        if col.casefold() in used:
+            col = f"{a}{ATTRIBUTE_SUFFIX}"
+            while col.casefold() in used:
+                col, n = f"{a}{ATTRIBUTE_SUFFIX[:-1]} {n})", n + 1
+        used.add(col.casefold())
+        out[a] = col
+    return out
+
+
 def with_attributes(data: CodedData, matrix: pd.DataFrame) -> pd.DataFrame:
     """``matrix`` (indexed by transcript) with the interview attributes as leading columns."""
-    attrs = data.attributes.reindex(matrix.index).fillna("")
+    cols = attribute_columns(data.attributes.columns, ["transcript", *matrix.columns])
+    attrs = data.attributes.reindex(matrix.index).fillna("").rename(columns=cols)
     out = pd.concat([attrs, matrix], axis=1)
     out.index.name = "transcript"
-    return out.reset_index()
+    out = out.reset_index()
+    out.attrs["attribute_columns"] = cols
+    return out
 
 
 def cooccurrence(data: CodedData, codes: str | list[str] | None = None,
@@ -91,14 +119,15 @@ def cooccurrence_long(data: CodedData, codes=None) -> pd.DataFrame:
 
 
 # ---- quotes ------------------------------------------------------------------------------------
-QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "segment", "start", "end",
+QUOTE_COLUMNS = ["code", "name", "transcript", "speaker", "timestamp", "turn", "start", "end",
                  "text", "coder", "memo", "status", "source"]
 
 
 def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFrame:
     """The counted coded passages with their text, for writing up: code, name, transcript,
-    the interview attributes, speaker and timestamp (of the passage's first counted turn), the
-    passage text, coder, memo, status, source. Ordered by code (tree order), transcript, place."""
+    the interview attributes, speaker, timestamp and turn (counted from 1, as the app shows it)
+    of the passage's first counted turn, the passage text, coder, memo, status, source. Ordered
+    by code (tree order), transcript, place."""
     cb = data.codebook
     selected = select_codes(cb, codes)
     order = {c: i for i, c in enumerate(selected)}
@@ -117,21 +146,24 @@ def quotes(data: CodedData, codes: str | list[str] | None = None) -> pd.DataFram
             tid, text = t_id, project.text(t_id)
             # only a transcript that shows a time stamp is segmented again to read them
             stamps = ([s.timestamp for s in project.transcript(tid).segments]
-                      if _TIMESTAMP.search(text) else None)
+                      if ("[" in text or "(" in text) and _TIMESTAMP.search(text) else None)
             info, a = catalog[tid], attrs.get(tid, {})
         i = -1 if seg is None or pd.isna(seg) else int(seg)
         ok = 0 <= i < info.n_segments
         rows.append((code, cb.codes[code].name, tid, *(a.get(k, "") for k in attr_cols),
                      info.speakers[i] if ok else None,
                      stamps[i] if ok and stamps and i < len(stamps) else None,
-                     i if ok else None, int(start), int(end), text[int(start):int(end)],
+                     i + 1 if ok else None, int(start), int(end), text[int(start):int(end)],
                      coder, memo, status, source))
-    out = pd.DataFrame(rows, columns=["code", "name", "transcript", *attr_cols] + QUOTE_COLUMNS[3:])
+    named = attribute_columns(attr_cols, QUOTE_COLUMNS)
+    out = pd.DataFrame(rows, columns=["code", "name", "transcript",
+                                      *(named[a] for a in attr_cols)] + QUOTE_COLUMNS[3:])
     if len(out):
         out = out.sort_values(["code", "transcript", "start"],
                               key=lambda s: s.map(order) if s.name == "code" else s,
                               kind="stable").reset_index(drop=True)
-    out["segment"] = out["segment"].astype("Int64")
+    out["turn"] = out["turn"].astype("Int64")
+    out.attrs["attribute_columns"] = named
     return out
 
 

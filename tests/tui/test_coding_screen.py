@@ -198,19 +198,30 @@ async def test_palette_goes_to_transcript_and_applies_code(demo):
 
 
 class FakeSuggestion:
-    def __init__(self, seg, code, score):
+    """A suggestion as the suggester makes them; ``sentence=True`` gives it the span of the
+    segment's second sentence instead of the whole turn (as older suggesters did)."""
+
+    def __init__(self, seg, code, score, reason="test reason", sentence=False):
         self.transcript, self.segment, self.start, self.end = "P01", seg.index, seg.start, seg.end
-        self.code, self.score, self.reason = code, score, "test"
+        if sentence:
+            k = seg.text.index(". ") + 2
+            self.start = seg.start + k
+        self.code, self.score, self.reason = code, score, reason
 
 
-def suggesting(app, segment: int, scored: list[tuple[str, float]]):
-    """Give the app a stand-in suggester that suggests ``scored`` (code, score) on one P01
-    segment."""
+def suggesting(app, segment: int, scored: list, **kw):
+    """Give the app a stand-in suggester that suggests ``scored`` ((code, score) or (code,
+    score, reason)) on one P01 segment."""
     seg = app.project.transcript("P01").segments[segment]
 
     class FakeSuggester:
+        coder = app.coder
+
         def suggest_transcript(self, tid):
-            return [FakeSuggestion(seg, c, x) for c, x in scored] if tid == "P01" else []
+            return [FakeSuggestion(seg, *x, **kw) for x in scored] if tid == "P01" else []
+
+        def model_is_stale(self):
+            return False
     app.suggestions_enabled = True
     app.get_suggester = lambda: FakeSuggester()
 
@@ -241,6 +252,86 @@ async def test_suggestions_accept_and_reject(demo):
         await pilot.pause()
         assert events(demo)[-1]["code"] == "value.competitiveness"
         assert len(events(demo)) == 2
+
+
+async def test_accepting_codes_the_whole_turn_unless_a_span_is_selected(demo):
+    """The suggestion's own span is a sentence (as a keyword rule once gave): accepting codes the
+    whole turn anyway, from its first character; with a selection, exactly the selection."""
+    app = make_app(demo)
+    suggesting(app, 3, [("local.universities", 0.91), ("local.government", 0.72)],
+               sentence=True)
+    seg = app.project.transcript("P01").segments[3]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        ev = events(demo)[-1]
+        assert (ev["start"], ev["end"], ev["source"]) == (seg.start, seg.end, "suggestion")
+        assert ev["quote"] == seg.text and not ev["quote"].startswith("\n")
+        await pilot.press("v", "w", "w", "a")       # select two words, accept the next one
+        await pilot.pause()
+        ev = events(demo)[-1]
+        assert ev["code"] == "local.government" and ev["source"] == "suggestion"
+        assert ev["start"] == seg.start and seg.start < ev["end"] < seg.end
+        assert ev["quote"] == seg.text[:ev["end"] - seg.start]
+        assert not app.screen.view.span_mode
+
+
+async def test_at_most_three_suggestions_each_with_its_reason(demo):
+    app = make_app(demo)
+    suggesting(app, 3, [("local.universities", 0.91, "definition words: university, institute"),
+                        ("local.government", 0.72, "like P04 turn 6: “the regional ministry…”"),
+                        ("value.competitiveness", 0.61, "keyword \"competit*\""),
+                        ("value.tenders", 0.55, "definition words: tender")])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = segment_text(app.screen.view, 3)
+        assert "◌ Local universities and research institutes 0.91" in shown
+        assert "◌ Increased competitiveness" in shown and "tenders" not in shown  # best 3
+        flat = " ".join(shown.split())              # a long reason wraps onto a second line
+        assert "◌ Local universities" in flat and ": definition words: university, institute" in flat
+        assert "◌ Local and regional government: like P04 turn 6: “the regional ministry…”" \
+            in flat
+        await pilot.press("j")                        # the reasons follow the cursor
+        await pilot.pause()
+        assert "definition words: university" not in segment_text(app.screen.view, 3)
+        assert "◌ Local universities and research institutes 0.91" in \
+            segment_text(app.screen.view, 3)
+        await pilot.press("k", "A")                   # accept all: the three shown, not four
+        await pilot.pause()
+        assert [e["code"] for e in events(demo)] == ["local.universities", "local.government",
+                                                     "value.competitiveness"]
+
+
+async def test_a_new_coder_sees_no_suggestion_learned_from_the_others(tmp_path):
+    """On the demo with anna's and boris's logs, coder 'me' opens the app with suggestions on:
+    they come from the codebook alone (me's own model), none from anna's or boris's coding."""
+    from tui_helpers import copy_demo_with_logs
+    root = copy_demo_with_logs(tmp_path / "demo")
+    from workbench.suggest import Suggester
+    Suggester(app_project(root), coder="anna").train()     # anna's model exists on disk
+    app = make_app(root, coder="me", suggestions=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        suggester = app.get_suggester()
+        assert suggester.coder == "me" and suggester.model is None
+        found = [x for lst in app.screen.suggestions.values() for x in lst]
+        assert found
+        assert all(k in ("codebook", "keyword") for x in found for k, _ in x.evidence)
+
+
+def app_project(root):
+    from workbench.project import Project
+    return Project.open(root)
 
 
 async def test_undo_takes_a_rejection_back(demo):

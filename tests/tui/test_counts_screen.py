@@ -76,7 +76,8 @@ async def test_the_consensus_is_counted_when_it_exists(tmp_path):
         await settle_workers(pilot)
         assert app.screen.coder == "consensus"
         text = screen_text(app)
-        assert "among the 9 interviewees (coder: consensus)" in text
+        assert "among the 9 interviewees (coder: consensus of anna, boris)" in text
+        assert "scope: 9 of 10 transcripts (marked done by consensus of anna, boris)" in text
         df = opinion_counts(Project.open(root), coder="consensus").frame.set_index("code")
         r = df.loc["finance.membership_fees"]
         assert bar_line(app, "Membership fees").rstrip().endswith(

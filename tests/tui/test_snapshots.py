@@ -52,6 +52,16 @@ def test_project_screen(snap_compare, tmp_path):
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
 
 
+def test_project_screen_80x24(snap_compare, tmp_path):
+    """A small terminal: id, segments, coded and done stay; long attributes end with "…"."""
+    app = make_app(project_with_codings(tmp_path))
+
+    async def run_before(pilot):
+        await ready(pilot, "project")
+        await pilot.pause()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
 def test_coding_screen(snap_compare, tmp_path):
     app = make_app(project_with_codings(tmp_path))
 
@@ -127,5 +137,40 @@ def test_counts_screen(snap_compare, tmp_path):
     async def run_before(pilot):
         await ready(pilot, "project")
         await pilot.press("ctrl+n", "g", "g")
+        await settle_workers(pilot)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_coding_screen_suggestions_with_reasons(snap_compare, tmp_path):
+    """Three suggestions on the cursor segment, each with its reason line (a stand-in suggester,
+    so that the picture does not move with the model)."""
+    app = make_app(project_with_codings(tmp_path))
+    seg = app.project.transcript("P01").segments[17]
+
+    class S:
+        def __init__(self, code, score, reason):
+            self.transcript, self.segment, self.start, self.end = "P01", 17, seg.start, seg.end
+            self.code, self.score, self.reason = code, score, reason
+
+    class FakeSuggester:
+        coder = app.coder
+
+        def suggest_transcript(self, tid):
+            if tid != "P01":
+                return []
+            return [S("future.rnd_plans", 0.93, "keyword \"new project\" (lemma match) +2 more"),
+                    S("value.joint_rnd", 0.71,
+                      "like P04 turn 6: “We started two joint projects with the institute…”"),
+                    S("future.internationalisation", 0.58, "definition words: abroad, export, partner"),
+                    S("value.tenders", 0.52, "definition words: tender")]
+
+        def model_is_stale(self):
+            return False
+    app.suggestions_enabled = True
+    app.get_suggester = lambda: FakeSuggester()
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 17)
         await settle_workers(pilot)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

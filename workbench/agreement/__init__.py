@@ -8,7 +8,8 @@ Statistics layer (pure numpy/pandas):
 * :func:`overall_agreement` -- agreement on each unit's whole code *set*
   (Krippendorff's alpha with the MASI/Jaccard distance, kappa and percent
   agreement with each distinct set as a category, optional bootstrap CI).
-* Nominal coefficients on a units x coders ratings table (module ``coefficients``): :func:`percent_agreement`,
+* Nominal coefficients on a units x coders ratings table (module ``coefficients``):
+  :func:`percent_agreement` (mean over coder pairs), :func:`unanimous` (all coders agree),
   :func:`cohen_kappa`, :func:`fleiss_kappa`, :func:`krippendorff_alpha`,
   :func:`gwet_ac1`, :func:`brennan_prediger` -- each returns an :class:`Estimate`
   (``value`` float or ``None`` + ``reason``).
@@ -38,6 +39,7 @@ from .coefficients import (
     kappa_column,
     krippendorff_alpha,
     percent_agreement,
+    unanimous,
 )
 from .per_code import LONG_COLUMNS, per_code_agreement, per_code_agreement_arrays, sets_to_ids
 
@@ -60,4 +62,5 @@ __all__ = [
     "set_alpha",
     "set_distance_matrix",
     "sets_to_ids",
+    "unanimous",
 ]

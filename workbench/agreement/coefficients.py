@@ -24,10 +24,12 @@ Missing data, per coefficient
 -----------------------------
 * ``krippendorff_alpha``: a unit with fewer than two ratings drops out
   (Krippendorff 2011); every unit with two or more ratings is used.
-* ``percent_agreement``: units with two or more ratings; a unit agrees when all
-  coders who rated it gave the same value (``method="all"``, the default), or
-  the mean agreement over coder pairs (``method="pairwise"``, Gwet's p_a).  With
-  two coders both are "units rated by both coders, share identical".
+* ``percent_agreement``: units with two or more ratings; the mean over units of
+  the share of agreeing coder pairs (``method="pairwise"``, the default: Gwet's
+  p_a, the observed agreement behind Fleiss' kappa and Brennan-Prediger), or the
+  share of units on which every coder who rated it gave the same value
+  (``method="all"``, also :func:`unanimous`).  With two coders both are "units
+  rated by both coders, share identical"; with more coders "all agree" is lower.
 * ``cohen_kappa`` (exactly two coders): units rated by both coders.
 * ``fleiss_kappa``: Fleiss (1971) assumes the same number of ratings per unit, so
   only units rated by **all** coders are used (units with a missing rating are
@@ -50,6 +52,7 @@ import pandas as pd
 __all__ = [
     "Estimate",
     "percent_agreement",
+    "unanimous",
     "cohen_kappa",
     "fleiss_kappa",
     "krippendorff_alpha",
@@ -71,6 +74,21 @@ R_NEVER = "no variation: the code was never applied (in the units used), so the 
 R_ALWAYS = "no variation: every coder applied the code to every unit used, so the coefficient is 0/0"
 R_ONE_VALUE = "no variation: every rating has the same value, so the coefficient is 0/0"
 R_ONE_CATEGORY = "only one category observed; pass n_categories to fix the number of categories"
+R_NOT_APPLIED = ("no coder applied the code in the units used: there is nothing to agree on "
+                 "(kappa and alpha are 0/0; percent agreement, AC1 and Brennan-Prediger would "
+                 "count only agreeing absences)")
+
+#: Fewest bootstrap replicates accepted: a percentile interval from fewer is noise.
+MIN_BOOTSTRAP = 200
+
+
+def check_bootstrap(n: int) -> int:
+    """``n`` when it is 0 (no bootstrap) or at least :data:`MIN_BOOTSTRAP`, else ValueError."""
+    n = int(n or 0)
+    if n < 0 or 0 < n < MIN_BOOTSTRAP:
+        raise ValueError(f"bootstrap needs at least {MIN_BOOTSTRAP} replicates for a percentile "
+                         f"interval (got {n}); use 0 for none, or 1000 or more")
+    return n
 
 
 def reason_no_complete(n_coders: int) -> str:
@@ -132,12 +150,13 @@ def _pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return obs, m, eq
 
 
-def percent_agreement(ratings: Any, method: str = "all") -> Estimate:
-    """Share of units (rated by two or more coders) on which the coders agree.
+def percent_agreement(ratings: Any, method: str = "pairwise") -> Estimate:
+    """Agreement of the coders over the units rated by two or more coders.
 
-    ``method="all"``: a unit counts when every coder who rated it gave the same
-    value.  ``method="pairwise"``: mean over units of the share of agreeing coder
-    pairs (Gwet's p_a; equals ``"all"`` for two coders).
+    ``method="pairwise"`` (default): mean over units of the share of agreeing
+    coder pairs (Gwet's p_a, the literature's percent agreement for several
+    coders).  ``method="all"``: share of units on which every coder who rated it
+    gave the same value (:func:`unanimous`).  Both are equal for two coders.
     """
     ids, _ = _factorize_ratings(ratings)
     if ids.shape[1] < 2:
@@ -152,6 +171,11 @@ def percent_agreement(ratings: Any, method: str = "all") -> Estimate:
     if method == "pairwise":
         return Estimate(float(np.mean(2 * eqp / (mp * (mp - 1)))))
     raise ValueError(f"method must be 'all' or 'pairwise', not {method!r}")
+
+
+def unanimous(ratings: Any) -> Estimate:
+    """Share of units (rated by two or more coders) on which every coder gave the same value."""
+    return percent_agreement(ratings, method="all")
 
 
 def cohen_kappa(ratings: Any) -> Estimate:

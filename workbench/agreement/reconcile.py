@@ -10,6 +10,17 @@ recorded as a ``memo`` event with the same ``settles`` object. Re-settling a uni
 disagreement of a transcript is settled, the consensus marks the transcript done.
 
 Only units of transcripts that every compared coder marked done take part.
+
+**Which coders a consensus settles.** A unit has one consensus. Each settlement names its coders;
+reconciling coders C on a unit already settled for coders C':
+
+* C' = C: the unit is settled (the walk skips it; a decision can still be changed);
+* C' a proper subset of C (a coder joined): the earlier decision is superseded -- the unit is
+  walked again with everyone's codes (the earlier decision shown), and a transcript the consensus
+  had finished is reopened until its units are settled again;
+* otherwise (another pair, or a pair that left someone out): refused, with the way forward --
+  reconcile everyone together (``--coders`` C' ∪ C). Pairs that coded *different* transcripts do
+  not meet, and each reconciles its own.
 """
 from __future__ import annotations
 
@@ -36,6 +47,8 @@ class Disagreement:
     sets: dict[str, frozenset]
     settled: frozenset | None = None  # the consensus set when already settled
     settled_ids: dict = field(default_factory=dict)  # code → id of its live consensus event
+    previous: frozenset | None = None  # an earlier decision for fewer coders, now superseded
+    previous_coders: tuple = ()       # … and whose it was
 
     def differs_on(self, scope: set | frozenset) -> bool:
         """Whether the coders' sets differ within ``scope`` (a set of code ids)."""
@@ -59,6 +72,7 @@ class ReconcileState:
     coders: list[str]
     agreed: list[Disagreement] = field(default_factory=list)  # units where all coders agree
     disagreements: list[Disagreement] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)  # transcripts mark_finished reopened
 
     @property
     def open(self) -> list[Disagreement]:
@@ -66,7 +80,9 @@ class ReconcileState:
 
 
 def consensus_units(project: Project) -> dict[str, dict]:
-    """unit id → {"codes": {code: event id}, "events": [...]} of the live consensus settlements."""
+    """unit id → {"codes": {code: event id}, "empty": bool, "coders": frozenset | None} of the
+    live consensus settlements (``coders``: whose codes the latest settlement settles; None for an
+    event that does not say)."""
     path = project.log_path(CONSENSUS)
     events, _ = read_events(path)
     live: dict[str, dict] = {}
@@ -74,13 +90,16 @@ def consensus_units(project: Project) -> dict[str, dict]:
     for _, ev in events:
         st = ev.get("settles") or {}
         uid = st.get("unit")
+        who = st.get("coders")
+        who = frozenset(who) if isinstance(who, list) and who else None
         if ev.get("op") == "code" and uid:
-            entry = live.setdefault(uid, {"codes": {}, "empty": False})
+            entry = live.setdefault(uid, {"codes": {}, "empty": False, "coders": who})
             entry["codes"][project.codebook.resolve(ev["code"])] = ev["id"]
             entry["empty"] = False
+            entry["coders"] = who
             by_id[ev["id"]] = uid
         elif ev.get("op") == "memo" and uid:
-            live[uid] = {"codes": {}, "empty": True}
+            live[uid] = {"codes": {}, "empty": True, "coders": who}
         elif ev.get("op") == "uncode" and ev.get("id") in by_id:
             uid = by_id.pop(ev["id"])
             codes = live.get(uid, {}).get("codes", {})
@@ -110,26 +129,55 @@ def reconcile_state(project: Project, coders: list[str], code: str | None = None
     settled = consensus_units(project)
     st = ReconcileState(coders=coders)
     texts: dict[str, str] = {}
+    mine = frozenset(coders)
+    conflicts: dict[frozenset, list[str]] = {}   # other coder sets → their units here
     for uid, row in table.values.iterrows():
         sets = {c: row[c] for c in coders}
         if any(v is None for v in sets.values()):
             continue  # a coder has not finished this transcript
         u = units.loc[uid]
         tid = u["transcript"]
+        done = settled.get(uid)
+        earlier = done["coders"] if done else None
+        superseded = earlier is not None and earlier < mine
+        if earlier is not None and earlier != mine and not superseded:
+            conflicts.setdefault(earlier, []).append(tid)
+            continue
         if tid not in texts:
             texts[tid] = project.text(tid)
         s, e = int(u["start"]), int(u["end"])
-        done = settled.get(uid)
         d = Disagreement(uid, tid, int(u["segment"]), s, e, u["speaker"], texts[tid][s:e], sets,
-                         frozenset(done["codes"]) if done else None,
+                         frozenset(done["codes"]) if done and not superseded else None,
                          dict(done["codes"]) if done else {})
+        if superseded and done is not None and earlier is not None:
+            d.previous = frozenset(done["codes"])
+            d.previous_coders = tuple(c for c in coders if c in earlier)
         first = next(iter(sets.values()))
         if all(v == first for v in sets.values()):
-            if first:
+            if first or superseded:
                 st.agreed.append(d)
         elif scope is None or d.differs_on(scope):
             st.disagreements.append(d)
+    if conflicts:
+        raise _conflict(coders, conflicts)
     return st
+
+
+def _conflict(coders: list[str], conflicts: dict[frozenset, list[str]]) -> UsageError:
+    """The refusal when the consensus settles the units for other coders."""
+    others = sorted(conflicts, key=lambda k: -len(conflicts[k]))
+    everyone = list(dict.fromkeys([c for k in others for c in sorted(k)] + list(coders)))
+    parts = []
+    for k in others:
+        tids = sorted(set(conflicts[k]))
+        parts.append(f"{len(conflicts[k])} unit(s) in {', '.join(tids[:5])}"
+                     f"{'…' if len(tids) > 5 else ''} for {', '.join(sorted(k))}")
+    return UsageError(
+        f"the consensus already settles {'; '.join(parts)}: a unit has one consensus, so "
+        f"reconciling {', '.join(coders)} there would overwrite those decisions",
+        hint=f"reconcile everyone together: --coders {','.join(everyone)} (the earlier "
+             "decisions are shown and can be kept), or compare without reconciling: "
+             f"workbench disagreements --coders {','.join(coders)}")
 
 
 def _span_for(project: Project, d: Disagreement, code: str, coders: list[str]) -> tuple[int, int]:
@@ -177,7 +225,8 @@ def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: s
 
 
 def seed_agreed(project: Project, log: CodingLog, st: ReconcileState) -> int:
-    """Write the units all coders agree on into the consensus (once). Returns units written."""
+    """Write the units all coders agree on into the consensus (once; again for a unit settled
+    earlier for fewer coders). Returns units written."""
     n = 0
     for d in st.agreed:
         if d.settled is None:
@@ -188,10 +237,16 @@ def seed_agreed(project: Project, log: CodingLog, st: ReconcileState) -> int:
 
 def mark_finished(project: Project, log: CodingLog, st: ReconcileState) -> list[str]:
     """Mark done (in the consensus) each transcript finished by every coder whose disagreements
-    are all settled. Returns the transcripts newly marked."""
+    are all settled, and reopen a transcript the consensus had finished that has open
+    disagreements again (a coder joined: ``st.reopened``). Returns the transcripts newly
+    marked."""
     done_all = set.intersection(*(set(project.state(c).done) for c in st.coders))
     open_t = {d.transcript for d in st.open}
     already = project.state(CONSENSUS).done if project.log_path(CONSENSUS).exists() else set()
+    st.reopened = []
+    for tid in sorted(open_t & set(already)):
+        log.reopen(tid)
+        st.reopened.append(tid)
     marked = []
     for tid in sorted(done_all - open_t - set(already)):
         log.done(tid)

@@ -10,7 +10,10 @@ The contract (issue 5):
   has not finished are missing (``None``) for that coder, so they drop out of alpha when fewer than
   two coders remain. ``include_unfinished`` treats every transcript as coded.
 - ``coded_only``: keep only units that at least one coder gave a code, for teams who do not want
-  agreement on uncoded text to count.
+  agreement on uncoded text to count. With ``codes`` naming a branch this is the branch's
+  agreement *within* the units where it is in play (``agree --codes client. --within``).
+- ``manual_only``: leave out codings that were accepted suggestions (``source: suggestion``);
+  either way :attr:`UnitTable.suggested` counts them per coder.
 
 Codes are the applied codes after codebook merges; ``codes`` (prefixes such as ``value.``)
 restricts the sets to that part of the codebook. Codings whose transcript is gone, whose code is
@@ -24,7 +27,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from ..arrays import CodingArrays
+from ..arrays import coding_arrays
 from ..coders import compared_coders
 from ..errors import UsageError
 from ..project import UNPLACED, Project
@@ -38,7 +41,11 @@ _EMPTY: frozenset[str] = frozenset()
 class UnitTable:
     """``values``: units × coders DataFrame of frozensets (None = missing), indexed by unit id
     (``P01#3`` for segment 3 of P01, or ``P01``). ``units``: one row per unit with its transcript,
-    segment index, start, end, speaker. ``codes``: the code ids in scope (tree order)."""
+    segment index, start, end, speaker and role (``interviewer``/``interviewee``; None for
+    transcript units). ``codes``: the code ids in scope (tree order). ``compared`` and
+    ``suggested``: per coder, the codings that entered the table (in a finished transcript, a
+    code in scope, on a unit) and how many of them were accepted suggestions (with
+    ``manual_only`` those are left out of the values, and still counted here)."""
 
     values: pd.DataFrame
     units: pd.DataFrame
@@ -47,6 +54,9 @@ class UnitTable:
     codes: list[str]
     unfinished: dict[str, list[str]] = field(default_factory=dict)
     skipped_codings: int = 0
+    compared: dict[str, int] = field(default_factory=dict)
+    suggested: dict[str, int] = field(default_factory=dict)
+    manual_only: bool = False
 
 
 def check_coders(project: Project, coders: list[str] | None, minimum: int = 2,
@@ -57,7 +67,8 @@ def check_coders(project: Project, coders: list[str] | None, minimum: int = 2,
 
 def unit_table(project: Project, coders: list[str] | None = None, *, unit: str = "segment",
                codes: list[str] | str | None = None, all_speakers: bool = False,
-               include_unfinished: bool = False, coded_only: bool = False) -> UnitTable:
+               include_unfinished: bool = False, coded_only: bool = False,
+               manual_only: bool = False) -> UnitTable:
     """The unit table of ``coders`` (default: every coder but consensus), as the module
     docstring says. Built from the columnar codings (:class:`workbench.arrays.CodingArrays`) and the
     catalog's segment arrays (:meth:`Project.segment_arrays`), without a Coding object per
@@ -82,20 +93,29 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     data = {}
     coded = np.zeros(n_units, dtype=bool)   # units some coder gave a code (coded_only)
     skipped = 0
+    compared: dict[str, int] = {}
+    suggested: dict[str, int] = {}
     for c in coders:
-        cc = CodingArrays(project.codings(c))
+        cc = coding_arrays(project, c)
         bad = np.zeros(len(cc), dtype=bool)
         for s in BAD_STATUS:
             bad |= cc.status == s
         skipped += int(bad.sum())
-        pair_unit, pair_code = _coded_pairs(cc, ~bad, sa, code_index, allowed, unit,
-                                            all_speakers, unit_of_seg)
         if include_unfinished:
             observed = np.ones(n_units, dtype=bool)
         else:
             t_done = np.fromiter((t in done[c] for t in sa.tids), dtype=bool,
                                  count=len(sa.tids))
             observed = t_done[unit_t]
+        is_sugg = cc.source == "suggestion"
+        pair_unit, pair_code, pair_coding = _coded_pairs(cc, ~bad, sa, code_index, allowed, unit,
+                                                         all_speakers, unit_of_seg)
+        entered = np.unique(pair_coding[observed[pair_unit]])
+        compared[c] = len(entered)
+        suggested[c] = int(is_sugg[entered].sum())
+        if manual_only:
+            human = ~is_sugg[pair_coding]
+            pair_unit, pair_code = pair_unit[human], pair_code[human]
         col, has = _sets_column(pair_unit, pair_code, n_units, observed, code_list)
         coded |= has
         data[c] = col
@@ -106,7 +126,8 @@ def unit_table(project: Project, coders: list[str] | None = None, *, unit: str =
     code_list = [cid for cid in cb.codes if in_scope is None or cid in in_scope]
     return UnitTable(values=values, units=units, coders=coders, unit=unit, codes=code_list,
                      unfinished={c: u for c, u in unfinished.items() if u and not include_unfinished},
-                     skipped_codings=skipped)
+                     skipped_codings=skipped, compared=compared, suggested=suggested,
+                     manual_only=manual_only)
 
 
 def _units(catalog, sa, unit: str, all_speakers: bool):
@@ -120,7 +141,7 @@ def _units(catalog, sa, unit: str, all_speakers: bool):
         cols = {"unit": list(tids), "transcript": list(tids), "segment": [None] * n,
                 "start": np.zeros(n, dtype=np.int64),
                 "end": np.fromiter((i.n_chars for i in infos), dtype=np.int64, count=n),
-                "speaker": [None] * n}
+                "speaker": [None] * n, "role": [None] * n}
         unit_of_seg = None
     else:
         lengths = np.diff(sa.offsets)
@@ -137,9 +158,11 @@ def _units(catalog, sa, unit: str, all_speakers: bool):
         nums = [str(i) for i in range(int(lengths.max(initial=0)))]
         ut, lo = unit_t.tolist(), local.tolist()
         speakers = _objects(list(chain.from_iterable(i.speakers for i in infos)))
+        roles = np.where(sa.roles[g] == b"I", "interviewer", "interviewee")
         cols = {"unit": [prefixes[t] + nums[i] for t, i in zip(ut, lo)],
                 "transcript": [tids[t] for t in ut], "segment": local,
-                "start": sa.starts[g], "end": sa.ends[g], "speaker": speakers[g].tolist()}
+                "start": sa.starts[g], "end": sa.ends[g], "speaker": speakers[g].tolist(),
+                "role": roles.tolist()}
     if n:
         units = pd.DataFrame(cols)
     else:
@@ -149,8 +172,8 @@ def _units(catalog, sa, unit: str, all_speakers: bool):
 
 def _coded_pairs(cc, keep, sa, code_index, allowed, unit: str, all_speakers: bool,
                  unit_of_seg):
-    """(unit position, code position) for every kept coding of one coder and every unit it
-    counts for (with repeats)."""
+    """(unit position, code position, coding row) for every kept coding of one coder and every
+    unit it counts for (with repeats)."""
     idx = np.flatnonzero(keep)
     code_pos = code_index.get_indexer(cc.code[idx]) if len(idx) else np.zeros(0, np.int64)
     if allowed is not None:
@@ -159,16 +182,17 @@ def _coded_pairs(cc, keep, sa, code_index, allowed, unit: str, all_speakers: boo
     cat_of = sa.positions(cc.tids)
     t_cat = cat_of[cc.transcript[idx]] if len(idx) else np.zeros(0, np.int64)
     if unit == "transcript" and all_speakers:   # every coding counts, in a turn or not
-        return t_cat, code_pos
+        known = t_cat >= 0
+        return t_cat[known], code_pos[known], idx[known]
     q, seg = sa.overlapping(t_cat, cc.start[idx], cc.end[idx])
     gseg = sa.offsets[t_cat[q]] + seg
     if unit == "transcript":    # a coding counts when it overlaps an interviewee turn
         has = np.zeros(len(idx), dtype=bool)
         has[q[sa.roles[gseg] == b"E"]] = True
-        return t_cat[has], code_pos[has]
+        return t_cat[has], code_pos[has], idx[has]
     u = unit_of_seg[gseg]
     counted = u >= 0
-    return u[counted], code_pos[q[counted]]
+    return u[counted], code_pos[q[counted]], idx[q[counted]]
 
 
 def _sets_column(pair_unit, pair_code, n_units: int, observed, code_list: list[str]):

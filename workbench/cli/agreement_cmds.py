@@ -19,7 +19,17 @@ units:
 missing data: a coder has values only for transcripts they marked done; units of other
 transcripts are missing for that coder and drop out (Krippendorff). --include-unfinished counts
 them as coded. An empty set (finished, no code applied) is a value and counts as agreement when
-both coders leave a unit uncoded; --coded-only keeps only units at least one coder coded.
+both coders leave a unit uncoded; --coded-only keeps only units at least one coder coded, and
+--codes BRANCH. --within only the units where some coder applied a code of that branch (its
+agreement where it is in play; see docs/AGREEMENT.md).
+
+percent agreement is the mean agreement over coder pairs (the figure that goes with Fleiss'
+kappa and Brennan-Prediger); "unanimous" is the share of units on which all coders agree. With
+two coders they are equal. A code no coder applied has every figure undefined (—).
+
+--bootstrap N (N >= 200) adds a percentile 95% interval for alpha, overall and per code, from N
+resamples of the units (--bootstrap-by unit) or of whole transcripts (--bootstrap-by
+transcript, for turns nested in interviews). It is a unit bootstrap, not Hayes & Krippendorff's.
 """
 
 
@@ -35,21 +45,30 @@ def register(sub) -> None:
                                    "shown as — (null in JSON) with the reason.",
                        epilog=UNIT_HELP)
     add_project(p)
-    p.add_argument("--coders", help="coders to compare, comma-separated (default: all but consensus)")
+    p.add_argument("--coders", help="coders to compare, comma-separated (default: the team in "
+                                    "workbench.toml [agreement] coders, else every coder but "
+                                    "consensus who marked a transcript done)")
     p.add_argument("--unit", choices=["segment", "transcript", "span"], default="segment")
     p.add_argument("--codes", help="restrict to these codes/prefixes, e.g. value. (comma-separated)")
+    p.add_argument("--within", action="store_true",
+                   help="with --codes: only the units where some coder applied a code of those "
+                        "codes (the branch's agreement where it is in play)")
     p.add_argument("--all-speakers", action="store_true", help="include interviewer turns")
     p.add_argument("--include-unfinished", action="store_true",
                    help="treat transcripts not marked done as coded")
     p.add_argument("--coded-only", action="store_true",
                    help="only units that at least one coder coded (default: all units in scope, "
                         "so agreeing that a turn has no code counts as agreement)")
-    p.add_argument("--distance", choices=["masi", "jaccard"], default="masi",
+    p.add_argument("--manual-only", action="store_true",
+                   help="leave out codings that were accepted suggestions (source: suggestion)")
+    p.add_argument("--distance", choices=["masi", "jaccard"], default=None,
                    help="set distance for the overall alpha (default: masi, Passonneau 2006)")
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                   help="N bootstrap replicates for a 95%% interval of alpha")
+                   help="N (at least 200) bootstrap replicates for 95%% intervals of alpha")
+    p.add_argument("--bootstrap-by", choices=["unit", "transcript"], default="unit",
+                   help="resample units (default) or whole transcripts")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--overlap", type=float, default=0.9,
+    p.add_argument("--overlap", type=float, default=None,
                    help="segment-match overlap for --unit span (default 0.9)")
     add_json(p)
     p.set_defaults(func=cmd_agree)
@@ -92,15 +111,15 @@ def _fmt(v):
 def cmd_agree(args) -> int:
     from ..agreement.report import agreement_report
     project = open_project(args)
-    if args.bootstrap < 0:
-        raise UsageError("--bootstrap must be 0 or more")
-    if not 0 < args.overlap <= 1:
+    if args.overlap is not None and not 0 < args.overlap <= 1:
         raise UsageError("--overlap must be between 0 and 1, e.g. 0.9")
-    rep = agreement_report(project, split_list(args.coders), unit=args.unit,
+    coders = split_list(args.coders)
+    rep = agreement_report(project, coders, unit=args.unit,
                            codes=split_list(args.codes), all_speakers=args.all_speakers,
                            include_unfinished=args.include_unfinished, coded_only=args.coded_only,
-                           distance=args.distance, bootstrap=args.bootstrap, seed=args.seed,
-                           overlap=args.overlap)
+                           within=args.within, manual_only=args.manual_only,
+                           distance=args.distance, bootstrap=args.bootstrap,
+                           bootstrap_by=args.bootstrap_by, seed=args.seed, overlap=args.overlap)
     for w in rep.warnings:
         warn(w)
     if args.json:
@@ -108,25 +127,44 @@ def cmd_agree(args) -> int:
         return 0
     o = rep.overall
     kname = "cohen_kappa" if len(o["coders"]) == 2 else "fleiss_kappa"
-    print(f"Agreement of {', '.join(o['coders'])} — unit: {args.unit}, {o['n_units']} units"
-          + (" (coded units only)" if args.coded_only else ""))
+    scope = (" (units where the codes are in play)" if args.within else
+             " (coded units only)" if args.coded_only else "")
+    scope += " · accepted suggestions left out" if args.manual_only else ""
     if args.unit != "span":
+        print(f"Agreement of {', '.join(o['coders'])} — unit: {args.unit}, {o['n_units']} units"
+              + scope)
         ci = o.get("alpha_ci")
-        ci_s = f"  95% CI [{ci[0]:.3f}, {ci[1]:.3f}] ({o['bootstrap']} bootstrap replicates)" if ci else ""
+        ci_s = (f"  95% CI [{ci[0]:.3f}, {ci[1]:.3f}] ({o['bootstrap']} replicates resampling "
+                f"{'whole transcripts' if o.get('bootstrap_by') == 'transcript' else 'units'})"
+                if ci else "")
         print(f"Overall: Krippendorff's alpha ({o['distance'].upper()}) = {_num(o['krippendorff_alpha'])}{ci_s}")
         print(f"         {kname.replace('_', ' ')} (code sets) = {_num(o.get(kname))}   "
-              f"percent agreement = {_num(o['percent_agreement'])}")
+              f"percent agreement (mean over coder pairs) = {_num(o['percent_agreement'])}   "
+              f"unanimous = {_num(o['unanimous'])}")
         for k, r in (o.get("reasons") or {}).items():
             print(f"         {k}: undefined — {r}")
     else:
-        print(f"Overall: character-level percent agreement = {_num(o['percent_agreement'])} "
-              f"over {len(o['transcripts'])} transcript(s) finished by every coder")
+        print(f"Agreement of {', '.join(o['coders'])} — unit: span, {o['n_characters']} "
+              f"characters in {len(o['transcripts'])} transcript(s) finished by every coder"
+              + scope)
+        print(f"Overall: percent agreement over (character, code) pairs (mean over coder pairs) "
+              f"= {_num(o['percent_agreement'])}   unanimous = {_num(o['unanimous'])}")
+    co = o.get("codings") or {}
+    if co.get("compared"):
+        print(f"         compared codings: {co['compared']}, of which {co['suggestions']} "
+              "accepted suggestions" + (" (left out)" if args.manual_only else ""))
     print()
-    cols = [c for c in ["code", "n_units", "prevalence", "percent_agreement", kname,
-                        "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "segment_match"]
+    cols = [c for c in ["code", "n_units", "n_characters", "prevalence", "percent_agreement",
+                        "unanimous", kname, "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high",
+                        "gwet_ac1", "brennan_prediger", "segment_match", "n_codings"]
             if c in rep.per_code.columns]
     rows = rep.per_code.to_dict(orient="records")
     print(table(rows, cols))
+    if "alpha_ci_low" in rep.per_code.columns:
+        und = int(rep.per_code["alpha_ci_undefined"].fillna(0).gt(0).sum())
+        print(f"\nalpha_ci_low/high: 95% interval of each code's alpha ({args.bootstrap} "
+              "replicates)" + (f"; {und} code(s) had replicates with alpha undefined (see "
+                               "alpha_ci_undefined in --json)" if und else ""))
     undefined = [r for r in rows if isinstance(r.get("reason"), str)]
     if undefined:
         print(f"\n— = undefined. {len(undefined)} code(s) have an undefined coefficient, e.g. "
@@ -151,7 +189,7 @@ def cmd_disagreements(args) -> int:
         print("No disagreements.")
         return 0
     for r in df.to_dict(orient="records"):
-        where = r["transcript"] + (f" segment {r['segment']}" if r["segment"] is not None else "")
+        where = r["transcript"] + (f" turn {r['turn']}" if r["turn"] is not None else "")
         print(f"{where} ({r['speaker'] or ''})")
         for c in coders:
             print(f"   {c:>12}: {r[c] if r[c] is not None else '(not finished)'}")
@@ -202,6 +240,7 @@ def cmd_reconcile(args) -> int:
         marked = mark_finished(project, log, st)
     result = {"coders": st.coders, "agreed_copied": seeded, "settled": written,
               "open": len(st.open), "transcripts_done": marked,
+              "transcripts_reopened": st.reopened,
               "log": str(project.log_path(CONSENSUS).relative_to(project.root))}
     if args.json:
         emit_json(result)
@@ -209,6 +248,9 @@ def cmd_reconcile(args) -> int:
         print(f"Copied {seeded} agreed unit(s), settled {written} disagreement(s); "
               f"{len(st.open)} still open. Consensus finished: {', '.join(marked) or 'none new'}. "
               f"Written to {result['log']}")
+        if st.reopened:
+            print(f"Reopened in the consensus (earlier decisions for fewer coders): "
+                  f"{', '.join(st.reopened)}")
     return 0
 
 
@@ -217,9 +259,12 @@ def _interactive(project, log, st) -> int:
     n = 0
     open_ = st.open
     for i, d in enumerate(open_, 1):
-        print(f"\n[{i}/{len(open_)}] {d.transcript} segment {d.segment} ({d.speaker or ''})")
+        print(f"\n[{i}/{len(open_)}] {d.transcript} turn {d.segment + 1} ({d.speaker or ''})")
         q = d.quote.replace("\n", " ")
         print(f"  “{q[:500]}{'…' if len(q) > 500 else ''}”")
+        if d.previous is not None:
+            print(f"  earlier consensus of {', '.join(d.previous_coders)}: "
+                  f"{', '.join(sorted(d.previous)) or '(no code)'}")
         keys = {}
         for j, c in enumerate(st.coders, 1):
             keys[str(j)] = c

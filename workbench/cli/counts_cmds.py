@@ -19,7 +19,7 @@ def _add_coder(p: argparse.ArgumentParser) -> None:
     g.add_argument("--coder", metavar="NAME", help="count this coder's codings")
     g.add_argument("--consensus", action="store_true",
                    help="count the consensus codings (codings/consensus.jsonl); the default when "
-                        "it exists, else the only coder")
+                        "it covers every transcript its coders finished, else the only coder")
 
 
 def _add_scope(p: argparse.ArgumentParser) -> None:
@@ -74,6 +74,10 @@ def register(sub) -> None:
     p.add_argument("--pseudonymise", action="store_true",
                    help="replace the names listed in the project's pseudonyms.yaml in every "
                         "table (quotes, speakers, attributes, memos); see docs/REPORT.md")
+    p.add_argument("--coders", metavar="A,B",
+                   help="whose agreement the agreement tables compare (default: the team in "
+                        "workbench.toml [agreement] coders, else every coder but consensus "
+                        "who marked a transcript done)")
     _add_scope(p)
     add_json(p)
     p.set_defaults(func=cmd_export)
@@ -98,18 +102,6 @@ def register(sub) -> None:
 
 
 # ---- counts ------------------------------------------------------------------------------------
-def _scope_line(res) -> str:
-    d = res.data
-    n_all = len(d.project.catalog())
-    if d.include_unfinished:
-        scope = f"all {n_all} transcripts"
-    else:
-        scope = f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.coder})"
-    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
-               "all": "all turns"}[d.speaker]
-    return f"coder: {', '.join(res.coders)} · scope: {scope} · speaker: {speaker}"
-
-
 def _pct(v) -> str:
     return "—" if v is None or v != v else f"{v:.1f}%"
 
@@ -153,7 +145,7 @@ def format_counts(res) -> str:
 
 
 def cmd_counts(args) -> int:
-    from ..counts import opinion_counts
+    from ..counts import opinion_counts, scope_line
     from ..textchart import bar_lines
     project = open_project(args)
     res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,
@@ -165,7 +157,7 @@ def cmd_counts(args) -> int:
         emit_json(res.to_json())
         return 0
     print(f"Opinion counts — {project.name}")
-    print(_scope_line(res))
+    print(scope_line(res.data))
     who = "interviewees" if res.data.speaker == "interviewee" else "interviews"
     print(f"N = {res.n_transcripts} {who}" + (f", by {res.by}" if res.by else ""))
     print()
@@ -191,9 +183,11 @@ def cmd_export(args) -> int:
         fmt = suffix if suffix in ("xlsx", "json", "qdpx", "qdc") else "xlsx"
     if fmt in ("qdpx", "qdc"):
         return _export_refi(project, fmt, args)
+    from .common import split_list
     res = export(project, args.coder, consensus=args.consensus, fmt=fmt, out=args.out,
                  force=args.force, bom=args.bom, speaker=args.speaker,
-                 include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise)
+                 include_unfinished=args.include_unfinished, pseudonymise=args.pseudonymise,
+                 coders=split_list(args.coders))
     for w in res.warnings:
         warn(w)
     if args.json:
@@ -250,7 +244,8 @@ def _export_refi(project, fmt: str, args) -> int:
 
 
 def _scope_line_meta(meta: dict) -> str:
-    return f"coder: {', '.join(meta['coders'])} · scope: {meta['scope']} · date: {meta['date']}"
+    who = meta.get("coder") or ", ".join(meta["coders"])
+    return f"coder: {who} · scope: {meta['scope']} · date: {meta['date']}"
 
 
 # ---- chart -------------------------------------------------------------------------------------
@@ -258,7 +253,7 @@ def cmd_chart(args) -> int:
     from pathlib import Path
 
     from ..chart import save_chart
-    from ..counts import opinion_counts
+    from ..counts import opinion_counts, scope_line
     from ..export import default_stem, slug
     project = open_project(args)
     res = opinion_counts(project, args.coder, consensus=args.consensus, codes=args.codes,
@@ -275,5 +270,5 @@ def cmd_chart(args) -> int:
             path = path / name
     path = save_chart(res, path, force=args.force, title=args.title)
     print(f"Wrote {path}")
-    print(_scope_line(res) + f" · N = {res.n_transcripts}")
+    print(scope_line(res.data) + f" · N = {res.n_transcripts}")
     return 0

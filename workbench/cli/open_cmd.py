@@ -13,7 +13,9 @@ def register(sub) -> None:
                        description="Open the keyboard-first coding workbench. Without PROJECT: the "
                                    "current folder if it is a project, else the bundled demo. The "
                                    "coder is --coder, else $WORKBENCH_CODER, else asked at start; "
-                                   "it chooses the log codings/<coder>.jsonl.")
+                                   "it chooses the log codings/<coder>.jsonl (created by the "
+                                   "first coding, not by opening). 'consensus' is reserved for "
+                                   "the reconciled codings.")
     add_project(p, optional=True)
     p.add_argument("--coder", help="your coder name (default: $WORKBENCH_CODER, else asked)")
     p.set_defaults(func=cmd_open)
@@ -26,11 +28,12 @@ def resolve_project_path(arg: str | None):
 
 
 def cmd_open(args) -> int:
-    from ..project import Project, validate_coder
+    from ..config import validate_coding_name
+    from ..project import Project
     project = Project.open(resolve_project_path(args.project))
     coder = args.coder or os.environ.get("WORKBENCH_CODER") or None
     if coder:
-        validate_coder(coder)
+        validate_coding_name(coder)
     try:
         from ..tui.app import WorkbenchApp
     except ImportError:

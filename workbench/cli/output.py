@@ -33,13 +33,18 @@ def warn(msg: str) -> None:
     print(f"warning: {msg}", file=sys.stderr)
 
 
+#: Columns that hold identifiers: never cut (two ids cut alike would read as one).
+ID_COLUMNS = frozenset({"code", "id", "transcript", "coder", "unit", "parent"})
+
+
 def table(rows: list[dict], columns: list[str] | None = None, *, max_width: int = 60) -> str:
-    """A plain-text table of ``rows`` (no colours, safe to pipe)."""
+    """A plain-text table of ``rows`` (no colours, safe to pipe). Texts longer than
+    ``max_width`` are cut with "…", except in the identifier columns (:data:`ID_COLUMNS`)."""
     if not rows:
         return "(none)"
     columns = columns or list(rows[0])
 
-    def fmt(v):
+    def fmt(v, cut: bool = True):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return "—"
         if isinstance(v, bool):
@@ -47,8 +52,8 @@ def table(rows: list[dict], columns: list[str] | None = None, *, max_width: int 
         if isinstance(v, float):
             return f"{v:.3f}"
         s = str(v).replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
-    cells = [[fmt(r.get(c)) for c in columns] for r in rows]
+        return s if not cut or len(s) <= max_width else s[: max_width - 1] + "…"
+    cells = [[fmt(r.get(c), c not in ID_COLUMNS) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     num = [all(_isnum(r.get(c)) for r in rows) for c in columns]
     line = lambda vals: "  ".join(v.rjust(w) if n else v.ljust(w)

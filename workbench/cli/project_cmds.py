@@ -35,7 +35,14 @@ def register(sub) -> None:
                                    "source with the text (or the id) of one of our transcripts is "
                                    "that transcript, others become new transcripts; each user's "
                                    "codings and notes go to a coder of that name. Importing the "
-                                   "same file again adds nothing twice. See docs/INTERCHANGE.md.")
+                                   "same file again adds nothing twice. See docs/INTERCHANGE.md. "
+                                   "A title line before the first speaker (a heading, or one "
+                                   "short line) is kept in the text but is not a turn. With "
+                                   "--replace, each file is a corrected version of the transcript "
+                                   "with its id: it takes that transcript's place (the old file is "
+                                   "kept in transcripts/.replaced/), no coding is dropped, and "
+                                   "each coder's codings of it are re-anchored to the new text "
+                                   "and counted: ok, moved, or needing review.")
     add_project(p)
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="transcript files, or one .qdpx/.qde/.qdc file")
@@ -44,12 +51,15 @@ def register(sub) -> None:
     p.add_argument("--attr", action="append", metavar="KEY=VALUE",
                    help="attribute for every imported transcript (repeatable), stored in "
                         "transcripts/attributes.csv; front matter wins")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the transcripts with the same ids by these corrected versions")
     add_json(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("segments", help="list the segments (speaker turns) of transcripts",
-                       description="Each segment: transcript, index, speaker, role "
-                                   "(interviewer|interviewee), start, end, text, timestamp. "
+                       description="Each segment: transcript, turn (counted from 1, as the app "
+                                   "numbers them; --json also has the 0-based index), speaker, "
+                                   "role (interviewer|interviewee), start, end, text, timestamp. "
                                    "Offsets are code points into the normalized text.")
     add_project(p)
     p.add_argument("transcript", nargs="?", metavar="TRANSCRIPT", help="one transcript id (default: all)")
@@ -63,8 +73,9 @@ def register(sub) -> None:
 
     p = sub.add_parser("codings", help="the current codings after replaying the logs",
                        description="Each coding: id, coder, transcript, code, start, end, quote, "
-                                   "segment, status (ok, moved, needs_review, orphan, "
-                                   "unknown_code, out_of_range).")
+                                   "turn (counted from 1; --json also has the 0-based segment), "
+                                   "status (ok, moved, needs_review, orphan, unknown_code, "
+                                   "out_of_range).")
     add_project(p)
     p.add_argument("--coder", help="one coder (default: all)")
     add_json(p)
@@ -121,17 +132,26 @@ def cmd_import(args) -> int:
         if args.attr:
             raise UsageError("--attr does not apply to a REFI-QDA file",
                              hint="its attributes come from its cases and variables")
+        if args.replace:
+            raise UsageError("--replace does not apply to a REFI-QDA file",
+                             hint="a source with the text or id of one of ours is matched to it")
         from ..interchange.refi_project import import_refi
         _print_summary(import_refi(project, refi[0], dry_run=args.dry_run), args.json)
         return 0
     if args.dry_run:
         raise UsageError("--dry-run applies to REFI-QDA files only")
-    results = import_files(project, args.files, parse_attrs(args.attr))
+    results = import_files(project, args.files, parse_attrs(args.attr), replace=args.replace)
+    rel = lambda path: None if path is None else _rel(path, project.root)
     if args.json:
-        emit_json([{"id": r.id, "file": str(r.dest.relative_to(project.root)), "format": r.format,
-                    "segments": r.segments, "speakers": r.speakers,
-                    "interviewer_turns": r.interviewer_turns, "attributes": r.attributes,
-                    "warnings": r.warnings} for r in results])
+        out = []
+        for r in results:
+            row = {"id": r.id, "file": rel(r.dest), "format": r.format, "segments": r.segments,
+                   "speakers": r.speakers, "interviewer_turns": r.interviewer_turns,
+                   "attributes": r.attributes, "title": r.title, "warnings": r.warnings}
+            if args.replace:
+                row.update(replaced=rel(r.replaced), backup=rel(r.backup), codings=r.codings)
+            out.append(row)
+        emit_json(out)
         for r in results:
             for w in r.warnings:
                 warn(f"{r.source}: {w}")
@@ -141,10 +161,34 @@ def cmd_import(args) -> int:
               f"speakers: {', '.join(r.speakers) or '(none)'}")
         if r.attributes:
             print("    " + ", ".join(f"{k}={v}" for k, v in r.attributes.items()))
+        if r.title_note:
+            print(f"    {r.title_note}")
+        if args.replace:
+            print(f"    replaced {rel(r.replaced)} (the old file is kept as {rel(r.backup)})")
+            print("    " + _codings_line(r.codings))
         for w in r.warnings:
             warn(f"{r.source}: {w}")
-    print(f"Imported {len(results)} transcript(s) into {project.transcripts_dir}")
+    verb = "Replaced" if args.replace else "Imported"
+    print(f"{verb} {len(results)} transcript(s) in {project.transcripts_dir}")
+    if args.replace and any(n for r in results for c in r.codings.values()
+                            for s, n in c.items() if s != "ok"):
+        print("Codings marked 'moved' were found again in the new text; 'needs review' ones were "
+              "not: see them with 'workbench codings' (status) and in the app. None was dropped.")
     return 0
+
+
+def _codings_line(codings: dict[str, dict[str, int]]) -> str:
+    """``anna: 7 ok, 2 moved, 1 needs review; boris: 9 ok`` (every coder's codings of it)."""
+    if not codings:
+        return "no coder has coded it yet"
+    label = {"needs_review": "need review"}
+    order = ["ok", "moved", "needs_review"]
+    parts = []
+    for coder, counts in codings.items():
+        keys = [k for k in order if k in counts] + sorted(k for k in counts if k not in order)
+        parts.append(f"{coder}: " + ", ".join(f"{counts[k]} {label.get(k, k.replace('_', ' '))}"
+                                               for k in keys))
+    return "codings: " + "; ".join(parts)
 
 
 def cmd_segments(args) -> int:
@@ -159,7 +203,7 @@ def cmd_segments(args) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    print(table(rows, ["transcript", "index", "speaker", "role", "start", "end", "timestamp",
+    print(table(rows, ["transcript", "turn", "speaker", "role", "start", "end", "timestamp",
                        "text"], max_width=70))
     return 0
 
@@ -204,7 +248,7 @@ def cmd_codings(args) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    print(table(rows, ["coder", "transcript", "segment", "code", "start", "end", "status",
+    print(table(rows, ["coder", "transcript", "turn", "code", "start", "end", "status",
                        "quote"], max_width=50))
     return 0
 

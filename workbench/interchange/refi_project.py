@@ -28,6 +28,7 @@ from ..codebook import Codebook
 from ..config import validate_coder
 from ..errors import InterchangeError, TranscriptError, WorkbenchError
 from ..fileio import atomic_file, atomic_write
+from ..hotkeys import clash
 from ..paths import PROJECT_FILE
 from ..project import Project
 from ..scaffold import init_project
@@ -130,7 +131,8 @@ class _Plan:
                 if isinstance(ext.get(k), list):
                     fields[k] = [str(x) for x in ext[k]]
             key = ext.get("key")
-            if isinstance(key, str) and len(key) == 1 and cb.by_key(key) is None:
+            if isinstance(key, str) and len(key) == 1 and cb.by_key(key) is None \
+                    and clash(key) is None:   # a key the coding screen uses is left off
                 fields["key"] = key
             if not code.codable:
                 fields["extra"]["codable"] = False

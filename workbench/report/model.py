@@ -14,7 +14,9 @@ import pandas as pd
 
 from .. import __version__, tables
 from .. import counts as C
+from ..coders import coders_for
 from ..config import CONSENSUS
+from ..errors import UsageError
 from ..memos import memos_frame
 from ..project import Project
 from ..pseudonyms import FILE_NAME, Pseudonymiser, for_project
@@ -99,19 +101,6 @@ class Report:
         return [t for s in self.sections for t in s.themes]
 
 
-def scope_line(data: C.CodedData) -> str:
-    """``coder: anna · scope: 10 of 10 transcripts (marked done by anna) · speaker: …``, the
-    line `workbench counts` prints."""
-    n_all = len(data.project.catalog())
-    if data.include_unfinished:
-        scope = f"all {n_all} transcripts"
-    else:
-        scope = f"{data.n_transcripts} of {n_all} transcripts (marked done by {data.coder})"
-    speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
-               "all": "all turns"}[data.speaker]
-    return f"coder: {data.coder} · scope: {scope} · speaker: {speaker}"
-
-
 def unit_word(data: C.CodedData, n: int) -> str:
     if data.speaker == "interviewee":
         return "interviewee" if n == 1 else "interviewees"
@@ -173,13 +162,17 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     selected = select_codes(cb, codes)
     table = C.counts(data, codes=selected).set_index("code")
     quotes = tables.quotes(data, selected)
+    colmap = quotes.attrs.get("attribute_columns", {})   # an attribute named like a column
     if isinstance(attributes, str):
         attributes = [a.strip() for a in attributes.split(",") if a.strip()]
     attr_cols = (check_attributes(project, attributes) if attributes is not None
                  else default_attributes(project))
     memos = memos_frame(project)
     memos = memos[memos["kind"].isin(["code", "coding"]) & memos["code"].isin(selected)]
-    coders = [c for c in project.coders() if c != CONSENSUS]
+    try:   # the team, else every coder with work: as `agree` chooses (workbench.coders)
+        coders = coders_for(project, "compare", include_unfinished=include_unfinished).coders
+    except UsageError:   # fewer than two with work: the methods paragraph says so
+        coders = [c for c in project.coders() if c != CONSENSUS]
     facts = agreement_facts(project, coders, data) if agreement else None
     per_code = facts.per_code if facts is not None else {}
     notes = list(data.warnings)
@@ -190,15 +183,15 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     for code, grp in quotes.groupby("code", sort=False):
         items = []
         for r in grp.to_dict(orient="records"):
-            seg = _none(r["segment"])
+            turn = _none(r["turn"])
             speaker = _none(r["speaker"])
             attrs = {}
             for a in attr_cols:
-                v = _none(r.get(a))
+                v = _none(r.get(colmap.get(a, a)))
                 if v is not None and str(v) and str(v) not in (r["transcript"], speaker):
                     attrs[a] = str(v)
             items.append(QuoteItem(
-                transcript=r["transcript"], turn=None if seg is None else int(seg) + 1,
+                transcript=r["transcript"], turn=None if turn is None else int(turn),
                 speaker=speaker, timestamp=_none(r["timestamp"]), attributes=attrs,
                 text=r["text"], memo=_none(r["memo"]), status=r["status"]))
             if _none(r["memo"]):
@@ -259,7 +252,7 @@ def build_report(project: Project, coder: str | None = None, *, consensus: bool 
     report = Report(
         title=f"{project.name}: themes and quotes",
         project=project.name, coder=data.coder, consensus=data.coder == CONSENSUS,
-        date=today.isoformat(), scope_line=scope_line(data),
+        date=today.isoformat(), scope_line=C.scope_line(data),
         n_line=f"N = {n} {unit_word(data, n)}", n_transcripts=n,
         methods=methods_paragraphs(project, data, coders, facts, selected),
         sections=sections, notes=notes, pseudonyms=pseudo_note,

@@ -51,6 +51,9 @@ class SegmentFeatures:
     content: tuple = ()         # lemmas without stop words (the language's own list)
     question: tuple = ()        # content lemmas of the interviewer turn before this segment
     question_rules: tuple = ()  # codes whose rules fired in that question
+    context: tuple = ()         # lemmas of the last turn of each interviewer speaker before it
+    speaker: str = ""
+    terms_cache: tuple | None = None   # (words, context) terms of the learned evidence
 
 
 def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
@@ -59,9 +62,14 @@ def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
     docs = pipeline.pipe([s.text for s in segs])
     out = [_features(seg, doc, ruleset) for seg, doc in zip(segs, docs)]
     last_q = None
+    last_by_speaker: dict[str, SegmentFeatures] = {}   # in order of their last turn
     for f in out:
+        if last_by_speaker:
+            f.context = tuple(w for q in reversed(last_by_speaker.values()) for w in q.lemmas)
         if f.role == INTERVIEWER:
             last_q = f
+            last_by_speaker.pop(f.speaker, None)
+            last_by_speaker[f.speaker] = f
         elif last_q is not None:
             f.question = last_q.content
             f.question_rules = tuple(sorted(last_q.rules))
@@ -86,7 +94,7 @@ def _features(seg, doc, ruleset) -> SegmentFeatures:
         for code, ev in best.items():
             ev.count = len(places[code])
     return SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role, lemmas, best,
-                           content)
+                           content, speaker=seg.speaker or "")
 
 
 # ---- human labels ---------------------------------------------------------------------------
@@ -128,12 +136,17 @@ def default_coders(project) -> list[str]:
     return coders_for(project, "learn").coders
 
 
-def training_units(project, coders: list[str] | None = None, include_interviewer: bool = False
+def training_units(project, coders: list[str] | None = None, include_interviewer: bool = False,
+                   consensus: bool | None = None
                    ) -> tuple[dict[tuple[str, int], frozenset], dict]:
-    """The team's labels per unit (see module doc) and a description of where they came from."""
+    """The labels per unit from ``coders`` (default: every coder) and, when ``consensus``
+    (default: only when no coders are named and a consensus exists), the consensus, which
+    replaces the coders' labels on the transcripts it has coded or marked done."""
     explicit = coders is not None
     coders = list(coders) if explicit else default_coders(project)
-    use_consensus = not explicit and CONSENSUS in project.coders()
+    if consensus is None:
+        consensus = not explicit
+    use_consensus = consensus and CONSENSUS in project.coders()
     units: dict[tuple[str, int], set[str]] = {}
     for coder in coders:
         for key, codes in coder_units(project, coder, include_interviewer).items():
@@ -150,6 +163,46 @@ def training_units(project, coders: list[str] | None = None, include_interviewer
             "n_segments": len(units),
             "n_coded_segments": sum(1 for v in units.values() if v)}
     return {k: frozenset(v) for k, v in sorted(units.items())}, info
+
+
+def coded_passages(project, coders: list[str], consensus: bool, units: dict,
+                   min_words: int = 2) -> dict[tuple[str, int], list[tuple[int, int, frozenset]]]:
+    """The coded passages inside each unit of ``units``: {(transcript, segment): [(start, end,
+    codes)]} — each coding clipped to the segment (codings with the same span merged), from the
+    same coders as the units' labels (the consensus alone on the transcripts it labels). They are
+    extra training examples: the words a coder marked for a code, without the rest of the turn."""
+    cb = project.codebook
+    tids = {t for t, _ in units}
+    cons_tids: set[str] = set()
+    read = list(coders)
+    if consensus and CONSENSUS in project.coders():
+        cons = coder_units(project, CONSENSUS, True, tids)
+        cons_tids = {t for t, _ in cons}
+        read.append(CONSENSUS)
+    spans: dict[tuple[str, int], dict[tuple[int, int], set[str]]] = {}
+    segs_of: dict[str, list] = {}
+    for coder in read:
+        for c in project.codings(coder):
+            if c.status not in OK_STATUSES or c.code not in cb.codes or c.transcript not in tids:
+                continue
+            if (coder == CONSENSUS) != (c.transcript in cons_tids):
+                continue
+            segs = segs_of.get(c.transcript)
+            if segs is None:
+                segs = segs_of[c.transcript] = project.transcript(c.transcript).segments
+            for seg in segs:
+                if seg.end <= c.start or seg.start >= c.end or (c.transcript, seg.index) not in units:
+                    continue
+                a, b = max(c.start, seg.start), min(c.end, seg.end)
+                spans.setdefault((c.transcript, seg.index), {}).setdefault((a, b), set()).add(c.code)
+    out = {}
+    for u, by_span in spans.items():
+        text = project.transcript(u[0]).text
+        rows = [(a, b, frozenset(cs)) for (a, b), cs in sorted(by_span.items())
+                if len(text[a:b].split()) >= min_words]
+        if rows:
+            out[u] = rows
+    return out
 
 
 # ---- fingerprints ---------------------------------------------------------------------------

@@ -1,23 +1,22 @@
-"""How far can the suggestions be trusted? Cross-validation by transcript.
+"""How far can the suggestions be trusted? Cross-validation by transcript, against baselines.
 
-The coded transcripts are split into ``folds`` groups (:func:`split_by_transcript`, like
-scikit-learn's ``GroupKFold``: every segment of a transcript is in the same group). For each
-group in turn a model is trained on the *other* transcripts only, and the suggestions it makes
-together with the rules (exactly as the coding screen would show them, same threshold) are
-compared with the human coding of the held-out transcripts. No segment of a test transcript is
-ever in training.
+The coded transcripts are split into ``folds`` groups (:func:`~.metrics.split_by_transcript`,
+like scikit-learn's ``GroupKFold``). For each group in turn the suggester learns from the
+*other* transcripts only — including the calibration of its weights and threshold, which is a
+cross-validation of its own inside those transcripts — and its suggestions for the held-out
+transcripts (exactly as the coding screen would show them, same threshold) are compared with
+the human coding. No segment of a test transcript is ever in training.
 
-Units are segments (see :mod:`workbench.suggest.data`); for each code, a unit is a positive when
-the team gave it the code and a suggestion when the suggester proposes the code. Pooled over the
-folds, per code: precision, recall, F1 and Cohen's kappa (chance-corrected agreement, the same
-statistic as between two coders), support = units the team coded with it. ``micro`` pools the
-decisions of every code; ``macro`` averages the codes with support. ``human_kappa`` is the
-agreement of the coders with each other on the same code (mean over pairs of coders, on segments
-both have seen) — the yardstick: suggestions are as good as a second coder when their kappa is
-as high.
+Reported: per code and pooled (micro) and averaged (macro) precision, recall, F1 and Cohen's
+kappa; the kinds of evidence each code used; the ranking of the codes (recall@1, recall@3, MRR
+over coded turns); each kind of evidence alone; the **baselines** of :mod:`.baselines` on the
+same units and folds, and a plain ``verdict`` saying whether the suggestions beat every one;
+the coders' agreement with each other; a learning curve (0, 1, 2, 4, … coded transcripts per
+training group; 0 = the codebook alone).
 
-The learning curve repeats the cross-validation with models trained on only the first 0, 1, 2,
-4, … coded transcripts of each training group (0 = rules only).
+Whose coding: by default the team's (every coder, the consensus where there is one);
+``coders=[...]``: exactly those; ``coder="anna"``: anna's learning source (her own codings and
+the consensus, unless ``learn_from = "all"``), as her suggestions would learn.
 """
 from __future__ import annotations
 
@@ -27,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
 from ..config import CONSENSUS
-from .data import coder_units, default_coders
-from .model import TrainSettings, train_model
+from .combine import KINDS, threshold_for
+from .data import coded_passages, coder_units, default_coders, training_units
+from .metrics import ranking, short, split_by_transcript, summary, tables
 
 FREQUENT_SUPPORT = 10
 
@@ -40,7 +40,7 @@ class EvaluationReport:
     micro: dict = field(default_factory=dict)
     macro: dict = field(default_factory=dict)
     learning_curve: list[dict] = field(default_factory=list)
-    components: dict = field(default_factory=dict)   # rules alone / model alone (micro)
+    components: dict = field(default_factory=dict)   # each kind of evidence alone (micro)
     human: dict = field(default_factory=dict)        # coders vs each other (micro + pairs)
     n_transcripts: int = 0
     n_segments: int = 0
@@ -50,197 +50,242 @@ class EvaluationReport:
     threshold: float = 0.5
     seconds: float = 0.0
     note: str | None = None
+    ranking: dict = field(default_factory=dict)      # recall_at_1, recall_at_3, mrr
+    baselines: list = field(default_factory=list)    # [{name, micro, macro, ranking}]
+    verdict: str | None = None                       # beats the baselines, in words
+    beats_baselines: bool | None = None
+    learned_thresholds: list = field(default_factory=list)   # per fold (probability)
+    variant: str | None = None                       # "max N examples per code", "codebook only"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-# ---- the split ------------------------------------------------------------------------------
-def split_by_transcript(sizes: dict[str, int], k: int) -> list[tuple[list[str], list[str]]]:
-    """``k`` (train, test) splits of the transcripts; each transcript is a test transcript in
-    exactly one split. Largest transcripts first, each into the smallest group so far (balanced
-    number of segments, deterministic)."""
-    tids = sorted(sizes, key=lambda t: (-sizes[t], t))
-    k = max(1, min(k, len(tids)))
-    groups: list[list[str]] = [[] for _ in range(k)]
-    load = [0] * k
-    for tid in tids:
-        g = min(range(k), key=lambda i: (load[i], len(groups[i]), i))
-        groups[g].append(tid)
-        load[g] += sizes[tid]
-    out = []
-    for g in range(k):
-        test = sorted(groups[g])
-        train = sorted(t for t in tids if t not in set(test))
-        out.append((train, test))
+def cut_examples(units: dict, max_per_code: int) -> dict:
+    """At most ``max_per_code`` coded units per code (the first ones, transcript by transcript);
+    uncoded units stay (they are negatives); a unit whose codes were all cut is left out."""
+    counts: dict[str, int] = {}
+    out = {}
+    for u in sorted(units):
+        labels = units[u]
+        if not labels:
+            out[u] = labels
+            continue
+        keep = set()
+        for c in sorted(labels):
+            if counts.get(c, 0) < max_per_code:
+                keep.add(c)
+                counts[c] = counts.get(c, 0) + 1
+        if keep:
+            out[u] = frozenset(keep)
     return out
 
 
-# ---- metrics --------------------------------------------------------------------------------
-def binary_scores(tp: int, fp: int, fn: int, tn: int) -> dict:
-    n = tp + fp + fn + tn
-    prec = tp / (tp + fp) if tp + fp else None
-    rec = tp / (tp + fn) if tp + fn else None
-    if prec is None or rec is None:
-        f1 = None if (tp + fp + fn) == 0 else 0.0
-    else:
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    kappa = None
-    if n:
-        po = (tp + tn) / n
-        pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n)
-        kappa = (po - pe) / (1 - pe) if pe < 1 else None
-    r = lambda v: None if v is None else round(v, 4)
-    return {"precision": r(prec), "recall": r(rec), "f1": r(f1), "kappa": r(kappa),
-            "support": tp + fn, "suggested": tp + fp, "tp": tp, "fp": fp, "fn": fn}
-
-
-def _tables(truth: dict, pred: dict, codes: list[str]) -> dict[str, list[int]]:
-    """code -> [tp, fp, fn, tn] over the units of ``truth``."""
-    t = {c: [0, 0, 0, 0] for c in codes}
-    for unit, gold in truth.items():
-        got = pred.get(unit, set())
-        for c in codes:
-            g, p = c in gold, c in got
-            t[c][0 if g and p else 1 if p else 2 if g else 3] += 1
-    return t
-
-
-def _summary(tables: dict[str, list[int]]) -> tuple[dict, dict, list[dict]]:
-    per = []
-    tot = [0, 0, 0, 0]
-    for c, (tp, fp, fn, tn) in tables.items():
-        per.append({"code": c, **binary_scores(tp, fp, fn, tn)})
-        tot = [a + b for a, b in zip(tot, (tp, fp, fn, tn))]
-    micro = binary_scores(*tot)
-    with_support = [p for p in per if p["support"]]
-    macro = {}
-    for k in ("precision", "recall", "f1", "kappa"):
-        vals = [p[k] if p[k] is not None else 0.0 for p in with_support]
-        macro[k] = round(sum(vals) / len(vals), 4) if vals else None
-    macro["codes"] = len(with_support)
-    return micro, macro, per
-
-
-def _short(m: dict) -> dict:
-    return {k: m.get(k) for k in ("precision", "recall", "f1", "kappa", "support", "suggested")}
-
-
-# ---- the evaluation -------------------------------------------------------------------------
-def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, curve: bool = True,
-             settings: TrainSettings | None = None, suggester=None, seed: int = 0,
-             progress=None) -> EvaluationReport:
-    """Cross-validate the suggestions against the team's coding (see module doc). Nothing is
-    saved; the project's own model is not touched."""
-    from .combine import rule_score, threshold_for
-    from .data import training_units
+def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=None,
+             curve: bool = True, suggester=None, seed: int = 0, progress=None,
+             max_examples: int | None = None, codebook_only: bool = False,
+             baselines: bool = True, settings=None) -> EvaluationReport:
+    """Cross-validate the suggestions against the human coding (see module doc). Nothing is
+    saved; no saved model is touched."""
     from .suggester import Suggester
     t0 = time.perf_counter()
-    s = suggester or Suggester(project, settings=settings, load_model=False)
+    s = suggester or Suggester(project, coder=coder, coders=coders, load_model=False)
     cfg = s.cfg
-    units, info = training_units(project, coders, bool(cfg.include_interviewer))
+    inter = bool(cfg.include_interviewer)
+    if coder is not None or (suggester is not None and suggester.coder is not None):
+        units, info = s.units()
+        passages = s.passages(units)
+    else:
+        units, info = training_units(project, coders, inter)
+        passages = coded_passages(project, coders if coders is not None
+                                  else default_coders(project), coders is None, units)
     rep = EvaluationReport(folds=0, coders=[c for c in info["coders"] if c != CONSENSUS],
                            consensus_transcripts=list(info["consensus_transcripts"]),
                            threshold=float(cfg.threshold))
+    rep.variant = ("codebook only (no coded examples)" if codebook_only else
+                   f"at most {max_examples} coded turns per code" if max_examples else None)
     if not units:
         rep.note = ("nothing to evaluate: no coder has coded a segment or marked a transcript "
                     "done yet (suggestions are compared with the team's coding)")
-        return rep
-    if s.rules.empty and not any(units.values()):
-        rep.note = ("nothing to evaluate: the codebook has no keywords and the coded segments "
-                    "carry no codes to learn from")
         return rep
     sizes: dict[str, int] = {}
     for tid, _ in units:
         sizes[tid] = sizes.get(tid, 0) + 1
     rep.n_transcripts, rep.n_segments = len(sizes), len(units)
-    feats: dict[tuple[str, int], object] = {}
+    feats = {}
     for tid in sorted(sizes):
         for f in s.features(tid):
             if (tid, f.index) in units:
                 feats[(tid, f.index)] = f
-    cb = project.codebook
-    seen_codes = {c for v in units.values() for c in v}
-    codes = [c for c in cb.codes if c in seen_codes or c in s.rules.codes]
+    applied = {c for v in units.values() for c in v}
+    codes = s.candidate_codes(applied)
+    texts = {tid: project.transcript(tid).text for tid in sizes}
 
-    def predict(test_tids, model):
-        fs = [feats[u] for u in units if u[0] in test_tids]
-        out: dict = {}
-        for sg in s.score_features(fs, model):
-            out.setdefault((sg.transcript, sg.segment), set()).add(sg.code)
-        return out
-
-    def component_preds(test_tids, model):
-        fs = [feats[u] for u in units if u[0] in test_tids]
-        cal = model.calibration if model is not None else None
-        rules = {}
-        for f in fs:
-            qr = set(f.question_rules)
-            rules[(f.transcript, f.index)] = {
-                c for c, ev in f.rules.items()
-                if rule_score(c, ev, c in qr, cal) >= threshold_for(c, cfg)}
-        mod: dict = {}
-        if model is not None and fs:
-            from .model import model_words
-            scores = model.predict([model_words(f, model.settings) for f in fs])
-            for f, sc in zip(fs, scores):
-                mod[(f.transcript, f.index)] = {cb.resolve(c) for c, p in sc.items()
-                                                if p >= threshold_for(cb.resolve(c), cfg)}
-        return rules, mod
+    def text_of(u):
+        f = feats[u]
+        return texts[u[0]][f.start:f.end]
 
     def train_on(tids):
-        exs = [_example(s, feats[u], units[u]) for u in units if u[0] in tids]
-        labels = sorted({c for e in exs for c in e.labels})
-        if not exs or not labels:
+        if codebook_only:
             return None
-        return train_model(exs, labels, lang=s.pipeline.language, settings=s.settings)
+        tr = {u: v for u, v in units.items() if u[0] in tids}
+        if max_examples:
+            tr = cut_examples(tr, max_examples)
+        if not tr or not any(tr.values()):
+            return None
+        return s.fit(tr, passages)
+
+    def predict(test_tids, model, alone=None):
+        us = [u for u in units if u[0] in test_tids]
+        fs = [feats[u] for u in us]
+        if not fs:
+            return {}, {}, []
+        cs, P, S, ev = s.score_matrix(fs, model)
+        if alone is not None:
+            P, S = _alone(alone, cs, ev, model)
+        pred, scores = {}, {}
+        for i, u in enumerate(us):
+            pred[u] = {c for j, c in enumerate(cs) if S[i, j] >= threshold_for(c, cfg)}
+            scores[u] = {c: float(S[i, j]) for j, c in enumerate(cs)}
+        return pred, scores, cs
 
     k = min(folds, len(sizes))
     if k < 2:
-        rep.note = ("only one coded transcript: the model cannot be tested on a transcript it "
-                    "was not trained on, so this shows the rules alone")
+        rep.note = ("only one coded transcript: nothing can be tested on a transcript it was not "
+                    "learned from, so this shows the codebook evidence alone")
         splits = [([], sorted(sizes))]
     else:
         splits = split_by_transcript(sizes, k)
     rep.folds = len(splits) if k >= 2 else 0
     rep.fold_transcripts = [test for _, test in splits]
-    preds, rule_preds, model_preds = {}, {}, {}
+    preds, scores = {}, {}
+    comp = {name: {} for name in ("rules", "model", "codebook")}
+    used_counts: dict[str, dict[str, int]] = {}
+    base = {name: ({}, {}) for name, _, _ in BASELINE_LIST()}
     order_rng = random.Random(seed)
     orders = []
+    stop = _stop_words(s)
     for i, (train, test) in enumerate(splits):
         if progress:
             progress(f"fold {i + 1}/{len(splits)}: training on {len(train)} transcripts")
         model = train_on(set(train)) if train else None
         test_set = set(test)
-        preds.update(predict(test_set, model))
-        r, m = component_preds(test_set, model)
-        rule_preds.update(r)
-        model_preds.update(m)
+        p, sc, cs = predict(test_set, model)
+        preds.update(p)
+        scores.update(sc)
+        for name in comp:
+            comp[name].update(predict(test_set, model, name)[0])
+        comb = model.combiner if model is not None else s._default_combiner
+        if model is not None:
+            rep.learned_thresholds.append(comb.threshold)
+        for c in cs:
+            for kind in comb.used(c, model is not None and model.trained(c)):
+                if kind == "codebook" and not s.codebook_index.weights.get(c):
+                    continue      # no text to match (e.g. a name of stop words)
+                if kind == "keyword" and c not in s.rules.codes:
+                    continue      # no keywords or patterns
+                used_counts.setdefault(c, {}).setdefault(kind, 0)
+                used_counts[c][kind] += 1
+        if baselines:
+            tr_units = {u: v for u, v in units.items() if u[0] in set(train)}
+            if max_examples:
+                tr_units = cut_examples(tr_units, max_examples)
+            te_units = {u: v for u, v in units.items() if u[0] in test_set}
+            for name, fn, learns in BASELINE_LIST():
+                if learns != "nothing" and not any(tr_units.values()):
+                    continue
+                if learns == "examples" and codebook_only:
+                    continue   # it would learn from the examples the suggestions are denied
+                bp, bs = fn(tr_units, te_units, text_of, codes, stop, project.codebook)
+                base[name][0].update(bp)
+                base[name][1].update(bs)
         order = list(train)
         order_rng.shuffle(order)
         orders.append(order)
-    micro, macro, per = _summary(_tables(units, preds, codes))
-    human = human_agreement(project, coders, bool(cfg.include_interviewer), codes)
+    micro, macro, per = summary(tables(units, preds, codes))
+    human = human_agreement(project, info["coders"], inter, codes)
+    n_models = max(1, len(splits))
     for p in per:
         p["human_kappa"] = human["per_code"].get(p["code"])
+        counts = used_counts.get(p["code"], {})
+        p["evidence"] = [kd for kd in KINDS if counts.get(kd, 0) * 2 >= n_models]
     rep.per_code, rep.micro, rep.macro = per, micro, macro
-    rep.components = {"rules": _short(_summary(_tables(units, rule_preds, codes))[0])}
-    if k >= 2:
-        rep.components["model"] = _short(_summary(_tables(units, model_preds, codes))[0])
+    rep.ranking = ranking(units, scores, codes)
+    rep.components = {name: short(summary(tables(units, comp[name], codes))[0])
+                      for name in comp}
     rep.human = {"micro": human["micro"], "pairs": human["pairs"]}
-    if curve and k >= 2:
+    if baselines:
+        for name, _, _ in BASELINE_LIST():
+            bp, bs = base[name]
+            if not bp:
+                continue
+            bm, bmac, _ = summary(tables(units, bp, codes))
+            rep.baselines.append({"name": name, "micro": short(bm), "macro": bmac,
+                                  "ranking": ranking(units, bs, codes)})
+        rep.beats_baselines, rep.verdict = verdict(rep)
+    if curve and k >= 2 and not codebook_only:
         rep.learning_curve = _curve(units, splits, orders, predict, train_on, codes, micro,
                                     progress)
     rep.seconds = round(time.perf_counter() - t0, 2)
     if not any(units.values()):
-        rep.note = ("the coded segments carry no codes yet: only the rules were evaluated, and "
-                    "every suggestion counts as a false positive")
+        rep.note = ("the coded segments carry no codes yet: only the codebook evidence was "
+                    "evaluated, and every suggestion counts as a false positive")
     return rep
 
 
-def _example(s, f, labels):
-    from .model import make_example
-    return make_example(f, labels, s.settings)
+def _alone(name, codes, ev, model):
+    """Probabilities and scores from one part of the evidence: ``rules`` (keywords, fixed
+    weights), ``codebook`` (codebook text and keywords, weighted as for a code without examples)
+    or ``model`` (the coded examples: learned model and nearest examples)."""
+    import numpy
+
+    from .combine import Combiner
+    comb = ev.combiner
+    P = numpy.zeros(ev.E.shape[:2])
+    for j, c in enumerate(codes):
+        x = ev.E[:, j, :] * numpy.asarray(ev.scale)
+        if name == "rules":
+            P[:, j] = Combiner().probability(c, x * [0, 0, 0, 1])
+        elif name == "codebook":
+            t = numpy.asarray(comb.zero_shot)
+            P[:, j] = 1 / (1 + numpy.exp(-(t[0] + x[:, 2:] @ t[3:])))
+        else:
+            P[:, j] = comb.probability(c, x * [1, 1, 0, 0]) if model is not None else 0.0
+    return P, comb.score(P)
+
+
+def BASELINE_LIST():
+    from .baselines import BASELINES
+    return BASELINES
+
+
+def _stop_words(s) -> frozenset:
+    from .codebook_text import _stop_words as sw
+    return sw(s.pipeline)
+
+
+def verdict(rep) -> tuple[bool | None, str | None]:
+    """Whether the suggestions reach every baseline's micro F1 and kappa, in words."""
+    mine = rep.micro or {}
+    f1, kappa = mine.get("f1"), mine.get("kappa")
+    if f1 is None or not rep.baselines or not mine.get("support"):
+        return None, None       # nothing coded to compare with
+    worse = []
+    for b in rep.baselines:
+        bm = b["micro"] or {}
+        bf, bk = bm.get("f1") or 0.0, bm.get("kappa") or 0.0
+        if f1 < bf or (kappa or 0.0) < bk:
+            worse.append((b["name"], bf, bk))
+    best = max(rep.baselines, key=lambda b: (b["micro"] or {}).get("f1") or 0.0)
+    bm = best["micro"] or {}
+    if not worse:
+        return True, (f"The suggestions beat every baseline: F1 {f1:.2f}, κ {kappa:.2f} against "
+                      f"{bm.get('f1') or 0:.2f} and {bm.get('kappa') or 0:.2f} for the best, "
+                      f"'{best['name']}'.")
+    names = "; ".join(f"'{n}' (F1 {bf:.2f}, κ {bk:.2f})" for n, bf, bk in worse)
+    return False, (f"The suggestions (F1 {f1:.2f}, κ {kappa or 0:.2f}) do NOT beat {names}: "
+                   "on this coding a simpler method does as well or better, so weigh each "
+                   "suggestion with care.")
 
 
 def _curve(units, splits, orders, predict, train_on, codes, full_micro, progress) -> list[dict]:
@@ -260,20 +305,20 @@ def _curve(units, splits, orders, predict, train_on, codes, full_micro, progress
             use = set(order[:n])
             n_segs.append(sum(1 for u in units if u[0] in use))
             model = train_on(use) if use else None
-            preds.update(predict(set(test), model))
-        m, _, _ = _summary(_tables(units, preds, codes))
-        out.append({"transcripts": n, "segments": round(sum(n_segs) / len(n_segs)),
-                    **_short(m)})
+            preds.update(predict(set(test), model)[0])
+        m, _, _ = summary(tables(units, preds, codes))
+        out.append({"transcripts": n, "segments": round(sum(n_segs) / len(n_segs)), **short(m)})
     full_segs = [sum(1 for u in units if u[0] in set(tr)) for tr, _ in splits]
     mean_n = sum(len(tr) for tr, _ in splits) / len(splits)
     out.append({"transcripts": int(mean_n) if mean_n == int(mean_n) else round(mean_n, 1),
-                "segments": round(sum(full_segs) / len(full_segs)), **_short(full_micro)})
+                "segments": round(sum(full_segs) / len(full_segs)), **short(full_micro)})
     return out
 
 
 def human_agreement(project, coders, include_interviewer: bool, codes: list[str]) -> dict:
     """Coders against each other: per code kappa (mean over pairs) and micro scores."""
-    names = list(coders) if coders is not None else default_coders(project)
+    names = [c for c in (coders if coders is not None else default_coders(project))
+             if c != CONSENSUS]
     maps = {c: coder_units(project, c, include_interviewer) for c in names}
     pairs = []
     per_code: dict[str, list[float]] = {}
@@ -284,14 +329,15 @@ def human_agreement(project, coders, include_interviewer: bool, codes: list[str]
             continue
         ta = {u: maps[a][u] for u in common}
         tb = {u: maps[b][u] for u in common}
-        tables = _tables(ta, tb, codes)
-        micro, _, per = _summary(tables)
-        pairs.append({"coders": [a, b], "segments": len(common), **_short(micro)})
+        tabs = tables(ta, tb, codes)
+        micro, _, per = summary(tabs)
+        pairs.append({"coders": [a, b], "segments": len(common), **short(micro)})
         for p in per:
             if p["kappa"] is not None and (p["support"] or p["suggested"]):
                 per_code.setdefault(p["code"], []).append(p["kappa"])
-        for tp, fp, fn, tn in tables.values():
+        for tp, fp, fn, tn in tabs.values():
             tot = [x + y for x, y in zip(tot, (tp, fp, fn, tn))]
-    micro = _short(binary_scores(*tot)) if pairs else None
+    from .metrics import binary_scores
+    micro = short(binary_scores(*tot)) if pairs else None
     return {"pairs": pairs, "micro": micro,
             "per_code": {c: round(sum(v) / len(v), 4) for c, v in per_code.items()}}

@@ -1,204 +1,107 @@
-"""Learned suggestions, from the team's coded segments. Two parts, trained together by
-:func:`train_model` and saved together in ``PROJECT/models/textcat/``:
+"""The learned part of the suggestions, trained on one learning source's coded segments and saved
+in ``PROJECT/models/suggest/<source>/``:
 
-1. **A spaCy ``textcat_multilabel``** — a bag-of-words model (``spacy.TextCatBOW.v3`` on
-   unigrams): fast to train (seconds for thousands of segments) and to apply, and it needs no
-   word vectors, so nothing is downloaded. It sees a segment as its lowercase lemmas, one token
-   ``rule=<code>`` per code whose rules fired in it, and the lemmas of the interviewer's
-   question before it (``q:fund``, ``q:rule=<code>``): in a semi-structured interview the
-   question says a lot about what the answer is about. The workbench trains the BOW weights
-   itself with the logistic (cross-entropy) loss: spaCy's own textcat loss is the squared error
-   after the sigmoid, which saturates on rare codes (the model learns to say "no" to all).
+* the TF-IDF vocabulary (:mod:`.vectors`), a linear model per code and the coded examples for
+  the nearest-example evidence (:mod:`.learned`);
+* the :class:`~.combine.Combiner`: per code, the weight of each kind of evidence and the
+  threshold, calibrated on out-of-fold evidence — the training transcripts split into up to
+  ``INNER_FOLDS`` groups, each predicted by a model trained on the others (see
+  :func:`train_model`).
 
-2. **A rule calibration** (:class:`RuleCalibration`) — how often the team actually applied a
-   code where its rules fired: by the amount of evidence (rules firing in 1, 2, 3 or 4+ places
-   of the segment; also in the question or not), shared by all codes, times a factor per code
-   (a keyword that fires everywhere gets a low factor). Before anything is learned, a rule that
-   fires in ``n`` places is worth ``1 - 0.4**n`` (0.6, 0.84, 0.94, …).
-
-The saved folder is a normal spaCy pipeline plus ``workbench-meta.json`` naming the data it was
-trained on (coders, logs with sizes and sha256, number of segments, date) and holding the
-calibration.
+Saved as plain arrays (``arrays.npz``, read with ``allow_pickle=False``) and JSON
+(``model.json``: codes, vocabulary, where each example comes from, the combiner, and the data it
+was trained on), written to a temporary folder renamed into place.
 """
 from __future__ import annotations
 
 import json
-import math
 import os
-import random
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy
+from scipy import sparse
 
-META_FILE = "workbench-meta.json"
-MODEL_FORMAT = 2
-RULE_PREFIX = "rule="
-QUESTION_PREFIX = "q:"
-MAX_PLACES = 4          # evidence of 4 or more places counts as 4
-TABLE_PRIOR_WEIGHT = 2  # pseudo-observations of the uncalibrated prior per evidence level
-CODE_PRIOR_WEIGHT = 2   # pseudo-observations of "as good as average" per code
+from .combine import Combiner, features, fit_combiner
+from .learned import LinearCodes, NearestExamples
+from .vectors import SegmentVectorizer
 
-
-@dataclass
-class TrainSettings:
-    epochs: int = 12              # at least; more on small data (see min_updates)
-    batch_size: int = 64          # at most; smaller on small data (updates_per_epoch)
-    updates_per_epoch: int = 25
-    min_updates: int = 300
-    ngram_size: int = 1
-    hash_length: int = 0          # rows of the sparse weight table; 0: from the vocabulary size
-    learn_rate: float = 0.01
-    seed: int = 0
-    rule_features: bool = True
-    question: bool = True
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+MODEL_FORMAT = 3
+MODEL_JSON = "model.json"
+ARRAYS = "arrays.npz"
+INNER_FOLDS = 4
+MIN_UNITS_FOR_CHUNKS = 30
 
 
 @dataclass
-class Example:
-    """One training unit: a segment's model tokens, its rule evidence ((code, places,
-    in_question) per code whose rules fired) and the codes the team gave it."""
+class Evidence:
+    """The evidence of every code for some segments: ``E[i, j, k]`` = kind ``k`` (see
+    :data:`~.combine.KINDS`) of code ``codes[j]`` in segment ``i``; ``sims``: cosine similarity
+    of each segment to each coded example (for the nearest-example reason); ``X``: the rows."""
 
-    transcript: str
-    segment: int
-    words: tuple
-    labels: frozenset = field(default_factory=frozenset)
-    evidence: tuple = ()
-
-
-def evidence_of(f) -> tuple:
-    """(code, places, in_question) for each code whose rules fired in segment features ``f``."""
-    q = set(f.question_rules)
-    return tuple((c, min(ev.count, MAX_PLACES), c in q) for c, ev in sorted(f.rules.items()))
+    codes: list
+    E: numpy.ndarray
+    sims: numpy.ndarray | None = None
+    X: object = None
 
 
-def make_example(f, labels, settings: TrainSettings | None = None) -> Example:
-    return Example(f.transcript, f.index, tuple(model_words(f, settings)), frozenset(labels),
-                   evidence_of(f))
-
-
-def model_words(f, settings: TrainSettings | None = None) -> list[str]:
-    """The token sequence the classifier sees for a segment (``f``: its SegmentFeatures)."""
-    settings = settings or TrainSettings()
-    words = list(f.lemmas)
-    if settings.rule_features:
-        words.extend(RULE_PREFIX + c for c in sorted(f.rules))
-    if settings.question:
-        words.extend(QUESTION_PREFIX + w for w in f.question)
-        if settings.rule_features:
-            words.extend(QUESTION_PREFIX + RULE_PREFIX + c for c in f.question_rules)
-    return words or ["<empty>"]
-
-
-# ---- rule calibration -------------------------------------------------------------------------
-def prior(places: int, in_question: bool) -> float:
-    """What rule evidence is worth before the team has coded anything."""
-    return 1.0 - 0.4 ** (min(places, MAX_PLACES) + (1 if in_question else 0))
-
-
-@dataclass
-class RuleCalibration:
-    """P(the team applies the code | its rules fired), learned from coded segments."""
-
-    table: dict = field(default_factory=dict)    # "places,q" -> probability
-    factors: dict = field(default_factory=dict)  # code -> multiplier
-    counts: dict = field(default_factory=dict)   # code -> [fired, applied] (for the report)
-
-    @staticmethod
-    def _key(places: int, q: bool) -> str:
-        return f"{min(places, MAX_PLACES)},{int(bool(q))}"
-
-    @classmethod
-    def fit(cls, examples: list[Example]) -> RuleCalibration:
-        seen: dict[str, list[int]] = {}
-        counts: dict[str, list[int]] = {}
-        for ex in examples:
-            for code, places, q in ex.evidence:
-                hit = 1 if code in ex.labels else 0
-                s = seen.setdefault(cls._key(places, q), [0, 0])
-                s[0] += 1
-                s[1] += hit
-                c = counts.setdefault(code, [0, 0])
-                c[0] += 1
-                c[1] += hit
-        table = {}
-        for places in range(1, MAX_PLACES + 1):
-            for q in (False, True):
-                k = cls._key(places, q)
-                n, h = seen.get(k, (0, 0))
-                table[k] = (h + TABLE_PRIOR_WEIGHT * prior(places, q)) / (n + TABLE_PRIOR_WEIGHT)
-        expected: dict[str, float] = {}
-        for ex in examples:
-            for code, places, q in ex.evidence:
-                expected[code] = expected.get(code, 0.0) + table[cls._key(places, q)]
-        w = CODE_PRIOR_WEIGHT
-        factors = {code: (counts[code][1] + w) / (expected[code] + w) for code in counts}
-        return cls(table, factors, counts)
-
-    def probability(self, code: str, places: int, in_question: bool) -> float:
-        base = self.table.get(self._key(places, in_question))
-        if base is None:
-            base = prior(places, in_question)
-        return min(1.0, base * self.factors.get(code, 1.0))
-
-    def to_dict(self) -> dict:
-        return {"table": self.table, "factors": self.factors, "counts": self.counts}
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> RuleCalibration | None:
-        if not d:
-            return None
-        return cls(dict(d.get("table") or {}), dict(d.get("factors") or {}),
-                   dict(d.get("counts") or {}))
-
-
-# ---- the classifier ---------------------------------------------------------------------------
-class TextcatModel:
-    """A trained classifier and rule calibration. ``predict(list of token lists)`` returns one
-    ``{code: probability}`` per segment."""
-
-    def __init__(self, nlp, labels: list[str], settings: TrainSettings,
-                 calibration: RuleCalibration | None = None, meta: dict | None = None):
-        self.nlp = nlp
-        self.labels = list(labels)
-        self.settings = settings
-        self.calibration = calibration
+class SuggestModel:
+    def __init__(self, codes, vectorizer, linear, nearest, combiner: Combiner,
+                 meta: dict | None = None):
+        self.codes = list(codes)
+        self.index = {c: j for j, c in enumerate(self.codes)}
+        self.vectorizer = vectorizer
+        self.linear = linear
+        self.nearest = nearest
+        self.combiner = combiner
         self.meta = dict(meta or {})
 
-    @property
-    def textcat(self):
-        return self.nlp.get_pipe("textcat_multilabel")
+    def trained(self, code: str) -> bool:
+        j = self.index.get(code)
+        return j is not None and bool(self.linear.trained[j])
 
-    def predict(self, word_lists) -> list[dict[str, float]]:
-        from spacy.tokens import Doc
-        if not word_lists:
-            return []
-        vocab = self.nlp.vocab
-        docs = [Doc(vocab, words=list(w) or ["<empty>"]) for w in word_lists]
-        model = self.textcat.model
-        scores = _sigmoid(model.ops.to_numpy(model.predict(docs))).tolist()
-        labels = self.textcat.labels
-        return [dict(zip(labels, row)) for row in scores]
+    def evidence(self, feats, codebook, keyword, codes=None) -> Evidence:
+        """Evidence for segments ``feats``; ``codebook``/``keyword``: (n x len(codes)) arrays
+        for ``codes`` (default: the model's codes). Codes the model has not seen get no learned
+        or nearest evidence."""
+        codes = list(codes) if codes is not None else self.codes
+        n = len(feats)
+        E = numpy.zeros((n, len(codes), 4))
+        E[:, :, 2] = codebook
+        E[:, :, 3] = keyword
+        if n == 0:
+            return Evidence(codes, E)
+        X = self.vectorizer.transform(feats)
+        L = self.linear.logits(X)
+        N, S = self.nearest.score(X)
+        for j, c in enumerate(codes):
+            m = self.index.get(c)
+            if m is not None and self.linear.trained[m]:
+                E[:, j, 0] = L[:, m]
+                E[:, j, 1] = N[:, m]
+        E[:, :, 0] = numpy.clip(E[:, :, 0], -10.0, 10.0)
+        return Evidence(codes, E, S, X)
 
-    # -- persistence -----------------------------------------------------------------------------
-    def save(self, folder: Path, meta: dict) -> Path:
-        """Write the model to ``folder`` atomically (a temporary folder renamed into place)."""
+    # ---- persistence ---------------------------------------------------------------------------
+    def save(self, folder: Path) -> Path:
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
         try:
-            self.nlp.to_disk(tmp)
-            self.meta = {**meta, "format": MODEL_FORMAT, "labels": self.labels,
-                         "settings": self.settings.to_dict(),
-                         "rule_calibration": (self.calibration.to_dict()
-                                              if self.calibration else None)}
-            (tmp / META_FILE).write_text(json.dumps(self.meta, indent=2, ensure_ascii=False),
-                                         encoding="utf-8")
+            nx = self.nearest.X.tocsr()
+            numpy.savez_compressed(
+                tmp / ARRAYS, coef=self.linear.coef, intercept=self.linear.intercept,
+                trained=self.linear.trained, words_idf=self.vectorizer.words.idf,
+                context_idf=self.vectorizer.context.idf, nx_data=nx.data, nx_indices=nx.indices,
+                nx_indptr=nx.indptr, nx_shape=numpy.array(nx.shape), ny=self.nearest.Y)
+            doc = {"format": MODEL_FORMAT, "codes": self.codes,
+                   "words_vocab": self.vectorizer.words.vocab,
+                   "context_vocab": self.vectorizer.context.vocab,
+                   "refs": [list(r) for r in self.nearest.refs], "quotes": self.nearest.quotes,
+                   "combiner": self.combiner.to_dict(), "meta": self.meta}
+            (tmp / MODEL_JSON).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
             old = None
             if folder.exists():
                 old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
@@ -214,86 +117,105 @@ class TextcatModel:
         return folder
 
     @classmethod
-    def load(cls, folder: Path) -> TextcatModel | None:
-        """The saved model, or None when there is none or it cannot be used (other format)."""
+    def load(cls, folder: Path) -> SuggestModel | None:
+        """The saved model, or None when there is none or it cannot be read (another format,
+        damaged files: it is retrained)."""
         folder = Path(folder)
-        meta_path = folder / META_FILE
-        if not meta_path.is_file():
-            return None
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+            if doc.get("format") != MODEL_FORMAT:
+                return None
+            with numpy.load(folder / ARRAYS, allow_pickle=False) as a:
+                arrays = {k: a[k] for k in a.files}
+            from .vectors import Tfidf
+            vec = SegmentVectorizer(Tfidf(doc["words_vocab"], arrays["words_idf"]),
+                                    Tfidf(doc["context_vocab"], arrays["context_idf"]))
+            linear = LinearCodes(arrays["coef"], arrays["intercept"], arrays["trained"])
+            shape = tuple(int(x) for x in arrays["nx_shape"])
+            nx = sparse.csr_matrix((arrays["nx_data"], arrays["nx_indices"],
+                                    arrays["nx_indptr"]), shape=shape)
+            nearest = NearestExamples(nx, arrays["ny"], [tuple(r) for r in doc["refs"]],
+                                      list(doc["quotes"]))
+            codes = list(doc["codes"])
+            if (linear.coef.shape != (len(codes), vec.n_features)
+                    or nearest.Y.shape != (shape[0], len(codes))):
+                return None
+            return cls(codes, vec, linear, nearest, Combiner.from_dict(doc.get("combiner")),
+                       doc.get("meta") or {})
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
-        if meta.get("format") != MODEL_FORMAT:
-            return None
-        import spacy
-        try:
-            nlp = spacy.load(folder)
-        except (OSError, ValueError, KeyError):
-            return None
-        settings = TrainSettings(**{k: v for k, v in (meta.get("settings") or {}).items()
-                                    if k in TrainSettings.__dataclass_fields__})
-        return cls(nlp, meta.get("labels") or [], settings,
-                   RuleCalibration.from_dict(meta.get("rule_calibration")), meta)
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + numpy.exp(-numpy.clip(x, -30.0, 30.0)))
+# ---- training ------------------------------------------------------------------------------------
+def fit_parts(feats, Y, refs, quotes):
+    """Vectorizer, linear model and nearest examples on these segments."""
+    vec = SegmentVectorizer.fit(feats)
+    X = vec.transform(feats)
+    return vec, LinearCodes.fit(X, Y), NearestExamples(X, Y, refs, quotes), X
 
 
-def train_model(examples: list[Example], labels: list[str] | None = None, *, lang: str = "en",
-                settings: TrainSettings | None = None) -> TextcatModel | None:
-    """Train the classifier and the rule calibration on ``examples``; None when there is
-    nothing to learn (no example carries a code)."""
-    import spacy
-    from spacy.tokens import Doc
-    from spacy.training import Example as SpacyExample
-    from spacy.util import minibatch
-    from thinc.api import Adam
-    settings = settings or TrainSettings()
-    if labels is None:
-        labels = sorted({c for ex in examples for c in ex.labels})
-    labels = list(labels)
-    if not examples or not labels:
+def inner_folds(groups: list, n: int) -> list[numpy.ndarray]:
+    """Fold number per unit: by group (transcript) when there are 2 or more groups, else three
+    contiguous chunks (when there are enough units); [] when no out-of-fold evidence is possible."""
+    names = sorted(set(groups))
+    if len(names) >= 2:
+        k = min(INNER_FOLDS, len(names))
+        sizes = {g: 0 for g in names}
+        for g in groups:
+            sizes[g] += 1
+        load = [0] * k
+        fold_of = {}
+        for g in sorted(names, key=lambda g: (-sizes[g], g)):
+            f = min(range(k), key=lambda i: (load[i], i))
+            fold_of[g] = f
+            load[f] += sizes[g]
+        folds = numpy.array([fold_of[g] for g in groups])
+    elif n >= MIN_UNITS_FOR_CHUNKS:
+        folds = numpy.minimum(numpy.arange(n) * 3 // n, 2)
+    else:
+        return []
+    return [folds]
+
+
+def train_model(feats, Y, codes, codebook, keyword, groups, refs, quotes,
+                meta: dict | None = None, units=None) -> SuggestModel | None:
+    """Train on rows ``feats`` with labels ``Y`` (n x len(codes), 0/1). ``codebook`` and
+    ``keyword``: their evidence (n x len(codes)); ``groups``: the transcript of each row;
+    ``units``: which rows are segments (the others are coded passages: training examples for
+    the learned evidence only; the weights are calibrated on segments). None when there is
+    nothing to learn from."""
+    Y = numpy.asarray(Y, dtype=numpy.int8)
+    n = len(feats)
+    if n == 0:
         return None
-    spacy.util.fix_random_seed(settings.seed)
-    try:
-        nlp = spacy.blank(lang)
-    except (ImportError, KeyError, ValueError):
-        nlp = spacy.blank("xx")
-    length = settings.hash_length
-    if not length:
-        n_words = len({w for ex in examples for w in ex.words})
-        length = 2 ** min(18, max(12, math.ceil(math.log2(4 * max(n_words, 1)))))
-    config = {"model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-                        "ngram_size": settings.ngram_size, "no_output_layer": True,
-                        "length": length},
-              "threshold": 0.5}
-    textcat = nlp.add_pipe("textcat_multilabel", config=config)
-    for label in labels:
-        textcat.add_label(label)
-    vocab = nlp.vocab
-    docs = [Doc(vocab, words=list(ex.words) or ["<empty>"]) for ex in examples]
-    index = {label: j for j, label in enumerate(labels)}
-    truth = numpy.zeros((len(examples), len(labels)), dtype="float32")
-    for i, ex in enumerate(examples):
-        for c in ex.labels:
-            if c in index:
-                truth[i, index[c]] = 1.0
-    init = [SpacyExample.from_dict(docs[0], {"cats": {label: 0.0 for label in labels}})]
-    # no parameter averages: they are never used for prediction here and cost as much as Adam
-    optimizer = nlp.initialize(lambda: init, sgd=Adam(settings.learn_rate, use_averages=False))
-    model = textcat.model
-    rng = random.Random(settings.seed)
-    order = list(range(len(docs)))
-    size = max(4, min(settings.batch_size, -(-len(docs) // max(1, settings.updates_per_epoch))))
-    per_epoch = -(-len(docs) // size)
-    epochs = max(settings.epochs, -(-settings.min_updates // per_epoch))
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for batch in minibatch(order, size=size):
-            logits, backprop = model.begin_update([docs[i] for i in batch])
-            probs = _sigmoid(model.ops.to_numpy(logits))
-            backprop(model.ops.asarray((probs - truth[batch]) / len(batch)))
-            model.finish_update(optimizer)
-    return TextcatModel(nlp, labels, settings, RuleCalibration.fit(examples))
+    units = numpy.ones(n, dtype=bool) if units is None else numpy.asarray(units, dtype=bool)
+    codebook = numpy.asarray(codebook, dtype=float)
+    keyword = numpy.asarray(keyword, dtype=float)
+    trained = {c: bool(Y[:, j].any()) for j, c in enumerate(codes)}
+    folds = inner_folds(list(groups), n)
+    combiner = Combiner(trained=[c for c in codes if trained[c]])
+    oof = None
+    if folds and Y[units].any():
+        folds = folds[0]
+        L = numpy.full((n, len(codes)), -10.0)
+        N = numpy.zeros((n, len(codes)))
+        for f in sorted(set(folds.tolist())):
+            tr = numpy.flatnonzero(folds != f)
+            te = numpy.flatnonzero((folds == f) & units)
+            if not len(tr) or not len(te) or not Y[tr].any():
+                continue
+            vec, lin, near, _ = fit_parts([feats[i] for i in tr], Y[tr], [refs[i] for i in tr],
+                                          [quotes[i] for i in tr])
+            Xte = vec.transform([feats[i] for i in te])
+            L[te] = numpy.where(lin.trained, lin.logits(Xte), -10.0)
+            N[te] = near.score(Xte)[0]
+        rows = numpy.flatnonzero(units)
+        F = {c: features(L[rows, j], N[rows, j], codebook[rows, j], keyword[rows, j])
+             for j, c in enumerate(codes)}
+        labels = {c: Y[rows, j] for j, c in enumerate(codes)}
+        combiner = fit_combiner(F, labels, trained)
+        oof = (F, labels)
+    vec, lin, near, _ = fit_parts(feats, Y, refs, quotes)
+    model = SuggestModel(codes, vec, lin, near, combiner, meta)
+    model.oof = oof
+    return model

@@ -5,6 +5,8 @@ For every code:
 * each entry of ``keywords`` becomes a spaCy ``PhraseMatcher`` pattern on lemmas, so that
   ``keywords: ["fund"]`` fires on "fund", "funds", "funded" and "funding", and
   ``"project fund"`` on "project funds";
+* hyphen and spacing variants match too: ``"low-interest loan"`` fires on "low interest loans"
+  and "lowinterest loan", ``"e mail"`` on "e-mail" and "email";
 * a keyword whose last word ends in ``*`` is a prefix: ``"competit*"`` fires on
   "competitive", "competitors", "competitiveness" (a ``Matcher`` pattern on the lowercase word);
 * an optional ``patterns`` list holds spaCy ``Matcher`` token patterns for anything else, e.g.
@@ -49,6 +51,25 @@ class _Rule:
     label: str        # the keyword or pattern as written in the codebook
     kind: str         # "keyword" | "prefix" | "pattern"
     lower: str = ""   # the keyword's own lowercase text (for "same words" vs "lemma match")
+
+
+def spelling_variants(kw: str) -> list[str]:
+    """The keyword as written plus its hyphen and spacing variants: "low-interest loan" also as
+    "low interest loan" and "lowinterest loan"; "e mail" also as "e-mail" and "email"."""
+    import re
+    out = [kw]
+    if "-" in kw:
+        out += [re.sub(r"\s*-\s*", " ", kw), re.sub(r"\s*-\s*", "", kw)]
+    words = kw.split()
+    if len(words) == 2 and all(w.isalpha() for w in words):
+        out += ["-".join(words), "".join(words)]
+    return list(dict.fromkeys(v for v in out if v.strip()))
+
+
+def _spacing(text: str) -> tuple:
+    """How a phrase is split: its hyphens and the number of its words."""
+    import re
+    return text.count("-"), len([w for w in re.split(r"[\s\-]+", text) if w])
 
 
 class RuleSet:
@@ -97,9 +118,12 @@ class RuleSet:
             self._add_prefix(code, i, kw, toks)
             return
         key = self._key(code, "kw", i, _Rule(code, kw, "keyword", kw.lower()))
-        pdoc = self.pipeline.nlp.make_doc(kw)
-        self.pipeline.set_lemmas(pdoc)
-        self.phrase.add(key, [pdoc])
+        pdocs = []
+        for variant in spelling_variants(kw):
+            pdoc = self.pipeline.nlp.make_doc(variant)
+            self.pipeline.set_lemmas(pdoc)
+            pdocs.append(pdoc)
+        self.phrase.add(key, pdocs)
         for t in toks:
             self._kw_lemmas.add(t.lemma_)
             if t.is_alpha and len(t.text) >= MIN_FUZZY_LEN - 1:
@@ -178,7 +202,10 @@ class RuleSet:
         for key, s, e in self.phrase(doc):
             rule = self.rules[key]
             span = doc[s:e]
-            how = "" if span.text.lower() == rule.lower else " (lemma match)"
+            low = span.text.lower()
+            how = ("" if low == rule.lower else
+                   " (hyphen/spacing variant)" if _spacing(low) != _spacing(rule.lower) else
+                   " (lemma match)")
             hits.append(RuleHit(rule.code, 1.0, f'keyword "{rule.label}"{how}',
                                 span.start_char, span.end_char, s))
         if self._n_matcher:

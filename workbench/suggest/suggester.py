@@ -1,61 +1,39 @@
-"""The :class:`Suggester`: code suggestions for the segments of a transcript.
+"""The :class:`Suggester`: code suggestions for the segments of a transcript, for one coder.
 
-    s = Suggester(project)             # cheap; the nlp, matchers and model load on first use
-    s.suggest_transcript("P01")        # list[Suggestion], by segment then score
-    s.train()                          # (re)train the model on the team's coding, save it
-    s.model_is_stale()                 # has the coding changed since the model was trained?
+    s = Suggester(project, coder="anna")  # cheap; nlp, matchers and model load on first use
+    s.suggest_transcript("P01")            # list[Suggestion], by segment then score
+    s.train()                              # (re)train anna's model, save it
+    s.model_is_stale()                     # has anna's (or the consensus') coding changed?
+
+The model learns from the learning source of :mod:`.sources` (by default the coder's own
+codings and the consensus, never another coder's log) and is kept in
+``models/suggest/<source>/``; a Suggester never reads another source's model.
 
 Thread use: the terminal UI calls :meth:`train` in a background thread while it calls
-:meth:`suggest_transcript` in the UI thread. Training prepares its data under the pipeline lock
-one transcript at a time (so a suggestion request waits at most for one transcript), trains
-without any lock, and then swaps the new model in with one assignment.
+:meth:`suggest_transcript` in the UI's worker. Training prepares its data under the pipeline
+lock one transcript at a time, trains without any lock, and swaps the new model in with one
+assignment.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy
+
 from ..errors import ProjectError
-from .combine import combine, reason_text, rule_score, threshold_for
-from .data import digest, file_hash, logs_signature, training_units, transcript_features
-from .model import (
-    MODEL_FORMAT,
-    Example,
-    TextcatModel,
-    TrainSettings,
-    make_example,
-    model_words,
-    train_model,
-)
+from .combine import threshold_for
+from .data import coded_passages, digest, file_hash, logs_signature, training_units, transcript_features
+from .explain import Suggestion
+from .model import MODEL_FORMAT, SuggestModel, train_model
+from .scoring import Scorer
+from .sources import source_coders, source_for
 
-MODEL_DIR = Path("models") / "textcat"
-MIN_MODEL_SCORE = 0.05   # model-only candidates below this are not even scored
-
-
-@dataclass
-class Suggestion:
-    """A suggested code for a segment. ``start``/``end``: the sentence a rule fired in, or the
-    whole segment for a model-only suggestion; ``match_start``/``match_end``: the words that
-    fired (None for the model)."""
-
-    transcript: str
-    segment: int
-    start: int
-    end: int
-    code: str
-    score: float
-    reason: str
-    rule_score: float = 0.0
-    model_score: float | None = None
-    match_start: int | None = None
-    match_end: int | None = None
-
-    def to_dict(self) -> dict:
-        return {"transcript": self.transcript, "segment": self.segment, "start": self.start,
-                "end": self.end, "code": self.code, "score": self.score, "reason": self.reason}
+MODEL_ROOT = Path("models") / "suggest"
+MODEL_DIR = MODEL_ROOT   # kept for callers that named the folder
 
 
 @dataclass
@@ -76,22 +54,20 @@ class TrainReport:
         return asdict(self)
 
 
-class Suggester:
-    def __init__(self, project, *, settings: TrainSettings | None = None,
-                 load_model: bool = True):
-        self.project = project
-        self.cfg = project.config.suggest
-        self.settings = settings or TrainSettings()
-        self.model_dir = project.root / MODEL_DIR
-        self._lock = threading.RLock()
+class Suggester(Scorer):
+    """Suggestions for ``coder`` (None: learned from the consensus only, or from everyone when
+    ``[suggest] learn_from = "all"``); ``coders``: learn from exactly these coders instead."""
+
+    def __init__(self, project, coder: str | None = None, *, coders=None, load_model: bool = True,
+                 settings=None):
+        super().__init__(project)
+        self.source = source_for(project, coder, coders)
+        self.coder = coder
+        self.model_dir = project.root / MODEL_ROOT / self.source.key
         self._train_lock = threading.Lock()
-        self._pipeline = None
-        self._rules = None
-        self._features: dict[str, tuple] = {}
-        self._results: dict[str, tuple] = {}
-        self._rules_sig: tuple | None = None
-        self._model: TextcatModel | None = None
+        self._model: SuggestModel | None = None
         self._model_loaded = not load_model
+        self._results: dict[str, tuple] = {}
         self._notes: list[str] = []
         for code, thr in (self.cfg.code_thresholds or {}).items():
             try:
@@ -101,91 +77,69 @@ class Suggester:
                                    file=project.root / "workbench.toml",
                                    hint="use a score between 0 and 1, e.g. 0.7") from None
 
-    # ---- lazy parts ------------------------------------------------------------------------------
+    # ---- the model -------------------------------------------------------------------------------
     @property
-    def pipeline(self):
-        with self._lock:
-            if self._pipeline is None:
-                from .pipeline import build_pipeline
-                self._pipeline = build_pipeline(self.project.config.language,
-                                                self.project.config.spacy_model)
-            return self._pipeline
-
-    @property
-    def rules(self):
-        """The matchers; rebuilt (and the feature cache dropped) when the codebook's keywords
-        or patterns or the fuzzy threshold change, e.g. after an edit in the codebook screen."""
-        with self._lock:
-            key = self._rules_key()
-            if self._rules is None or key != self._rules_sig:
-                from .rules import RuleSet
-                self._rules = RuleSet(self.pipeline, self.project.codebook,
-                                      self.cfg.fuzzy_threshold)
-                self._rules_sig = key
-                self._features.clear()
-                self._results.clear()
-            return self._rules
-
-    def _rules_key(self) -> tuple:
-        cb = self.project.codebook
-        return (id(cb), self.cfg.fuzzy_threshold,
-                tuple((c.id, tuple(c.keywords), repr(c.extra.get("patterns")) if c.extra else "")
-                      for c in cb.codes.values()))
-
-    @property
-    def model(self) -> TextcatModel | None:
+    def model(self) -> SuggestModel | None:
         with self._lock:
             if not self._model_loaded:
                 self._model_loaded = True
-                self._model = TextcatModel.load(self.model_dir)
+                self._model = SuggestModel.load(self.model_dir)
+                if self._model is not None and \
+                        self._model.meta.get("source", {}).get("key") != self.source.key:
+                    self._model = None   # never another source's model
             return self._model
 
     def prepare(self) -> None:
-        """Build the pipeline, matchers and load the model now (e.g. in a background thread)."""
-        _ = self.rules, self.model
+        """Build the pipeline, matchers, codebook index and load the model now."""
+        _ = self.rules, self.codebook_index, self.model
 
     def notes(self) -> list[str]:
         """Plain-language remarks for the user: why there may be few or no suggestions."""
         out = list(self.pipeline.notes)
-        if self.rules.empty:
-            out.append("the codebook has no keywords or patterns, so there are no rule "
-                       "suggestions (add 'keywords' to codes in the codebook)")
-        if self.model is None:
-            if not self.project.coders():
-                out.append("nobody has coded yet, so there is no learned model (suggestions "
-                           "learn from the team's coding)")
+        idx = self.codebook_index
+        no_text = [c for c in idx.codes if not idx.has_text.get(c)]
+        if self.rules.empty and idx.empty:
+            out.append("the codebook gives nothing to match: its codes have no definitions, "
+                       "include rules, examples or keywords (add a definition to each code)")
+        elif no_text and len(no_text) == len(idx.codes):
+            out.append("no code has a definition, include rule or example, so codebook "
+                       "suggestions rest on the code names alone (add definitions in the "
+                       "codebook)")
+        elif no_text:
+            out.append(f"{len(no_text)} of {len(idx.codes)} codes have no definition, so their "
+                       "codebook suggestions rest on their names alone")
+        model = self.model
+        if model is None:
+            own, _ = source_coders(self.project, self.source)
+            if self.source.mode == "own+consensus" and self.coder and not own:
+                out.append(f"{self.coder} has no codings yet, so suggestions come from the "
+                           "codebook alone (they learn from your own coding as you go, never "
+                           "from another coder's)")
+            elif not self.project.coders():
+                out.append("nobody has coded yet, so suggestions come from the codebook alone")
+            elif self.source.mode == "own+consensus" and not self.coder:
+                out.append("no consensus to learn from: without --coder the suggestions learn "
+                           "from the consensus only (blind to each coder's own log); pass "
+                           "--coder NAME for a coder's own suggestions")
             else:
                 out.append("no trained model yet (run 'workbench suggest' or train from the "
                            "coding screen)")
+        elif not model.combiner.calibrated:
+            out.append("too little coding to calibrate the weights by cross-validation yet, so "
+                       "fixed weights are used")
         return out + self._notes
 
-    # ---- features --------------------------------------------------------------------------------
-    def features(self, tid: str):
-        """Per-segment features of a transcript (cached until its text changes)."""
-        t = self.project.transcript(tid)
-        key = (len(t.text), hash(t.text))
-        hit = self._features.get(tid)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        rules = self.rules
-        with self.pipeline.lock:
-            feats = transcript_features(self.pipeline, rules, t)
-        self._features[tid] = (key, feats)
-        return feats
-
-    def _is_unit(self, f) -> bool:
-        return self.cfg.include_interviewer or f.role != "interviewer"
-
     # ---- suggestions -----------------------------------------------------------------------------
-    def suggest_transcript(self, tid: str, model: TextcatModel | None = ...) -> list[Suggestion]:
+    def suggest_transcript(self, tid: str, model: SuggestModel | None = ...) -> list[Suggestion]:
         """Every suggestion at or above its threshold for the units of one transcript, sorted by
         segment, then score (highest first)."""
-        rules = self.rules  # (re)built first: a codebook edit drops the caches
+        rules = self.rules
+        index = self.codebook_index
         all_feats = self.features(tid)
         if model is ...:
             model = self.model
         cfg = self.cfg
-        used = (all_feats, rules, model)   # held, so compared by identity safely
+        used = (all_feats, rules, index, model)
         settings = (cfg.threshold, cfg.rule_weight, cfg.model_weight, cfg.include_interviewer,
                     tuple(sorted((cfg.code_thresholds or {}).items())))
         hit = self._results.get(tid)
@@ -207,141 +161,161 @@ class Suggester:
             out.setdefault(s.segment, []).append(s)
         return out
 
-    def score_features(self, feats, model: TextcatModel | None) -> list[Suggestion]:
-        """Suggestions for the given segment features with ``model`` (None: rules only)."""
-        cb = self.project.codebook
+    def score_features(self, feats, model: SuggestModel | None) -> list[Suggestion]:
+        """Suggestions at or above their thresholds for segment features ``feats``."""
         cfg = self.cfg
-        use_model = model is not None and _weight(cfg.model_weight) > 0
-        if use_model and feats:
-            mscores = model.predict([model_words(f, model.settings) for f in feats])
-        else:
-            mscores = [None] * len(feats)
-        calibration = model.calibration if model is not None else None
+        codes, P, S, ev = self.score_matrix(feats, model)
         out: list[Suggestion] = []
-        for f, ms in zip(feats, mscores):
-            model_p: dict[str, float] = {}
-            if ms is not None:
-                for label, p in ms.items():
-                    code = cb.resolve(label)
-                    if code in cb.codes:
-                        model_p[code] = max(p, model_p.get(code, 0.0))
-            cands = set(f.rules) | {c for c, p in model_p.items() if p >= MIN_MODEL_SCORE}
-            qr = set(f.question_rules)
+        for i, f in enumerate(feats):
             seg_out = []
-            for code in cands:
-                if code not in cb.codes:
-                    continue
-                ev = f.rules.get(code)
-                r = rule_score(code, ev, code in qr, calibration)
-                p = model_p.get(code) if ms is not None else None
-                score = combine(r, p, cfg)
+            for j, code in enumerate(codes):
+                score = float(S[i, j])
                 if score < threshold_for(code, cfg):
                     continue
-                reason = reason_text(ev, code in qr, p)
-                if ev is not None:
-                    seg_out.append(Suggestion(f.transcript, f.index, ev.start, ev.end, code,
-                                              score, reason, round(r, 4), p, ev.match_start,
-                                              ev.match_end))
-                else:
-                    seg_out.append(Suggestion(f.transcript, f.index, f.start, f.end, code,
-                                              score, "model", 0.0, p))
+                seg_out.append(self.explain(f, i, j, codes, P, S, ev, model))
             seg_out.sort(key=lambda s: (-s.score, s.code))
             out.extend(seg_out)
         return out
 
     # ---- training --------------------------------------------------------------------------------
-    def _data_fingerprint(self, coders: list[str] | None) -> dict:
+    def _data_fingerprint(self) -> dict:
         p = self.project
-        used = list(coders) if coders is not None else p.coders()
-        tfiles = []
-        for tid, info in p.catalog().items():
-            tfiles.append([tid, info.path, file_hash(p.root / info.path)])
+        read, consensus = source_coders(p, self.source)
+        logs = read + (["consensus"] if consensus else [])
+        tfiles = [[tid, info.path, file_hash(p.root / info.path)]
+                  for tid, info in p.catalog().items()]
         cb_path = p.codebook.path
         return {"format": MODEL_FORMAT, "language": p.config.language,
-                "spacy_model": p.config.spacy_model,
+                "spacy_model": p.config.spacy_model, "source": self.source.to_dict(),
                 "include_interviewer": bool(self.cfg.include_interviewer),
                 "fuzzy_threshold": self.cfg.fuzzy_threshold,
-                "settings": self.settings.to_dict(), "coders": coders,
-                "logs": logs_signature(p, used),
+                "logs": logs_signature(p, logs),
                 "codebook": file_hash(cb_path) if cb_path else None,
                 "transcripts": digest(tfiles)}
 
-    def model_is_stale(self, coders: list[str] | None = None) -> bool:
+    def model_is_stale(self) -> bool:
         """True when training now would use other data than the current model was trained on
-        (or there is coding but no model yet)."""
+        (or there is coding to learn from but no model yet)."""
         model = self.model
         if model is None:
-            return bool(self.project.coders())
-        fp = digest(self._data_fingerprint(coders))
-        return model.meta.get("fingerprint") != fp
+            read, consensus = source_coders(self.project, self.source)
+            return bool(read or consensus)
+        return model.meta.get("fingerprint") != digest(self._data_fingerprint())
 
-    def examples(self, coders: list[str] | None = None, tids: set[str] | None = None
-                 ) -> tuple[list[Example], dict]:
-        """Training examples (one per coded unit) and where their labels came from."""
-        units, info = training_units(self.project, coders, bool(self.cfg.include_interviewer))
+    def units(self, tids: set[str] | None = None):
+        """The learning source's labelled units, {(transcript, segment): codes}, and their
+        description."""
+        read, consensus = source_coders(self.project, self.source)
+        if not read and not consensus:
+            return {}, {"coders": [], "consensus_transcripts": [], "transcripts": [],
+                        "n_segments": 0, "n_coded_segments": 0}
+        units, info = training_units(self.project, read, bool(self.cfg.include_interviewer),
+                                     consensus=consensus)
+        if tids is not None:
+            units = {k: v for k, v in units.items() if k[0] in tids}
+        return units, info
+
+    def passages(self, units: dict) -> dict:
+        """The learning source's coded passages inside ``units`` (see data.coded_passages)."""
+        read, consensus = source_coders(self.project, self.source)
+        return coded_passages(self.project, read, consensus, units)
+
+    def fit(self, units: dict, passages: dict | None = None, meta: dict | None = None
+            ) -> SuggestModel | None:
+        """Train a model on labelled ``units`` and the coded ``passages`` inside them (nothing
+        saved)."""
         by_t: dict[str, list[int]] = {}
         for (tid, i) in units:
-            if tids is None or tid in tids:
-                by_t.setdefault(tid, []).append(i)
-        out = []
+            by_t.setdefault(tid, []).append(i)
+        feats, labels = [], []
         for tid in sorted(by_t):
-            feats = self.features(tid)
-            for i in by_t[tid]:
-                out.append(make_example(feats[i], units[(tid, i)], self.settings))
-        return out, info
+            fs = self.features(tid)
+            for i in sorted(by_t[tid]):
+                feats.append(fs[i])
+                labels.append(units[(tid, i)])
+        if not feats:
+            return None
+        n_units = len(feats)
+        texts = {tid: self.project.transcript(tid).text for tid in by_t}
+        quotes = [_quote(texts[f.transcript][f.start:f.end]) for f in feats]
+        extra = []
+        for u in sorted(passages or {}):
+            if u not in units:
+                continue
+            f = self.features(u[0])[u[1]]
+            for a, b, codes_ in passages[u]:
+                if codes_ <= units[u]:
+                    extra.append((f, texts[u[0]][a:b], codes_))
+        if extra:
+            with self.pipeline.lock:
+                docs = self.pipeline.pipe([t for _, t, _ in extra])
+            for (f, t, codes_), doc in zip(extra, docs):
+                lemmas = tuple(x.lemma_ for x in doc if not (x.is_punct or x.is_space))
+                feats.append(replace(f, lemmas=lemmas, terms_cache=None))
+                labels.append(codes_)
+                quotes.append(_quote(t))
+        applied = {c for ls in labels for c in ls}
+        codes = self.candidate_codes(applied)
+        index = {c: j for j, c in enumerate(codes)}
+        Y = numpy.zeros((len(feats), len(codes)), dtype=numpy.int8)
+        for r, ls in enumerate(labels):
+            for c in ls:
+                if c in index:
+                    Y[r, index[c]] = 1
+        cb = numpy.zeros((len(feats), len(codes)))
+        kw = numpy.zeros((len(feats), len(codes)))
+        cb[:n_units], kw[:n_units] = self.text_evidence(feats[:n_units], codes)
+        is_unit = numpy.arange(len(feats)) < n_units
+        return train_model(feats, Y, codes, cb, kw, [f.transcript for f in feats],
+                           [(f.transcript, f.index) for f in feats], quotes,
+                           {**(meta or {}), "applied": sorted(applied)}, units=is_unit)
 
-    def train(self, coders: list[str] | None = None, force: bool = False) -> TrainReport:
-        """Train the model on the team's coded segments and save it in ``models/textcat/``.
+    def train(self, force: bool = False) -> TrainReport:
+        """Train the model on the learning source's coded segments and save it.
 
         Returns quickly (``trained=False``) when the coding, transcripts and codebook are the
         same as for the saved model."""
         t0 = time.perf_counter()
         with self._train_lock:
-            fp_obj = self._data_fingerprint(coders)
+            fp_obj = self._data_fingerprint()
             fp = digest(fp_obj)
             current = self.model
             if current is not None and not force and current.meta.get("fingerprint") == fp:
                 return self._report(False, "the model is up to date", current.meta, t0)
-            examples, info = self.examples(coders)
-            data_hash = digest([[e.transcript, e.segment, list(e.words), sorted(e.labels),
-                                 [list(x) for x in e.evidence]] for e in examples])
-            if current is not None and not force and current.meta.get("data_sha256") == data_hash:
-                meta = {**current.meta, "fingerprint": fp, "logs": fp_obj["logs"]}
-                try:
-                    current.save(self.model_dir, meta)  # same data: only the meta changes
-                except OSError as e:
-                    self._notes.append(f"could not update {self.model_dir}: {e}")
-                return self._report(False, "the training data has not changed", current.meta, t0)
-            labels = sorted({c for e in examples for c in e.labels})
-            if not examples or not labels:
-                why = ("nobody has coded a segment yet" if not examples else
+            units, info = self.units()
+            if not units or not any(units.values()):
+                why = ("no coded segment to learn from" if not units else
                        "the coded segments carry no codes yet")
-                return TrainReport(False, f"nothing to learn from: {why}",
-                                   n_segments=len(examples), coders=info["coders"],
+                return TrainReport(False, f"nothing to learn from: {why} "
+                                          f"({self.source.describe()})",
+                                   n_segments=len(units), coders=info["coders"],
                                    seconds=round(time.perf_counter() - t0, 3))
-            model = train_model(examples, labels, lang=self.pipeline.language,
-                                settings=self.settings)
             meta = {"trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                    "fingerprint": fp, "data_sha256": data_hash,
-                    "coders": info["coders"],
+                    "fingerprint": fp, "source": self.source.to_dict(),
+                    "learns_from": self.source.describe(), "coders": info["coders"],
                     "consensus_transcripts": info["consensus_transcripts"],
                     "logs": fp_obj["logs"], "transcripts": info["transcripts"],
-                    "n_segments": len(examples), "n_coded_segments": info["n_coded_segments"],
+                    "n_segments": len(units), "n_coded_segments": info["n_coded_segments"],
                     "language": self.project.config.language,
-                    "pipeline": self.pipeline.description,
-                    "spacy_version": _spacy_version(), "seconds": None}
-            meta["seconds"] = round(time.perf_counter() - t0, 3)
+                    "pipeline": self.pipeline.description}
+            model = self.fit(units, self.passages(units), meta)
+            if model is None:
+                return TrainReport(False, "nothing to learn from", coders=info["coders"])
+            model.meta["labels"] = [c for c in model.codes if model.trained(c)]
+            model.meta["threshold"] = model.combiner.threshold
+            model.meta["evidence_used"] = {c: model.combiner.used(c) for c in model.codes}
+            model.meta["seconds"] = round(time.perf_counter() - t0, 3)
             try:
-                model.save(self.model_dir, meta)
+                model.save(self.model_dir)
             except OSError as e:
-                model.meta = meta
                 self._notes.append(f"the model could not be saved in {self.model_dir} ({e}); "
                                    "it is used until the workbench closes")
             with self._lock:
                 self._model = model
                 self._model_loaded = True
-            return self._report(True, f"trained on {len(examples)} segments of "
-                                      f"{len(info['transcripts'])} transcripts", model.meta, t0)
+            return self._report(True, f"trained on {len(units)} segments of "
+                                      f"{len(info['transcripts'])} transcripts "
+                                      f"({self.source.describe()})", model.meta, t0)
 
     def _report(self, trained: bool, message: str, meta: dict, t0: float) -> TrainReport:
         return TrainReport(trained, message, n_segments=meta.get("n_segments", 0),
@@ -358,13 +332,10 @@ class Suggester:
         return dict(m.meta) if m is not None else None
 
 
-def _weight(v) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return 0.0
+def _quote(text: str) -> str:
+    from .learned import short_quote
+    return short_quote(text)
 
 
-def _spacy_version() -> str:
-    import spacy
-    return spacy.__version__
+__all__ = ["Suggester", "Suggestion", "TrainReport", "MODEL_DIR", "MODEL_ROOT",
+           "transcript_features"]

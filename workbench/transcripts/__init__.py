@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TranscriptError
-from .lines import is_paragraph_mode
+from .lines import is_paragraph_mode, split_title
 from .model import INTERVIEWEE, INTERVIEWER, Segment, Transcript, classify_role, segment_index_for
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt": "vtt",
@@ -57,6 +57,8 @@ class TranscriptScan:
     ends: list[int]
     roles: str
     warnings: list[str]
+    title: str | None = None        # a title line: in the text, not a turn (lines.split_title)
+    title_note: str | None = None   # what import did with it, for people
 
     def transcript(self, attributes: dict[str, str] | None = None) -> Transcript:
         """The Transcript, with ``attributes`` (default: the file's own)."""
@@ -68,7 +70,8 @@ class TranscriptScan:
                                                                self.roles))]
         return Transcript(id=tid, path=self.path, format=self.format, text=text,
                           attributes=dict(self.attributes if attributes is None else attributes),
-                          segments=segments, warnings=self.warnings)
+                          segments=segments, warnings=self.warnings, title=self.title,
+                          title_note=self.title_note)
 
 
 def load_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWER_SPEAKERS,
@@ -102,19 +105,25 @@ def scan_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
                               f"{MAX_TRANSCRIPT_BYTES // 2**20} MiB are refused", file=path,
                               hint="split it into one file per interview")
     warnings: list[str] = []
+    title = note = None
     if fmt in ("txt", "md"):
         from .text import scan_text
         meta, text, cols, warnings = scan_text(path, data, interviewer_speakers)
         speakers, stamps, starts, ends = cols
+        if len(speakers) > 1 and speakers[0] is None:     # perhaps a title line first
+            spans, title, note = split_title(text, list(zip(*cols)))
+            if title is not None:
+                speakers, stamps, starts, ends = (list(c) for c in zip(*spans))
     else:
         if fmt == "docx":
             from .docx import render_docx
-            meta, text, spans = render_docx(path, data)
+            meta, text, spans, headings = render_docx(path, data)
             if not spans:
                 raise TranscriptError("the Word file has no text", file=path)
             if all(s[0] is None for s in spans):
                 warnings.append("no speaker line found ('Name: text'); the whole text is one "
                                 "segment")
+            spans, title, note = split_title(text, spans, headings)
         else:
             from .subtitles import render_subtitles
             meta, text, spans = render_subtitles(path, fmt, data)
@@ -125,6 +134,9 @@ def scan_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
         stamps = [sp[1] for sp in spans]
         starts = [sp[2] for sp in spans]
         ends = [sp[3] for sp in spans]
+    if len(speakers) > 1 and speakers[0] is None and any(s is not None for s in speakers[1:]):
+        warnings.append("text before the first speaker line is kept as an unlabelled segment "
+                        "(role interviewee: code it only if the interviewee said it)")
     tid = str(meta["id"]).strip() if meta.get("id") is not None else ""
     tid = tid or path.stem
     attributes = {str(k): _attr_value(v) for k, v in meta.items()
@@ -138,4 +150,4 @@ def scan_transcript(path: str | Path, *, interviewer_speakers=DEFAULT_INTERVIEWE
     roles = "".join(map(letter.__getitem__, speakers))
     return TranscriptScan(id=tid, path=path, format=fmt, text=text, attributes=attributes,
                           speakers=speakers, timestamps=stamps, starts=starts, ends=ends,
-                          roles=roles, warnings=warnings)
+                          roles=roles, warnings=warnings, title=title, title_note=note)

@@ -43,14 +43,17 @@ def _check_package(path: Path, data: bytes) -> None:
 
 
 def read_docx(path: Path, data: bytes | None = None):
-    """Return (attributes, turns) where turns are (speaker, timestamp, text)."""
+    """Return (attributes, turns, headings): turns are (speaker, timestamp, text); headings the
+    lines in a Heading or Title style before the first turn (a title line, see
+    ``lines.split_title``)."""
     if data is None:
         data = path.read_bytes()
     _check_package(path, data)
     try:
         import docx  # python-docx
         document = docx.Document(io.BytesIO(data))
-        body_paragraphs = [p.text for p in document.paragraphs]
+        body_paragraphs = [(p.text, (p.style.name if p.style is not None else "") or "")
+                           for p in document.paragraphs]
     except zipfile.BadZipFile:
         raise TranscriptError("not a Word .docx file", file=path,
                               hint="save it from Word as .docx (not .doc or .rtf)") from None
@@ -69,12 +72,14 @@ def read_docx(path: Path, data: bytes | None = None):
     # NFC-normalized like the plain-text formats, with its paragraph number for error messages
     paras: list[str] = []
     numbers: list[int] = []
-    for no, raw in enumerate(body_paragraphs, start=1):
+    heading: list[bool] = []
+    for no, (raw, style) in enumerate(body_paragraphs, start=1):
         text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
         for line in text.split("\n"):
             if line.strip():
                 paras.append(line.strip())
                 numbers.append(no)
+                heading.append(style == "Title" or style.startswith("Heading"))
     attributes: dict = {}
     if paras and paras[0] == "---":
         try:
@@ -98,21 +103,25 @@ def read_docx(path: Path, data: bytes | None = None):
                                   file=path, line=numbers[1] if end > 1 else numbers[0],
                                   hint="write attributes as 'key: value' paragraphs")
         attributes = front
-        paras = paras[end + 1:]
+        paras, heading = paras[end + 1:], heading[end + 1:]
     turns: list[list] = []
-    for para in paras:
-        m = SPEAKER_LINE.match(para)
+    headings: set[str] = set()
+    for para, is_heading in zip(paras, heading):
+        # a heading ("Interview P05: Kaluga") is never a speaker line
+        m = None if is_heading else SPEAKER_LINE.match(para)
         label = speaker_label(m) if m else None
+        if is_heading and not turns:
+            headings.add(para)
         if m is not None and label is not None:
             turns.append([label, norm_timestamp(m.group("ts")), para[m.end():].strip()])
         elif turns:
             turns[-1][2] += "\n" + para
         else:
             turns.append([None, None, para])
-    return attributes, [tuple(t) for t in turns]
+    return attributes, [tuple(t) for t in turns], headings
 
 
 def render_docx(path: Path, data: bytes | None = None):
-    attributes, turns = read_docx(path, data)
+    attributes, turns, headings = read_docx(path, data)
     text, spans = render_turns(turns)
-    return attributes, text, spans
+    return attributes, text, spans, headings

@@ -138,6 +138,41 @@ def speaker_label(m: re.Match) -> str | None:
     return label
 
 
+# a title line: a Markdown heading, a Word heading, or one short line without a full stop
+TITLE_MAX_WORDS = 15
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+\S")
+
+
+def split_title(text: str, spans: list, headings: frozenset[str] | set[str] = frozenset()):
+    """Take a title line off the front of a transcript: returns ``(spans, title, note)``.
+
+    When the first span has no speaker and speaker turns follow, its first line is a title —
+    not a turn, so it is neither coded nor counted — if it is a Markdown heading (``# …``), a
+    Word heading (its text in ``headings``), or the span's only line and short (at most
+    :data:`TITLE_MAX_WORDS` words, not ending like a sentence). The title stays in the text
+    (offsets do not move); what follows it before the first speaker stays an unlabelled span.
+    ``title`` is the line without Markdown's ``#``; ``note`` says what import did with it."""
+    if len(spans) < 2 or spans[0][0] is not None or all(s[0] is None for s in spans[1:]):
+        return spans, None, None     # no speaker turns follow (or paragraph mode): no title
+    _, _, start, end = spans[0]
+    block = text[start:end]
+    line = block.split("\n", 1)[0].strip()
+    heading = bool(_MD_HEADING.match(line)) or line in headings
+    single = "\n" not in block.strip()
+    short = (len(line.split()) <= TITLE_MAX_WORDS and not line.endswith((".", "?", "!", "…", ",", ";", ":"))
+             and any(ch.isalpha() for ch in line))
+    if not line or not (heading or (single and short)):
+        return spans, None, None
+    title = line.lstrip("#").strip() if _MD_HEADING.match(line) else line
+    rest = start + block.index(line) + len(line)
+    while rest < end and text[rest].isspace():
+        rest += 1
+    line_no = text.count("\n", 0, start) + 1
+    kept = ([(None, spans[0][1], rest, end)] if rest < end else []) + list(spans[1:])
+    return kept, title, (f"line {line_no}: “{title}” is the title, not a turn (kept in the "
+                         "text; not coded or counted)")
+
+
 def norm_timestamp(ts: str | None) -> str | None:
     if not ts:
         return None

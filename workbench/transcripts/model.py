@@ -25,7 +25,8 @@ class Segment:
 
     def to_dict(self) -> dict:
         return {
-            "transcript": self.transcript, "index": self.index, "speaker": self.speaker,
+            "transcript": self.transcript, "index": self.index, "turn": self.index + 1,
+            "speaker": self.speaker,
             "role": self.role, "start": self.start, "end": self.end, "text": self.text,
             "timestamp": self.timestamp,
         }
@@ -42,6 +43,8 @@ class Transcript:
     attributes: dict[str, str] = field(default_factory=dict)
     segments: list[Segment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    title: str | None = None        # a title line: in the text, not a turn (lines.split_title)
+    title_note: str | None = None   # what import did with it, for people
     _starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:

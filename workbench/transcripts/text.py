@@ -209,9 +209,7 @@ def turn_columns(text: str, body_start: int = 0, *, speakers: set[str] | None = 
     pre_s, pre_e = strip_span(text, body_start, first)
     if pre_e > pre_s:
         out = TurnColumns([None, *labels], [None, *stamps], [pre_s, *starts], [pre_e, *ends])
-        if labels:
-            warnings.append("text before the first speaker line is kept as an unlabelled segment")
-        else:
+        if not labels:
             warnings.append("no speaker line found ('Name: text'); the whole text is one segment")
     return out, warnings
 

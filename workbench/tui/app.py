@@ -7,16 +7,32 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from textual import work
 from textual.app import App
+from textual.screen import Screen
+from textual.widgets import Footer
 
-from ..errors import LockedError, LogError, WorkbenchError
+from ..errors import CodebookError, LockedError, LogError, TranscriptError, WorkbenchError
 from ..session import CodingSession
 from .bindings import bindings_for
 from .commands import WorkbenchCommands
 from .screens import VIEWS
+
+NARROW = 100   # columns: narrower terminals get the compact footer
+
+
+def failure_title(e: WorkbenchError) -> str:
+    """The title of the dialog that says the session could not start: what could not be read."""
+    if isinstance(e, CodebookError):
+        return "Cannot read the codebook"
+    if isinstance(e, TranscriptError):
+        return "Cannot read a transcript"
+    if isinstance(e, LogError):
+        return "Cannot read the coding log"
+    return "Cannot open the project"
 
 
 class WorkbenchApp(App):
@@ -45,10 +61,12 @@ class WorkbenchApp(App):
         self.ready = False
         self.restore_position = restore_position
         self._pending: tuple[str, int | None] | None = None
+        self.retrieval_state: dict | None = None  # the retrieval screen as it was left
         self.sub_title = project.name
 
     # ---- start ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if self.coder:
             self.start(self.coder)
         else:
@@ -89,7 +107,7 @@ class WorkbenchApp(App):
     def _load_failed(self, e: WorkbenchError) -> None:
         from .dialogs.confirm import MessageDialog
         message = str(e)
-        self.push_screen(MessageDialog("Cannot read the coding log", message),
+        self.push_screen(MessageDialog(failure_title(e), message),
                          callback=lambda _: self.exit(return_code=1, message=message))
 
     def _session_ready(self) -> None:
@@ -108,8 +126,12 @@ class WorkbenchApp(App):
             self.open_transcript(*pending)
 
     # ---- routing --------------------------------------------------------------------------------
-    def open_transcript(self, tid: str, segment: int | None = None) -> None:
-        """Show ``tid`` on the coding screen (reusing it if open) with the cursor on ``segment``."""
+    def open_transcript(self, tid: str, segment: int | None = None, *,
+                        back_to: tuple[str, Callable[[], Screen]] | None = None) -> None:
+        """Show ``tid`` on the coding screen (reusing it if open) with the cursor on ``segment``.
+        ``back_to`` is (view name, a function making the screen) that ``q`` on the coding
+        screen returns to (retrieval as it was left); without it ``q`` goes back to the
+        transcript list."""
         if not self.ready:
             self._pending = (tid, segment)
             self.notify("Reading your coding log…", timeout=2)
@@ -120,8 +142,11 @@ class WorkbenchApp(App):
             self.pop_screen()
         if isinstance(self.screen, CodingScreen):
             self.screen.open_transcript(tid, segment)
+            self.screen.back_to = back_to
         else:
-            self.push_screen(CodingScreen(tid, segment))
+            screen = CodingScreen(tid, segment)
+            screen.back_to = back_to
+            self.push_screen(screen)
 
     def action_view(self, name: str) -> None:
         """Show a registered view (``view: …`` in the palette)."""
@@ -133,10 +158,31 @@ class WorkbenchApp(App):
             return
         if getattr(self.screen, "id", None) == name:
             return
+        back_to = getattr(self.screen, "back_to", None)
+        if back_to is not None and back_to[0] == name:
+            self.screen.dismiss_to_project()   # the view this transcript was opened from
+            return
         if VIEWS[name].fresh:
             self.push_screen(VIEWS[name].factory())
         else:
             self.push_screen(name)
+
+    # ---- small terminals: every footer shows the keys that matter ----------------------------
+    def _screen_changed(self, screen: Screen) -> None:
+        self.call_after_refresh(self.fit_footer)
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self.fit_footer)
+
+    def fit_footer(self) -> None:
+        """Below NARROW columns the footer is compact and leaves out the palette key (Ctrl+P
+        still works, and ? lists it), so that a screen's own keys and ? fit on one line."""
+        narrow = self.size.width < NARROW
+        for footer in self.screen.query(Footer):
+            footer.compact = narrow
+            if footer.show_command_palette == narrow:
+                footer.show_command_palette = not narrow
+                footer.refresh(recompose=True)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -159,13 +205,18 @@ class WorkbenchApp(App):
     def get_suggester(self):
         """The shared Suggester, created on first use (called from worker threads)."""
         with self._suggester_lock:
+            if self._suggester is not None and getattr(self._suggester, "coder", self.coder) \
+                    != self.coder:
+                self._suggester = None   # never another coder's model
             if self._suggester is None and self.suggestions_enabled:
                 try:
                     from ..suggest import Suggester
                 except ImportError:
                     self.suggestions_enabled = False
                     return None
-                self._suggester = Suggester(self.project)
+                # the model of the coder who opened the app: it learns from their own codings
+                # and the consensus only (unless [suggest] learn_from = "all")
+                self._suggester = Suggester(self.project, coder=self.coder)
             return self._suggester
 
     def suggestions_failed(self, error: Exception) -> None:
@@ -186,10 +237,18 @@ class WorkbenchApp(App):
         if suggester is None:
             return
         try:
-            if suggester.model_is_stale():
-                suggester.train()
+            rep = suggester.train() if suggester.model_is_stale() else None
         except Exception as e:  # an optional helper: coding goes on without it
             self.call_from_thread(self.suggestions_failed, e)
+            return
+        if rep is not None and rep.trained:
+            self.call_from_thread(self._suggestions_retrained)
+
+    def _suggestions_retrained(self) -> None:
+        """A new model is in: the coding screen shows its suggestions."""
+        screen = self.screen
+        if getattr(screen, "id", None) == "coding" and getattr(screen, "transcript", None):
+            screen.load_suggestions(screen.tid)
 
     # ---- stop -----------------------------------------------------------------------------------
     async def action_quit(self) -> None:

@@ -67,7 +67,9 @@ class FormDialog(ValidatedDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box dialog-wide"):
             yield Label(self.title_text, classes="dialog-title")
-            with VerticalScroll(classes="form-fields"):
+            fields = VerticalScroll(classes="form-fields")
+            fields.can_focus = False      # typing goes to the fields, Tab moves between them
+            with fields:
                 for name, label, value, multiline in self.fields:
                     yield Label(label)
                     if multiline:
@@ -76,6 +78,14 @@ class FormDialog(ValidatedDialog):
                         yield Input(value, id=f"field-{name}")
             yield Static("", id="dialog-error", classes="dialog-error")
             yield Static("ctrl+s: save · Tab: next field · Esc: cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        """The first field has focus, its cursor after what is already there."""
+        first = self.query(f"#field-{self.fields[0][0]}").first() if self.fields else None
+        if first is not None:
+            first.focus()
+            if isinstance(first, Input):
+                first.cursor_position = len(first.value)
 
     def values(self) -> dict:
         out = {}

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...errors import WorkbenchError
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
-from .coder_choice import compared_coders, too_few_coders
+from .coder_choice import compared_coders, left_out_text, too_few_coders
 
 UNITS = ("segment", "transcript", "span")
 WIDE = 150  # from this width on, the table also shows the code ids
@@ -73,15 +73,17 @@ class AgreementScreen(Screen):
     def _compute(self, coders: list[str] | None, unit: str) -> None:
         from ...agreement.report import agreement_report
         project = self.app.project
-        idle: list[str] = []
+        idle: dict[str, str] = {}
         try:
+            chosen = coders
             if coders is None:
                 coders, idle = compared_coders(project)
             if len(coders) < 2:
                 self.app.call_from_thread(self._show_message, too_few_coders(project, coders, idle),
                                           coders)
                 return
-            report = agreement_report(project, coders, unit=unit, codes=None)
+            # the default choice is the core's (with its warnings: a trial coder, the team)
+            report = agreement_report(project, chosen, unit=unit, codes=None)
         except WorkbenchError as e:
             self.app.call_from_thread(self._show_message, str(e), coders or [])
             return
@@ -97,7 +99,7 @@ class AgreementScreen(Screen):
         self.query_one("#agreement-detail", Static).update("")
         self._title()
 
-    def _show(self, report, unit: str, idle: list[str]) -> None:
+    def _show(self, report, unit: str, idle: dict[str, str]) -> None:
         if not self.is_attached or unit != self.unit:
             return
         self.report = report
@@ -112,7 +114,7 @@ class AgreementScreen(Screen):
         coders = self.shown_coders or self.coders or []
         parts = ["Agreement", ", ".join(coders) or "…", f"unit: {self.unit}"]
         if self.report is not None:
-            n = self.report.overall.get("n_units")
+            n = self.report.overall.get("n_characters" if self.unit == "span" else "n_units")
             what = "characters" if self.unit == "span" else f"{self.unit}s"
             parts.append(f"{n} {what}")
         self.query_one("#agreement-title", Static).update(" · ".join(parts))
@@ -122,7 +124,7 @@ class AgreementScreen(Screen):
         coders = self.report.overall["coders"] if self.report is not None else []
         return "cohen_kappa" if len(coders) <= 2 else "fleiss_kappa"
 
-    def _overall(self, report, idle: list[str]) -> Text:
+    def _overall(self, report, idle: dict[str, str]) -> Text:
         o = report.overall
         kappa = "Cohen's κ" if self.kappa_key == "cohen_kappa" else "Fleiss' κ"
         out = Text()
@@ -132,6 +134,7 @@ class AgreementScreen(Screen):
                 out.append("   ")
             out.append(f"{label} ")
             out.append(value, style="bold")
+        many = len(o.get("coders", [])) > 2
         if self.unit == "span":
             figure("agreement (characters)", fmt(o.get("percent_agreement"), percent=True))
         else:
@@ -139,11 +142,20 @@ class AgreementScreen(Screen):
             figure(f"Krippendorff's α ({dist})", fmt(o.get("krippendorff_alpha")))
             figure(f"{kappa} (sets)", fmt(o.get(self.kappa_key)))
             figure("agreement", fmt(o.get("percent_agreement"), percent=True))
+        if many:   # with two coders "all agree" is the pairwise figure
+            figure("all agree", fmt(o.get("unanimous"), percent=True))
         what = "characters" if self.unit == "span" else "units"
-        out.append(f"\n{o.get('n_units')} {what} · coders: {', '.join(o.get('coders', []))}",
-                   style="dim")
+        n = o.get("n_characters") if self.unit == "span" else o.get("n_units")
+        team = self.app.project.config.agreement.coders
+        shown = list(o.get("coders", []))
+        is_team = bool(team) and self.coders is None and set(shown) <= set(team)
+        out.append(f"\n{n} {what} · coders: {', '.join(shown)}"
+                   + (" (the team, workbench.toml)" if is_team else ""), style="dim")
         if idle:
-            out.append(f" · left out (nothing marked done): {', '.join(idle)}", style="dim")
+            out.append(f" · left out: {left_out_text(idle)}", style="dim")
+        if many:
+            out.append("\nagreement: mean over coder pairs · all agree: share of units on which "
+                       "every coder agrees", style="dim")
         # "reason" joins the per-figure "reasons" (at span level it stands alone)
         reasons = ([o["reason"]] if o.get("reason") else
                    [f"{k}: {v}" for k, v in (o.get("reasons") or {}).items()])
@@ -160,14 +172,15 @@ class AgreementScreen(Screen):
         cols = [("code", "label", "label")]
         if self._wide:
             cols.insert(0, ("id", "code", "text"))
+        many = self.kappa_key == "fleiss_kappa"
+        agree = [("agree", "percent_agreement", "pct")] + (
+            [("all", "unanimous", "pct")] if many else [])
         if self.unit == "span":
-            cols += [("chars", "n_units", "int"), ("prev", "prevalence", "pct"),
-                     ("agree", "percent_agreement", "pct"), kappa,
-                     ("α", "krippendorff_alpha", "num"), ("match", "segment_match", "num"),
+            cols += [("chars", "n_characters", "int"), ("prev", "prevalence", "pct"), *agree,
+                     kappa, ("α", "krippendorff_alpha", "num"), ("match", "segment_match", "num"),
                      ("codings", "n_codings", "int")]
         else:
-            cols += [("n", "n_units", "int"), ("prev", "prevalence", "pct"),
-                     ("agree", "percent_agreement", "pct"), kappa,
+            cols += [("n", "n_units", "int"), ("prev", "prevalence", "pct"), *agree, kappa,
                      ("α", "krippendorff_alpha", "num"), ("AC1", "gwet_ac1", "num"),
                      ("BP", "brennan_prediger", "num")]
         return cols
@@ -272,9 +285,27 @@ class AgreementScreen(Screen):
             if values:
                 self.coders = list(values)
                 self.report = None
+                self.remember_team(self.coders)
                 self.compute()
-        self.app.push_screen(ChecklistDialog("Coders to compare", items, chosen,
-                                             validate=validate), callback=done)
+        self.app.push_screen(ChecklistDialog(
+            "Coders to compare", items, chosen, validate=validate,
+            prompt="Your choice is saved as the project's team ([agreement] coders in "
+                   "workbench.toml): agree, export and the report compare them by default."),
+            callback=done)
+
+    def remember_team(self, coders: list[str]) -> None:
+        """Save ``coders`` as the project's team (workbench.toml), and say so."""
+        from ...config import save_team
+        project = self.app.project
+        if list(project.config.agreement.coders) == list(coders):
+            return
+        try:
+            save_team(project.root, coders)
+        except (OSError, WorkbenchError) as e:
+            self.notify(f"The team could not be saved in workbench.toml: {e}", severity="warning")
+            return
+        project.config.agreement.coders = list(coders)
+        self.notify(f"Saved as the team in workbench.toml: {', '.join(coders)}", timeout=4)
 
     def _reconcile(self, code: str | None) -> None:
         from .reconcile import ReconcileScreen

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 
 from ...errors import WorkbenchError
+from ...hotkeys import clash
 from ..bindings import bindings_for
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.input import FormDialog, InputDialog
@@ -100,8 +101,15 @@ class CodebookScreen(Screen):
         """Write the YAML file, then show the change."""
         try:
             self.codebook.save()
-        except OSError as e:
-            self.notify(f"Could not save the codebook: {e}", severity="error")
+        except (OSError, WorkbenchError) as e:
+            # nothing was written: show the codebook as the file still has it
+            self.notify(f"Could not save the codebook: {e}", severity="error", timeout=10)
+            try:
+                self.app.project.reload_codebook()
+            except WorkbenchError:
+                pass
+            self.app.codebook_version += 1
+            self._refresh(select)
             return
         self.app.codebook_version += 1
         if recount and self.app.session is not None:
@@ -167,8 +175,11 @@ class CodebookScreen(Screen):
                 self._save(cid)
 
         def check(v) -> str | None:
-            if len(v["key"]) > 1:
-                return "a hotkey is one character"
+            if clash(v["key"]):
+                return clash(v["key"])
+            holder = self.codebook.by_key(v["key"]) if v["key"] else None
+            if holder is not None and holder.id != cid:
+                return f"hotkey '{v['key']}' is already used by '{holder.id}'"
             c = v["color"]
             if c and not (len(c) == 7 and c.startswith("#")):
                 return "a colour looks like #1f77b4"

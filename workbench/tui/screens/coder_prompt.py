@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from ...config import validate_coder
+from ...config import validate_coding_name
 from ...errors import WorkbenchError
 
 
@@ -32,7 +32,7 @@ class CoderPromptScreen(Screen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         name = event.value.strip()
         try:
-            validate_coder(name)
+            validate_coding_name(name)
         except WorkbenchError as e:
             self.query_one("#coder-error", Static).update(f"{e.message} — {e.hint}")
             return

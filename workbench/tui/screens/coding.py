@@ -1,10 +1,15 @@
 """The coding screen: one transcript, segment by segment, with the codebook panel.
 
 Every action goes through the session, which appends to the log first; only then is the changed
-segment redrawn. Per key press the work is: one fsynced append, an update of the in-memory index of
-this transcript, and a redraw of one segment.
+segment redrawn. Suggestions (the coder's own model: see workbench.suggest.sources) show as at
+most three dim labels per segment, with a line each under the cursor segment saying why;
+accepting one codes the whole turn, or the selected span when there is one. Per key press the
+work is: one fsynced append, an update of the in-memory index of this transcript, and a redraw
+of one segment.
 """
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -19,6 +24,7 @@ from ..widgets.code_panel import CodePanel, CodeTree
 from ..widgets.segment_view import Decor, SegmentView
 
 RETRAIN_EVERY = 20
+MAX_SHOWN = 3   # suggestions shown per segment (the best ones)
 
 # Characters that can be a code's hotkey. They are bindings (like j/k and u), not a key handler:
 # Textual runs bindings after a key event has travelled through the widgets, so a handler would
@@ -48,6 +54,7 @@ class CodingScreen(Screen):
         self._bound = keys_of("coding")
         self._last_search = ""
         self._codebook_version = 0
+        self.back_to = None   # (view, maker) of the screen q returns to (None: the list)
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -72,8 +79,10 @@ class CodingScreen(Screen):
             self.view.refresh_all()
 
     def on_resize(self, event: events.Resize) -> None:
+        """The code panel widens with the terminal, up to what its longest name needs; the
+        text keeps at least 60 % of the width."""
         w = event.size.width
-        self.panel.styles.width = 30 if w < 100 else (38 if w < 160 else 48)
+        self.panel.styles.width = max(30, min(self.panel.wanted_width(), int(w * 0.4)))
 
     @property
     def view(self) -> SegmentView:
@@ -137,9 +146,13 @@ class CodingScreen(Screen):
             if partial:
                 d.spans.append((max(c.start, seg.start) - seg.start,
                                 min(c.end, seg.end) - seg.start, color))
-        for s in self.suggestions.get(i, []):
-            if s.code not in have and s.code in cb.codes:
-                d.suggestions.append((cb.codes[s.code].name, cb.color_of(s.code), s.score))
+        shown = [s for s in self.suggestions.get(i, []) if s.code not in have and s.code in cb.codes]
+        for s in shown[:MAX_SHOWN]:
+            name, color = cb.codes[s.code].name, cb.color_of(s.code)
+            d.suggestions.append((name, color, s.score))
+            why = getattr(s, "reason", "")
+            if why:
+                d.reasons.append((name, color, why))
         return d
 
     def update_title(self) -> None:
@@ -355,9 +368,14 @@ class CodingScreen(Screen):
         self.dismiss_to_project()
 
     def dismiss_to_project(self) -> None:
+        """Back where the transcript was opened from: the screen ``back_to`` makes (retrieval
+        as it was left), else the transcript list with this transcript selected."""
         from .project import ProjectScreen
+        back_to, self.back_to = self.back_to, None
         self.app.pop_screen()
-        if isinstance(self.app.screen, ProjectScreen):
+        if back_to is not None:
+            self.app.push_screen(back_to[1]())
+        elif isinstance(self.app.screen, ProjectScreen):
             self.app.screen.select_tid(self.tid)
 
     # ---- suggestions ----------------------------------------------------------------------------
@@ -368,10 +386,13 @@ class CodingScreen(Screen):
             return
         try:
             found = suggester.suggest_transcript(tid)
+            stale = getattr(suggester, "model_is_stale", lambda: False)()
         except Exception as e:  # an optional helper: coding goes on without it
             self.app.call_from_thread(self.app.suggestions_failed, e)
             return
         self.app.call_from_thread(self._show_suggestions, tid, found)
+        if stale:   # learn in the background; the new suggestions show when it is done
+            self.app.call_from_thread(self.app.retrain)
 
     def _show_suggestions(self, tid: str, found: list) -> None:
         if tid != self.tid or not self.is_mounted:
@@ -386,29 +407,48 @@ class CodingScreen(Screen):
         self.suggestions = by_seg
         for i in old | set(by_seg):
             self.view.refresh_segment(i)
+        if self.view.cursor in old | set(by_seg):
+            self.view.scroll_to_cursor()   # the reasons under the current turn stay in view
 
     def _shown_suggestions(self) -> list:
+        """The suggestions shown on the cursor segment (at most MAX_SHOWN, best first)."""
         seg = self.segment
         if seg is None:
             return []
+        cb = self.app.project.codebook
         have = {self.session.resolve(c.code) for c in self.session.segment_codings(self.tid, seg.index)}
-        return [s for s in self.suggestions.get(seg.index, []) if s.code not in have]
+        return [s for s in self.suggestions.get(seg.index, [])
+                if s.code not in have and s.code in cb.codes][:MAX_SHOWN]
+
+    def _accepting(self, suggestions) -> list:
+        """What accepting codes: the whole turn, or the selected span when there is one."""
+        seg = self.segment
+        sel = self.view.selection
+        a, b = sel if sel else (seg.start, seg.end)
+        return [SimpleNamespace(transcript=s.transcript, start=a, end=b, code=s.code)
+                for s in suggestions]
 
     def action_accept(self) -> None:
         shown = self._shown_suggestions()
         if not shown:
             self.notify("No suggestion on this segment", timeout=2)
             return
-        with self.app.writing():
-            self.show_change(self.session.accept(shown[:1], self.transcript.text))
+        self._accept(shown[:1])
 
     def action_accept_all(self) -> None:
         shown = self._shown_suggestions()
         if not shown:
             self.notify("No suggestion on this segment", timeout=2)
             return
+        self._accept(shown)
+
+    def _accept(self, suggestions) -> None:
+        spans = self._accepting(suggestions)
         with self.app.writing():
-            self.show_change(self.session.accept(shown, self.transcript.text))
+            change = self.session.accept(spans, self.transcript.text)
+            if self.view.span_mode:
+                self.view.stop_span()
+            self.show_change(change)
 
     def action_reject(self) -> None:
         shown = self._shown_suggestions()

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...config import CONSENSUS
 from ...errors import UsageError, WorkbenchError
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
@@ -23,18 +24,19 @@ from ..widgets.labels import swatch
 ALL, THEMES = "all", "themes"
 
 
-def default_coder(project, app_coder: str | None) -> str | None:
-    """Whose codings are counted first: the consensus when it exists, else the only coder
-    (:func:`workbench.counts.choose_coder`); when that is ambiguous, the app's coder (if they
-    have a log), else the first coder."""
+def default_coder(project, app_coder: str | None) -> tuple[str | None, str | None]:
+    """(whose codings are counted first, why not the default). The default is
+    :func:`workbench.counts.choose_coder`'s: the consensus when it covers every transcript its
+    coders finished, else the only coder. When that is ambiguous (several coders and no
+    consensus, or a consensus that covers only part) the app's coder (if they have a log), else
+    the first coder, with the reason, which the screen shows."""
     from ...counts import choose_coder
     try:
-        return choose_coder(project)
-    except UsageError:
-        coders = project.coders()
-        if app_coder in coders:
-            return app_coder
-        return coders[0] if coders else None
+        return choose_coder(project), None
+    except UsageError as e:
+        coders = [c for c in project.coders() if c != CONSENSUS] or project.coders()
+        coder = app_coder if app_coder in coders else (coders[0] if coders else None)
+        return coder, f"Showing {coder}'s codings ({e.message}); c chooses another coder."
 
 
 class CountsScreen(Screen):
@@ -50,6 +52,7 @@ class CountsScreen(Screen):
         self.result = None      # the Counts of the last computation
         self.rows = None        # the rows drawn (chart_rows / the themes), sorted
         self.error: str | None = None
+        self.note: str | None = None   # why the default coder was not taken
 
     def compose(self) -> ComposeResult:
         yield Static("Opinion counts", id="counts-title", classes="title-bar")
@@ -68,7 +71,7 @@ class CountsScreen(Screen):
         if self.group not in self.groups:
             self.group = ALL
         if self.coder is None:
-            self.coder = default_coder(project, self.app.coder)
+            self.coder, self.note = default_coder(project, self.app.coder)
         self.query_one("#counts-body").focus()
         self.compute()
 
@@ -118,17 +121,20 @@ class CountsScreen(Screen):
         d = res.data
         n_all = len(self.app.project.catalog())
         scope = (f"all {n_all} transcripts" if d.include_unfinished else
-                 f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.coder})")
+                 f"{d.n_transcripts} of {n_all} transcripts (marked done by {d.who or d.coder})")
         speaker = {"interviewee": "interviewee turns", "interviewer": "interviewer turns",
                    "all": "all turns"}[d.speaker]
         from ...chart import subtitle
-        self.query_one("#counts-subtitle", Static).update(Text(subtitle(res), style="bold"))
+        # the note's first line (its scope line is the screen's own, below)
+        self.query_one("#counts-subtitle", Static).update(
+            Text(subtitle(res).split("\n")[0], style="bold"))
         self.query_one("#counts-scope", Static).update(
             Text(f"scope: {scope} · speaker: {speaker}", style="dim"))
         warn = Text()
-        for w in res.warnings:
+        for w in ([self.note] if self.note else []) + list(res.warnings):
             warn.append(("\n" if warn else "") + f"⚠ {w}", style="yellow")
         self.query_one("#counts-warnings", Static).update(warn)
+        self._title()
         self.draw()
 
     # ---- drawing --------------------------------------------------------------------------------
@@ -143,7 +149,9 @@ class CountsScreen(Screen):
             root = self.group.rstrip(".")
             parts.append(cb.codes[root].name if root in cb.codes else self.group)
         if self.coder:
-            parts.append(f"coder: {self.coder}")
+            who = self.result.data.who if self.result is not None and \
+                self.result.data.coder == self.coder else self.coder
+            parts.append(f"coder: {who}")
         self.query_one("#counts-title", Static).update(" · ".join(parts))
 
     def _groups_line(self) -> None:
@@ -211,6 +219,7 @@ class CountsScreen(Screen):
             return
         i = coders.index(self.coder) if self.coder in coders else -1
         self.coder = coders[(i + step) % len(coders)]
+        self.note = None         # chosen now
         self.compute()
 
     def action_back(self) -> None:

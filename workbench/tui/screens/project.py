@@ -2,6 +2,8 @@
 coded-segment count and done mark. Type to filter; Enter opens one."""
 from __future__ import annotations
 
+import gc
+
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -47,10 +49,15 @@ class ProjectScreen(Screen):
         self._attrs = list(attrs)
         table = self.table
         table.set_columns(["id", *self._attrs, "segments", "coded", "done"])
-        table.done_column = len(self._attrs) + 3
+        n = len(self._attrs)
+        table.done_column = n + 3
+        table.fixed = {0, n + 1, n + 2, n + 3}    # id, segments, coded, done: always shown
         self._build_rows()
         self._apply_filter()
         table.focus()
+        # the catalog just read lives as long as the app: keep it out of the garbage collector's
+        # full passes, which would otherwise delay the first screen of a large project
+        gc.freeze()
 
     @property
     def table(self) -> TranscriptList:

@@ -113,7 +113,7 @@ class ReconcileScreen(Screen):
             with self._log_lock:
                 if self.consensus_log is None:
                     return
-                coders, idle = (self.coders, []) if self.coders else compared_coders(project)
+                coders, idle = (self.coders, {}) if self.coders else compared_coders(project)
                 if len(coders) < 2:
                     problem = too_few_coders(project, coders, idle)
                 else:
@@ -246,6 +246,10 @@ class ReconcileScreen(Screen):
         grid.add_row("i", "intersection", self._labels(common, width=room))
         grid.add_row("e", "edit", Text(" choose the codes yourself", style="dim"))
         foot = Text("* only some coders gave this code", style="dim")
+        if d.previous is not None and d.settled is None:
+            foot.append(f"\nearlier consensus of {', '.join(d.previous_coders)} (superseded now "
+                        "that more coders are compared): ", style="yellow")
+            foot.append_text(self._labels(d.previous, width=max(self.size.width - 20, 20)))
         if d.settled is not None:
             how = self.decisions.get(d.unit, "earlier")
             foot.append("\n✓ settled", style="bold green")
@@ -265,6 +269,10 @@ class ReconcileScreen(Screen):
                    f"{self.seeded} agreed unit(s) copied into the consensus now.")
         if self.finished:
             out.append(f"\nThe consensus marks these transcripts done: {', '.join(self.finished)}.")
+        reopened = self.state.reopened if self.state else []
+        if reopened:
+            out.append(f"\nReopened in the consensus (units to settle again now that more coders "
+                       f"are compared): {', '.join(reopened)}.")
         n_open = len(self.state.open) if self.state else 0
         if self.code and n_open:
             out.append(f"\n{n_open} disagreement(s) on other codes remain (r on the agreement "

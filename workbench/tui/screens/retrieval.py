@@ -55,9 +55,10 @@ class RetrievalScreen(Screen):
 
     BINDINGS = bindings_for("retrieval")
 
-    def __init__(self, code: str | None = None) -> None:
+    def __init__(self, code: str | None = None, state: dict | None = None) -> None:
         super().__init__(id="retrieval")
         self.code = code
+        self._state = state   # as :meth:`state` left it (None: the app's last, if any)
         self.rows: list[dict] = []
         self.shown: list[dict] = []
         self.source = SOURCE_CODER
@@ -83,15 +84,70 @@ class RetrievalScreen(Screen):
             for k in info.attributes:
                 if k != "interviewer" and k not in self._attrs:
                     self._attrs.append(k)
+        state = self._state
+        if state is None and self.code is None:
+            state = getattr(self.app, "retrieval_state", None)
+        if state and state.get("source") in self.sources():
+            self.source = state["source"]
+        if state and self.code is None and state.get("code") in self.app.project.codebook.codes:
+            self.code = state["code"]
         self._add_columns()
         self._build_tree()
         tree = self.query_one(CodeTree)
         tree.focus()
         if self.code is None:
             self.code = next(iter(self.app.project.codebook.codes), None)
-        if self.code in self._code_nodes:
-            tree.move_cursor(self._code_nodes[self.code], animate=False)
+        self._settling = True     # the tree's first highlight events must not change the code
+        self.call_after_refresh(self._settle)
+        if state and state.get("filter"):
+            inp = self.query_one("#retrieval-filter", Input)
+            with inp.prevent(Input.Changed):
+                inp.value = state["filter"]
         self.show_code(self.code)
+        if state and state.get("code") == self.code:
+            self._restore_row(state)
+
+    def _settle(self) -> None:
+        """Once the tree is laid out: its cursor on the code shown."""
+        if self.code in self._code_nodes:
+            tree = self.query_one(CodeTree)
+            tree.move_cursor(self._code_nodes[self.code], animate=False)
+            tree.scroll_to_node(self._code_nodes[self.code], animate=False)
+        self._settling = False
+
+    # ---- where the coder was: kept when a quote's context is opened and on leaving -----------
+    def state(self) -> dict:
+        """Code, whose codings, filter, selected quote and focus: what brings this view back as
+        it is (``RetrievalScreen(state=…)``; the app keeps the last one for Ctrl+R)."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row if self.shown else None
+        picked = self.shown[row] if row is not None and 0 <= row < len(self.shown) else None
+        focus = ("table" if self.focused is table else
+                 "filter" if self.focused is self.query_one("#retrieval-filter", Input) else "codes")
+        return {"code": self.code, "source": self.source,
+                "filter": self.query_one("#retrieval-filter", Input).value, "row": row,
+                "quote": (picked["coder"], picked["coding"].id) if picked else None,
+                "focus": focus}
+
+    def _restore_row(self, state: dict) -> None:
+        table = self.query_one(DataTable)
+        row = state.get("row")
+        if state.get("quote") is not None:
+            coder, cid = state["quote"]
+            row = next((i for i, r in enumerate(self.shown)
+                        if r["coder"] == coder and r["coding"].id == cid), row)
+        if row is not None and self.shown:
+            row = max(0, min(row, len(self.shown) - 1))
+            table.move_cursor(row=row, animate=False)
+            self._show_quote(row)
+        if state.get("focus") == "table":
+            table.focus()
+        elif state.get("focus") == "filter":
+            self.query_one("#retrieval-filter", Input).focus()
+
+    def _keep_state(self) -> None:
+        self.app.retrieval_state = self.state()
+
 
     def _add_columns(self) -> None:
         table = self.query_one(DataTable)
@@ -286,6 +342,8 @@ class RetrievalScreen(Screen):
 
     # ---- events ---------------------------------------------------------------------------------
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if getattr(self, "_settling", False) or event.node is not event.control.cursor_node:
+            return   # a stale event (the cursor was moved again since, e.g. when restoring)
         if event.node.data and event.node.data != self.code:
             self.show_code(event.node.data)
 
@@ -310,7 +368,10 @@ class RetrievalScreen(Screen):
         if not self.shown or row is None or not 0 <= row < len(self.shown):
             return
         r = self.shown[row]
-        self.app.open_transcript(r["transcript"], r["segment"])
+        self._keep_state()
+        state = self.app.retrieval_state
+        self.app.open_transcript(r["transcript"], r["segment"],
+                                 back_to=("retrieval", lambda: RetrievalScreen(state=state)))
 
     def action_focus_filter(self) -> None:
         self.query_one("#retrieval-filter", Input).focus()
@@ -320,4 +381,5 @@ class RetrievalScreen(Screen):
         if self.focused is inp:
             self.query_one(DataTable).focus()
             return
+        self._keep_state()
         self.app.pop_screen()

@@ -1,6 +1,8 @@
 """The suggestion quality screen: how far the code suggestions can be trusted — precision,
-recall, F1 and kappa of the suggestions against the team's coding, cross-validated by transcript,
-next to the coders' agreement with each other (docs/SUGGESTIONS.md).
+recall, F1 and kappa of the coder's own suggestions against the coder's own coding (and the
+consensus), cross-validated by transcript, next to simple baselines (and a sentence saying
+whether the suggestions beat them), the ranking of the right code, the kinds of evidence each
+code uses, and the coders' agreement with each other (docs/SUGGESTIONS.md).
 
 A thin face over :func:`workbench.suggest.evaluate.evaluate`, which takes seconds (about 10 s on
 the demo): it runs in an app-level worker thread, so the screen never blocks and the user may
@@ -51,7 +53,10 @@ def _evaluate(app) -> None:
     try:
         # looked up at call time (the tests replace it with a fast fake)
         module = importlib.import_module("workbench.suggest.evaluate")
+        # the suggestions of the coder who opened the app, against that coder's own coding and
+        # the consensus: nothing here comes from another coder's log (workbench.suggest.sources)
         report = module.evaluate(app.project, folds=FOLDS, curve=False,
+                                 coder=getattr(app, "coder", None),
                                  progress=lambda msg: _call(app, _progressed, app, msg))
     except ImportError as e:
         error = f"Suggestions are not available in this installation: {e}"
@@ -65,6 +70,10 @@ def _call(app, fn, *args) -> None:
         app.call_from_thread(fn, *args)
     except RuntimeError:
         pass  # the app has quit meanwhile: nobody is left to show the result to
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * v:.0f}%"
 
 
 def _screens(app):
@@ -127,7 +136,7 @@ class SuggestReportScreen(Screen):
         out.append(f"{msg}\n", style="italic")
         out.append(f"{FOLDS}-fold cross-validation by transcript: each group of transcripts is "
                    "held out in turn, the model is trained on the others and its suggestions are "
-                   "compared with the team's coding. This takes a few seconds (about 10 s on the "
+                   "compared with the coding. This takes a few seconds (about 10 s on the "
                    "demo); you can leave this screen meanwhile, the result is kept.", style="dim")
         target = "#suggestions-note" if self.report is not None else "#suggestions-summary"
         self.query_one(target, Static).update(out)
@@ -180,11 +189,22 @@ class SuggestReportScreen(Screen):
         row("suggestions: micro", report.micro)
         row("suggestions: macro", {**report.macro, "support": None, "suggested": None})
         comp = report.components or {}
-        row("rules alone", comp.get("rules"), "dim")
-        row("model alone", comp.get("model"), "dim")
+        row("coded examples alone", comp.get("model"), "dim")
+        row("codebook alone", comp.get("codebook"), "dim")
+        for b in getattr(report, "baselines", None) or []:
+            row(f"baseline: {b['name']}", b.get("micro"), "dim")
         human = (report.human or {}).get("micro")
         row("coders, each other", human, "green")
         out = Text()
+        rk = getattr(report, "ranking", None) or {}
+        if rk.get("units"):
+            out.append(f"A right code is the first suggestion on {_pct(rk.get('recall_at_1'))} "
+                       f"of the coded turns and among the first three on "
+                       f"{_pct(rk.get('recall_at_3'))}. ")
+        verdict = getattr(report, "verdict", None)
+        if verdict:
+            beats = getattr(report, "beats_baselines", None)
+            out.append(verdict + " ", style="bold green" if beats else "bold yellow")
         kappa = (report.micro or {}).get("kappa")
         if human and human.get("kappa") is not None and kappa is not None:
             out.append(f"Suggestions are as good as a second coder when their κ reaches the "
@@ -204,9 +224,10 @@ class SuggestReportScreen(Screen):
         cb = self.app.project.codebook
         for header, key in (("code", "code"), ("support", "support"), ("sugg", "suggested"),
                             ("prec", "precision"), ("recall", "recall"), ("F1", "f1"),
-                            ("κ", "kappa"), ("coders' κ", "human_kappa")):
+                            ("κ", "kappa"), ("coders' κ", "human_kappa"),
+                            ("evidence", "evidence")):
             table.add_column(header, key=key)
-        room = max(16, min(48, self.size.width - 62))
+        room = max(16, min(48, self.size.width - 92))
         for p in report.per_code:
             cid = p["code"]
             name = cb.codes[cid].name if cid in cb.codes else cid
@@ -219,6 +240,7 @@ class SuggestReportScreen(Screen):
             for k in ("precision", "recall", "f1", "kappa", "human_kappa"):
                 shown = fmt(p.get(k))
                 nums.append(Text(shown, justify="right", style="dim" if shown == "—" else ""))
+            nums.append(Text(", ".join(p.get("evidence") or []) or "—", style="dim"))
             table.add_row(label, *nums, key=cid)
 
     def action_rerun(self) -> None:

@@ -2,6 +2,8 @@
 definition, include/exclude rules and an example."""
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -27,10 +29,27 @@ def effective_keys(codebook) -> dict[str, str]:
 
 
 class CodeTree(Tree[str]):
-    """The code tree; Space, like Enter, selects the code under the cursor."""
+    """The code tree; Space, like Enter, selects the code under the cursor. A label longer than
+    the width there is ends with "…" (never cut off silently)."""
 
     def action_toggle_node(self) -> None:  # Space: toggle the code, not the branch
         self.action_select_cursor()
+
+    def render_label(self, node, base_style, style):
+        label = super().render_label(node, base_style, style)
+        depth, up = 0, node.parent
+        while up is not None and up is not self.root:
+            depth += 1
+            up = up.parent
+        room = self.scrollable_content_region.width - depth * max(2, self.guide_depth)
+        if 3 < room < label.cell_len:
+            # the name gives way, not the count after it ("Project funding for me… 3")
+            m = re.search(r" \d+$", label.plain)
+            tail = label[m.start():] if m and room > len(m.group(0)) + 4 else Text()
+            head = label[:m.start()] if tail else label.copy()
+            head.truncate(room - tail.cell_len, overflow="ellipsis")
+            label = head + tail
+        return label
 
 
 class CodePanel(Vertical):
@@ -70,6 +89,15 @@ class CodePanel(Vertical):
 
     def on_mount(self) -> None:
         self.rebuild()
+
+    def wanted_width(self) -> int:
+        """Columns that show every code's name in full (key, colour, name, a count, the tree's
+        guides, the border and the scroll bar)."""
+        cb = self.codebook
+        guide = max(2, self.query_one(CodeTree).guide_depth)
+        longest = max((cb.depth(c.id) * guide + len(c.name) + (2 if c.children else 0)
+                       for c in cb.codes.values()), default=20)
+        return longest + 4 + 5 + 3
 
     def rebuild(self, codebook=None) -> None:
         """(Re)build the tree from the codebook (after edits on the codebook screen)."""

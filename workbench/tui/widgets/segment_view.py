@@ -7,7 +7,9 @@ re-wraps and re-renders that segment only.
 
 Each segment shows: a header (index, timestamp, speaker, memo mark), the wrapped text, and a line
 of coloured labels for the codes on it (dimmed labels with a score for suggestions); coloured
-stripes in the left gutter mark coded segments.
+stripes in the left gutter mark coded segments. Under the cursor segment, one dim line per
+suggestion says why it was made (the definition words that matched, or the most similar coded
+example).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual import events
@@ -25,10 +27,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .cells import fit_cells, offset_at, styled, wrap_ranges
 from .labels import label_style, suggestion_style
 
 GUTTER = 3  # two stripe cells and a space
-_TOKEN = re.compile(r"\S+\s*|\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -39,51 +41,8 @@ class Decor:
     labels: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, colour, partial)
     spans: list[tuple[int, int, str]] = field(default_factory=list)    # partial codings, relative
     suggestions: list[tuple[str, str, float]] = field(default_factory=list)  # (name, colour, score)
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)  # (name, colour, why)
     memos: int = 0
-
-
-def wrap_ranges(text: str, width: int) -> list[tuple[int, int]]:
-    """Greedy word wrap of ``text`` to ``width`` cells: a list of (start, end) character ranges,
-    one per line (hard line breaks kept, over-long words broken)."""
-    width = max(width, 1)
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for para in text.split("\n"):
-        base = pos
-        line_start, line_w = base, 0
-        for m in _TOKEN.finditer(para):
-            tok = m.group()
-            word = tok.rstrip()
-            ww = cell_len(word)
-            s = base + m.start()
-            if line_w and line_w + ww > width:
-                out.append((line_start, s))
-                line_start, line_w = s, 0
-            while ww > width:  # a word longer than the line: break it
-                w, k = 0, 0
-                while k < len(word) and w + cell_len(word[k]) <= width:
-                    w += cell_len(word[k])
-                    k += 1
-                k = max(k, 1)
-                out.append((s, s + k))
-                s += k
-                word = word[k:]
-                ww = cell_len(word)
-                line_start, line_w = s, 0
-            line_w += ww + (len(tok) - len(tok.rstrip()))
-        out.append((line_start, base + len(para)))
-        pos = base + len(para) + 1
-    return out
-
-
-def offset_at(text: str, start: int, end: int, x: int) -> int:
-    """The character offset under cell ``x`` of the line ``text[start:end]``."""
-    w = 0
-    for k in range(start, end):
-        w += cell_len(text[k])
-        if w > x:
-            return k
-    return end
 
 
 class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -150,10 +109,28 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         return max(self.scrollable_content_region.width - GUTTER - 1, 10)
 
     def _lines_for(self, i: int) -> int:
-        return 1 + len(self._wraps[i]) + self._label_lines(self._decor[i]) + 1
+        return (1 + len(self._wraps[i]) + self._label_lines(self._decor[i])
+                + len(self._reason_rows(i)) + 1)
 
     def _label_lines(self, d: Decor) -> int:
         return len(self._label_rows(d))
+
+    def _reason_rows(self, i: int) -> list[list[tuple[str, Style]]]:
+        """Why each suggestion was made — under the cursor segment only, up to two lines each."""
+        if i != self.cursor or not 0 <= i < len(self._decor):
+            return []
+        rows = []
+        width = self.text_width
+        for name, color, why in self._decor[i].reasons:
+            head = f" ◌ {fit_cells(name, max(8, width * 2 // 3 - 5), last=True)}: "
+            first = fit_cells(why, width - cell_len(head))
+            rows.append([(head, suggestion_style(color)), (first, Style(dim=True))])
+            rest = why[len(first):].lstrip()
+            if rest:
+                indent = "   "
+                rows.append([(indent, Style()),
+                             (fit_cells(rest, width - len(indent), last=True), Style(dim=True))])
+        return rows
 
     def _label_rows(self, d: Decor) -> list[list[tuple[str, Style]]]:
         items: list[tuple[str, Style]] = [
@@ -164,6 +141,9 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         w, width = 0, self.text_width
         for text, style in items:
             n = cell_len(text)
+            if n > width:     # a label wider than the text column ends with "…", never cut off
+                text = set_cell_size(text, width - 2) + "… "
+                n = cell_len(text)
             if not rows or (w and w + 1 + n > width):
                 rows.append([])
                 w = 0
@@ -231,9 +211,17 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.span_mode = False
         self._cache.pop(old, None)
         self._cache.pop(i, None)
+        resized = False
+        for k in (old, i):   # the reason lines move with the cursor
+            n = self._lines_for(k)
+            if n != self._counts[k]:
+                self._counts[k] = n
+                resized = True
+        if resized:
+            self._retop()
         y = self.scroll_offset.y
         self.scroll_to_cursor()
-        if self.scroll_offset.y == y:
+        if self.scroll_offset.y == y and not resized:
             self._refresh_lines(old)
             self._refresh_lines(i)
         else:
@@ -432,33 +420,14 @@ class SegmentView(ScrollView, can_focus=True, inherit_bindings=False):
                 spans.append((a, b, self._style("selection")))
             spans.append((self.caret, self.caret + 1, self._style("caret")))
         for s, e in self._wraps[i]:
-            segs = _styled(text, s, e, text_style, spans)
+            segs = styled(text, s, e, text_style, spans)
             if cur and self.span_mode and self.caret == len(text) and e == len(text):
                 segs.append(RichSegment(" ", text_style + self._style("caret")))
             lines.append(line(segs))
-        # labels and suggestions
+        # labels and suggestions, then why each suggestion was made (cursor segment only)
         for row in self._label_rows(d):
             lines.append(line([RichSegment(t, st) for t, st in row]))
+        for row in self._reason_rows(i):
+            lines.append(line([RichSegment(t, st + base) for t, st in row]))
         lines.append(line([], stripes=False))
         return lines
-
-
-def _styled(text: str, s: int, e: int, base: Style, spans) -> list[RichSegment]:
-    points = {s, e}
-    active = []
-    for a, b, st in spans:
-        if b > s and a < e:
-            points.add(max(a, s))
-            points.add(min(b, e))
-            active.append((a, b, st))
-    if not active:
-        return [RichSegment(text[s:e].rstrip("\n"), base)]
-    pts = sorted(points)
-    out = []
-    for p, q in zip(pts, pts[1:]):
-        style = base
-        for a, b, st in active:
-            if a <= p < b:
-                style = style + st
-        out.append(RichSegment(text[p:q].rstrip("\n"), style))
-    return out

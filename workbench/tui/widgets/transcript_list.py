@@ -3,6 +3,10 @@
 Textual's DataTable measures every cell when rows are added (seconds for 5,000 transcripts);
 this widget sizes columns from the cells' lengths and renders only the lines on screen, so the
 project screen opens as fast with 5,000 transcripts as with 50.
+
+On a narrow terminal the columns are fitted to the width: the ``fixed`` ones (the id, the
+counts, the done mark) keep their width; the others are narrowed (their cells end with "…"),
+widest first, and left out from the right when even that is not enough.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 MAX_WIDTH = 30
+MIN_WIDTH = 5     # a narrowed column keeps at least this many characters
 
 
 class TranscriptList(ScrollView, can_focus=True):
@@ -58,7 +63,9 @@ class TranscriptList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.columns: list[str] = []
         self.rows: list[tuple[str, list[str]]] = []
-        self.widths: list[int] = []
+        self.widths: list[int] = []      # as drawn (0: left out)
+        self.natural: list[int] = []     # as wide as the cells (at most MAX_WIDTH)
+        self.fixed: set[int] = set()     # columns never narrowed
         self.cursor_row = 0
         self.done_column: int | None = None
 
@@ -79,16 +86,42 @@ class TranscriptList(ScrollView, can_focus=True):
                 n = len(c)
                 if n > widths[k]:
                     widths[k] = n
-        self.widths = [min(w, MAX_WIDTH) for w in widths]
+        self.natural = [min(w, MAX_WIDTH) for w in widths]
+        self._fit()
         self.cursor_row = 0
         if keep is not None:
             for i, (rid, _) in enumerate(self.rows):
                 if rid == keep:
                     self.cursor_row = i
                     break
-        self.virtual_size = Size(sum(self.widths) + 2 * len(self.widths), len(self.rows) + 1)
         self.refresh()
         self.call_after_refresh(self._scroll_to_cursor)
+
+    def _fit(self) -> None:
+        """Column widths for the width there is (see the module docstring)."""
+        widths = list(self.natural)
+        avail = self.scrollable_content_region.width
+        if avail > 0:
+            excess = sum(w + 2 for w in widths) - avail
+            flexible = [k for k in range(len(widths)) if k not in self.fixed]
+            while excess > 0:
+                wide = [k for k in flexible if widths[k] > MIN_WIDTH]
+                if not wide:
+                    break
+                k = max(wide, key=lambda k: (widths[k], -k))
+                widths[k] -= 1
+                excess -= 1
+            for k in reversed(flexible):
+                if excess <= 0:
+                    break
+                excess -= widths[k] + 2
+                widths[k] = 0
+        self.widths = widths
+        self.virtual_size = Size(sum(w + 2 for w in widths if w), len(self.rows) + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+        self.refresh()
 
     def update_row(self, row_id: str, cells: list) -> None:
         for i, (rid, _) in enumerate(self.rows):
@@ -157,6 +190,8 @@ class TranscriptList(ScrollView, can_focus=True):
     def _line(self, cells: list[str], style: Style, done_style: Style | None = None) -> list[Segment]:
         segs = []
         for k, (c, w) in enumerate(zip(cells, self.widths)):
+            if w == 0:
+                continue
             text = c if cell_len(c) <= w else set_cell_size(c, w - 1) + "…"
             st = done_style if done_style is not None and k == self.done_column and c else style
             segs.append(Segment(" " + set_cell_size(text, w) + " ", st))

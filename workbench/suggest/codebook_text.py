@@ -1,0 +1,248 @@
+"""Evidence from the codebook's own text: a code's name, definition, include rules and examples
+against the words of a segment — so that a code nobody has applied yet still gets suggestions.
+
+Every text is lemmatised like the transcripts and its stop words are removed. A code's terms
+are its content lemmas (the name counts ``NAME_WEIGHT`` times) plus the joined form of each pair
+of neighbouring lemmas, so that hyphen and spacing variants meet: "low-interest loan",
+"low interest loans" and "lowinterest loan" share ``low``, ``interest`` and ``lowinterest``.
+
+Each term of code *c* weighs
+
+    w_c(t) = (1 + ln n_c(t)) * ln(1 + codes / codes_with(t))
+             * ln(1 + (turns + 30) / (1 + turns_with(t)))
+
+— how often the code's text uses it, how specific it is to the code within this codebook (a
+word in every definition says nothing), and how rare it is in the interviews (a word in every
+turn says nothing either; counted over the project's turns, which are no coder's work, plus
+``RARITY_PRIOR_TURNS`` imaginary turns without the word, so that in a project of a few turns
+every word counts about the same). The score of a segment for *c* (BM25-like):
+
+    score = (sum over the turn's terms t of c: w_c(t) * (1 + ln tf(t))
+             + QUESTION_WEIGHT * sum over the question's terms t of c: w_c(t)
+             - sum over the turn's terms t of c's exclude text: w_c,exclude(t))
+            / sqrt(sum over all terms of c: w_c(t))
+
+The exclude text is negative evidence. Keywords and patterns are matched by
+:mod:`workbench.suggest.rules`, not here. The matched words are the reason shown to the coder.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+NAME_WEIGHT = 2
+QUESTION_WEIGHT = 0.5
+NORM_POWER = 0.5
+MAX_REASON_WORDS = 4
+RARITY_PRIOR_TURNS = 30   # turns added to the count: in a tiny project rarity says little
+
+
+@dataclass(slots=True)
+class CodebookMatch:
+    """The codebook evidence for one code in one segment."""
+
+    score: float
+    words: tuple = ()          # matched words of the turn, strongest first
+    question_words: tuple = ()  # matched words of the question only
+    excluded: tuple = ()       # words of the code's exclude text found in the turn
+    name_only: bool = False    # every matched word is in the code's name
+
+    def detail(self) -> str:
+        parts = []
+        if self.words:
+            label = "name words" if self.name_only else "definition words"
+            parts.append(f"{label}: " + ", ".join(self.words))
+        if self.question_words:
+            parts.append("in the question: " + ", ".join(self.question_words))
+        if self.excluded:
+            parts.append("but its exclude rule names: " + ", ".join(self.excluded))
+        return "; ".join(parts)
+
+
+def content_terms(lemmas, stop_words) -> list[str]:
+    """Content lemmas (no stop words, at least 2 characters with a letter or digit) and the
+    joined form of each pair of neighbouring word lemmas."""
+    words = [w for w in lemmas if any(ch.isalnum() for ch in w)]
+    out = [w for w in words if len(w) >= 2 and w not in stop_words]
+    out += [a + b for a, b in zip(words, words[1:])
+            if a not in stop_words and b not in stop_words and (a + b).isalnum()]
+    return out
+
+
+def _code_text(code) -> tuple[list[str], list[str]]:
+    pos = [code.name] * NAME_WEIGHT
+    pos += [code.definition or "", code.include or ""]
+    pos += [str(x) for x in (code.examples or [])]
+    return [t for t in pos if t and t.strip()], [code.exclude] if code.exclude else []
+
+
+class CodebookIndex:
+    """The weighted terms of each code (built once per codebook and corpus statistics)."""
+
+    def __init__(self, pipeline, codebook, codes, corpus_df: dict | None = None,
+                 n_turns: int = 0):
+        self.stop_words = _stop_words(pipeline)
+        self.codes = [c for c in codes if c in codebook.codes]
+        self.display: dict[str, str] = {}   # joined pair -> "first second", for the reasons
+        self.name_terms: dict[str, set] = {}
+        bags: dict[str, dict[str, int]] = {}
+        excl: dict[str, dict[str, int]] = {}
+        self.has_text: dict[str, bool] = {}
+        for cid in self.codes:
+            code = codebook.codes[cid]
+            pos, neg = _code_text(code)
+            bags[cid] = self._bag(pipeline, pos)
+            excl[cid] = self._bag(pipeline, neg)
+            self.name_terms[cid] = set(self._bag(pipeline, [code.name]))
+            self.has_text[cid] = bool(code.definition or code.include or code.examples)
+        n_codes = max(1, len(self.codes))
+        df_codes: dict[str, int] = {}
+        for bag in bags.values():
+            for t in bag:
+                df_codes[t] = df_codes.get(t, 0) + 1
+        corpus_df = corpus_df or {}
+        n_turns = max(n_turns, 0) + RARITY_PRIOR_TURNS
+
+        def idf(t: str) -> float:
+            spec = math.log(1.0 + n_codes / max(1, df_codes.get(t, 1)))
+            rare = math.log(1.0 + n_turns / (1.0 + corpus_df.get(t, 0)))
+            return spec * rare
+        self.weights: dict[str, dict[str, float]] = {}
+        self.exclude: dict[str, dict[str, float]] = {}
+        self.norm: dict[str, float] = {}
+        for cid in self.codes:
+            w = {t: (1.0 + math.log(n)) * idf(t) for t, n in bags[cid].items()}
+            self.weights[cid] = {t: v for t, v in w.items() if v > 0}
+            self.exclude[cid] = {t: (1.0 + math.log(n)) * idf(t) for t, n in excl[cid].items()
+                                 if t not in w}
+            total = sum(self.weights[cid].values())
+            self.norm[cid] = total ** NORM_POWER if total > 0 else 1.0
+        # term -> codes using it (positive or negative), for a sparse scan of a segment
+        self._by_term: dict[str, list[str]] = {}
+        for cid in self.codes:
+            for t in set(self.weights[cid]) | set(self.exclude[cid]):
+                self._by_term.setdefault(t, []).append(cid)
+
+    def _bag(self, pipeline, texts) -> dict[str, int]:
+        bag: dict[str, int] = {}
+        for text in texts:
+            lemmas = pipeline.keyword_lemmas(text)
+            for t in content_terms(lemmas, self.stop_words):
+                bag[t] = bag.get(t, 0) + 1
+            words = [w for w in lemmas if any(ch.isalnum() for ch in w)]
+            for a, b in zip(words, words[1:]):
+                self.display.setdefault(a + b, f"{a} {b}")
+        return bag
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.weights.values())
+
+    def turn_terms(self, f) -> tuple[dict[str, int], set[str]]:
+        tf: dict[str, int] = {}
+        for t in content_terms(f.lemmas, self.stop_words):
+            tf[t] = tf.get(t, 0) + 1
+        q = set(content_terms(f.context, self.stop_words)) if f.context else set(f.question)
+        return tf, q
+
+    def scores(self, f) -> dict[str, float]:
+        """code -> its score in segment features ``f`` (as :meth:`score`, without the words)."""
+        tf, q = self.turn_terms(f)
+        out: dict[str, float] = {}
+        matched: set[str] = set()
+        log = math.log
+        for t in set(tf) | q:
+            for cid in self._by_term.get(t, ()):
+                w = self.weights[cid].get(t)
+                v = 0.0
+                if w is not None:
+                    if t in tf:
+                        v += w * (1.0 + log(tf[t]))
+                        matched.add(cid)
+                    elif t in q:
+                        v += QUESTION_WEIGHT * w
+                        matched.add(cid)
+                if t in tf:
+                    v -= self.exclude[cid].get(t, 0.0)
+                out[cid] = out.get(cid, 0.0) + v
+        return {c: round(max(v, 0.0) / self.norm[c], 6) for c, v in out.items() if c in matched}
+
+    def score(self, f) -> dict[str, CodebookMatch]:
+        """code -> its evidence in segment features ``f`` (codes without a match are left out)."""
+        tf, q = self.turn_terms(f)
+        hits: dict[str, list] = {}
+        for t in set(tf) | q:
+            for cid in self._by_term.get(t, ()):
+                hits.setdefault(cid, []).append(t)
+        out: dict[str, CodebookMatch] = {}
+        for cid, ts in hits.items():
+            w, ex = self.weights[cid], self.exclude[cid]
+            pos, qpos, neg = [], [], []
+            s = 0.0
+            for t in ts:
+                if t in tf and t in w:
+                    v = w[t] * (1.0 + math.log(tf[t]))
+                    pos.append((v, t))
+                    s += v
+                elif t in q and t in w:
+                    v = QUESTION_WEIGHT * w[t]
+                    qpos.append((v, t))
+                    s += v
+                if t in tf and t in ex:
+                    v = ex[t]
+                    neg.append((v, t))
+                    s -= v
+            if not pos and not qpos:
+                continue
+            s /= self.norm[cid]
+            # a joined pair whose two words matched on their own says nothing new to the coder
+            pos = [(v, t) for v, t in pos if not self._redundant(t, tf)]
+            qpos = [(v, t) for v, t in qpos if not self._redundant(t, q)]
+            names = self.name_terms.get(cid, set())
+            out[cid] = CodebookMatch(round(max(s, 0.0), 6), self._top(pos), self._top(qpos),
+                                     self._top(neg),
+                                     all(t in names for _, t in pos + qpos))
+        return out
+
+    def _redundant(self, t: str, present) -> bool:
+        d = self.display.get(t)
+        return d is not None and all(w in present for w in d.split())
+
+    def _top(self, items) -> tuple:
+        """The strongest matched words, a joined pair shown as its two words (and those words
+        not again on their own)."""
+        items.sort(key=lambda x: (-x[0], x[1]))
+        shown: list[str] = []
+        covered: set[str] = set()
+        for _, t in items:
+            d = self.display.get(t, t)
+            if d in covered:
+                continue
+            shown.append(d)
+            covered.add(d)
+            covered.update(d.split())
+        return tuple(shown[:MAX_REASON_WORDS])
+
+
+def _stop_words(pipeline) -> frozenset:
+    try:
+        return frozenset(w.lower() for w in pipeline.nlp.Defaults.stop_words)
+    except AttributeError:
+        return frozenset()
+
+
+def corpus_frequencies(pipeline, texts, stop_words=None) -> tuple[dict[str, int], int]:
+    """In how many of ``texts`` each content term occurs (lemmas by a quick regex tokenisation
+    and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number."""
+    import re
+    stop = stop_words if stop_words is not None else _stop_words(pipeline)
+    word = re.compile(r"\w+", re.UNICODE)
+    lemma = pipeline.lemma_word
+    df: dict[str, int] = {}
+    n = 0
+    for text in texts:
+        n += 1
+        lemmas = [lemma(w.lower()) for w in word.findall(text)]
+        for t in set(content_terms(lemmas, stop)):
+            df[t] = df.get(t, 0) + 1
+    return df, n

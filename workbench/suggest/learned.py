@@ -1,0 +1,146 @@
+"""Evidence from coded examples: a linear model per code and the nearest coded examples, both on
+the TF-IDF vectors of :mod:`workbench.suggest.vectors`.
+
+* :class:`LinearCodes` — one logistic regression per code (scikit-learn, ``liblinear`` in its
+  dual form, fast when there are more terms than segments; ``C = LINEAR_C``), one-vs-rest. Its
+  reason is the terms that pushed the score up most (``words: query, submit; question: clear``).
+* :class:`NearestExamples` — the ``NEAREST_K`` most similar coded segments (cosine), each
+  weighing its similarity: the share of them that carry the code. Its reason is the most similar
+  coded segment with that code (a short quote, its transcript and turn), which the coder can
+  look up.
+
+Both are plain arrays, saved without pickle by :mod:`workbench.suggest.model`.
+Chosen by measurement on the SERDIF corpus (bench/bench_suggest_real.py): the spaCy
+``textcat_multilabel`` used before reached micro F1 0.48 at its best threshold; this linear
+model reaches about 0.60 on the same units and folds.
+"""
+from __future__ import annotations
+
+import numpy
+from scipy import sparse
+
+LINEAR_C = 10.0
+NEAREST_K = 20
+QUOTE_CHARS = 90
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + numpy.exp(-numpy.clip(z, -30.0, 30.0)))
+
+
+class LinearCodes:
+    """``coef`` (codes x features) and ``intercept`` (codes); a code with no positive example
+    has no model (``trained[j]`` False)."""
+
+    def __init__(self, coef, intercept, trained):
+        self.coef = numpy.asarray(coef, dtype=numpy.float32)
+        self.intercept = numpy.asarray(intercept, dtype=numpy.float64)
+        self.trained = numpy.asarray(trained, dtype=bool)
+
+    @classmethod
+    def fit(cls, X, Y, C: float = LINEAR_C) -> LinearCodes:
+        from sklearn.linear_model import LogisticRegression
+        n_codes = Y.shape[1]
+        coef = numpy.zeros((n_codes, X.shape[1]), dtype=numpy.float32)
+        intercept = numpy.full(n_codes, -30.0)
+        trained = numpy.zeros(n_codes, dtype=bool)
+        for j in range(n_codes):
+            y = Y[:, j]
+            pos = int(y.sum())
+            if pos == 0:
+                continue
+            if pos == len(y):
+                intercept[j] = 30.0
+                trained[j] = True
+                continue
+            m = LogisticRegression(C=C, solver="liblinear", dual=True).fit(X, y)
+            coef[j] = m.coef_[0]
+            intercept[j] = m.intercept_[0]
+            trained[j] = True
+        return cls(coef, intercept, trained)
+
+    def logits(self, X) -> numpy.ndarray:
+        """(segments x codes) log-odds."""
+        z = X @ self.coef.T.astype(numpy.float64)
+        z = numpy.asarray(z) + self.intercept
+        return z
+
+    def proba(self, X) -> numpy.ndarray:
+        return _sigmoid(self.logits(X))
+
+    def top_terms(self, x_row, j: int, vectorizer, k: int = 3) -> tuple[list[str], list[str]]:
+        """(turn terms, question terms) that pushed code ``j`` up most in one segment's row."""
+        row = x_row.tocsr() if sparse.issparse(x_row) else sparse.csr_matrix(x_row)
+        contrib = [(float(v) * float(self.coef[j, c]), c) for c, v in zip(row.indices, row.data)]
+        contrib = [(v, c) for v, c in contrib if v > 0]
+        contrib.sort(reverse=True)
+        words, question = [], []
+        for _, c in contrib:
+            name = vectorizer.feature_name(c)
+            if name == "<length>":
+                continue
+            if name.startswith("q:"):
+                if len(question) < k:
+                    question.append(name[2:])
+            elif len(words) < k:
+                words.append(name)
+            if len(words) >= k and len(question) >= k:
+                break
+        return words, question
+
+
+class NearestExamples:
+    """The coded training segments as normalised rows, their labels and where they are."""
+
+    def __init__(self, X, Y, refs: list, quotes: list[str], k: int = NEAREST_K):
+        from sklearn.preprocessing import normalize
+        self.X = normalize(sparse.csr_matrix(X)).astype(numpy.float32)
+        self.Y = numpy.asarray(Y, dtype=bool)
+        self.refs = list(refs)         # (transcript, segment index) per row
+        self.quotes = list(quotes)
+        self.k = k
+
+    def score(self, X) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """(segments x codes) similarity-weighted share of the k nearest examples that carry
+        each code, and the (segments x examples) cosine similarities (for :meth:`best`)."""
+        from sklearn.preprocessing import normalize
+        n, n_codes = X.shape[0], self.Y.shape[1]
+        scores = numpy.zeros((n, n_codes))
+        if n == 0 or self.X.shape[0] == 0:
+            return scores, numpy.zeros((n, self.X.shape[0]), dtype=numpy.float32)
+        S = (normalize(sparse.csr_matrix(X)).astype(numpy.float32) @ self.X.T).toarray()
+        k = min(self.k, S.shape[1])
+        top = numpy.argpartition(-S, k - 1, axis=1)[:, :k]
+        w = numpy.take_along_axis(S, top, axis=1).astype(numpy.float64)
+        total = w.sum(1)
+        Yf = self.Y.astype(numpy.float64)
+        sums = numpy.einsum("nk,nkc->nc", w, Yf[top])
+        ok = total > 0
+        scores[ok] = sums[ok] / total[ok, None]
+        return scores, S
+
+    def best(self, sims_row, j: int) -> int:
+        """The most similar example carrying code ``j`` (its row), or -1."""
+        rows = self._rows(j)
+        if not len(rows):
+            return -1
+        k = int(rows[int(numpy.argmax(sims_row[rows]))])
+        return k if sims_row[k] > 0 else -1
+
+    def _rows(self, j: int):
+        cache = self.__dict__.setdefault("_rows_cache", {})
+        if j not in cache:
+            cache[j] = numpy.flatnonzero(self.Y[:, j])
+        return cache[j]
+
+    def describe(self, row: int) -> str:
+        tid, seg = self.refs[row]
+        return f"like {tid} turn {seg + 1}: “{self.quotes[row]}”"
+
+
+def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return (cut or text[:limit]) + "…"
