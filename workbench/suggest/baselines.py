@@ -54,8 +54,8 @@ def tfidf_logreg(train, test, text_of, codes, stop_words, codebook=None):
     from sklearn.linear_model import LogisticRegression
     tr = list(train)
     te = list(test)
-    pred = {u: set() for u in te}
-    scores = {u: {} for u in te}
+    pred: dict[tuple, set[str]] = {u: set() for u in te}
+    scores: dict[tuple, dict[str, float]] = {u: {} for u in te}
     if not tr or not te:
         return pred, scores
     vec = TfidfVectorizer(ngram_range=(1, 2))

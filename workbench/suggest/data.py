@@ -143,7 +143,7 @@ def training_units(project, coders: list[str] | None = None, include_interviewer
     (default: only when no coders are named and a consensus exists), the consensus, which
     replaces the coders' labels on the transcripts it has coded or marked done."""
     explicit = coders is not None
-    coders = list(coders) if explicit else default_coders(project)
+    coders = list(coders) if coders is not None else default_coders(project)
     if consensus is None:
         consensus = not explicit
     use_consensus = consensus and CONSENSUS in project.coders()

@@ -153,15 +153,16 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
     if k < 2:
         rep.note = ("only one coded transcript: nothing can be tested on a transcript it was not "
                     "learned from, so this shows the codebook evidence alone")
-        splits = [([], sorted(sizes))]
+        splits: list[tuple[list[str], list[str]]] = [([], sorted(sizes))]
     else:
         splits = split_by_transcript(sizes, k)
     rep.folds = len(splits) if k >= 2 else 0
     rep.fold_transcripts = [test for _, test in splits]
-    preds, scores = {}, {}
-    comp = {name: {} for name in ("rules", "model", "codebook")}
+    preds: dict[tuple, set[str]] = {}
+    scores: dict[tuple, dict[str, float]] = {}
+    comp: dict[str, dict[tuple, set[str]]] = {name: {} for name in ("rules", "model", "codebook")}
     used_counts: dict[str, dict[str, int]] = {}
-    base = {name: ({}, {}) for name, _, _ in BASELINE_LIST()}
+    base: dict[str, tuple[dict, dict]] = {name: ({}, {}) for name, _, _ in BASELINE_LIST()}
     order_rng = random.Random(seed)
     orders = []
     stop = _stop_words(s)
@@ -338,6 +339,6 @@ def human_agreement(project, coders, include_interviewer: bool, codes: list[str]
         for tp, fp, fn, tn in tabs.values():
             tot = [x + y for x, y in zip(tot, (tp, fp, fn, tn))]
     from .metrics import binary_scores
-    micro = short(binary_scores(*tot)) if pairs else None
-    return {"pairs": pairs, "micro": micro,
+    pooled = short(binary_scores(*tot)) if pairs else None
+    return {"pairs": pairs, "micro": pooled,
             "per_code": {c: round(sum(v) / len(v), 4) for c, v in per_code.items()}}

@@ -74,7 +74,8 @@ class LinearCodes:
         contrib = [(float(v) * float(self.coef[j, c]), c) for c, v in zip(row.indices, row.data)]
         contrib = [(v, c) for v, c in contrib if v > 0]
         contrib.sort(reverse=True)
-        words, question = [], []
+        words: list[str] = []
+        question: list[str] = []
         for _, c in contrib:
             name = vectorizer.feature_name(c)
             if name == "<length>":

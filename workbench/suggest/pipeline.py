@@ -20,20 +20,25 @@ falling back to the lowercased word itself.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 @dataclass
 class Pipeline:
     """A spaCy ``nlp`` plus the lemma and known-word functions the rules and model use."""
 
-    nlp: object
+    nlp: Language
     language: str
     description: str
-    lemma_word: object          # callable(lowercase word) -> lemma
-    known_word: object          # callable(lowercase word) -> bool (in the dictionary)
+    lemma_word: Callable[[str], str]    # lowercase word -> lemma
+    known_word: Callable[[str], bool]   # lowercase word -> in the dictionary
     model_lemmas: bool = False  # lemmas come from the loaded pipeline itself
     notes: list[str] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
@@ -125,17 +130,18 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
     if spacy_model:
         if spacy.util.is_package(spacy_model):
             nlp = spacy.load(spacy_model, exclude=["parser", "ner"])
+            lang = nlp.lang or language   # a loaded pipeline always names its language
             if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
                 nlp.add_pipe("sentencizer")
             # the dictionary for "is this a real word" (fuzzy matching) is the lookup table
             # either way: the pipeline's own vocabulary grows with every word it has seen
-            lemma, known = _table_functions(_lookup_table(nlp.lang))
+            lemma, known = _table_functions(_lookup_table(lang))
             if "lemmatizer" in nlp.pipe_names:
-                return Pipeline(nlp=nlp, language=nlp.lang,
+                return Pipeline(nlp=nlp, language=lang,
                                 description=f"spaCy pipeline '{spacy_model}' (its own lemmas)",
                                 lemma_word=lemma, known_word=known,
                                 model_lemmas=True, notes=notes)
-            return Pipeline(nlp=nlp, language=nlp.lang,
+            return Pipeline(nlp=nlp, language=lang,
                             description=f"spaCy pipeline '{spacy_model}' + lookup lemmas",
                             lemma_word=lemma, known_word=known, notes=notes)
         notes.append(f"spacy_model '{spacy_model}' is not installed; using a blank "

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from ..errors import CodebookError
 
 MIN_FUZZY_LEN = 5
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ class RuleSet:
         self._n_matcher = 0
         self._fuzzy_forms: dict[str, str] = {}   # keyword word (form or lemma) -> its lemma
         self._kw_lemmas: set[str] = set()
-        self._fuzzy_cache: dict[int, tuple | None] = {}
+        self._fuzzy_cache: dict[int, tuple[str, str, int] | None] = {}
         for code in codebook.codes.values():
             for i, kw in enumerate(code.keywords):
                 self._add_keyword(code.id, i, kw)
@@ -176,11 +175,10 @@ class RuleSet:
         return self.n_patterns == 0
 
     # -- matching -------------------------------------------------------------------------------
-    def _fuzzy(self, tok):
+    def _fuzzy(self, tok) -> tuple[str, str, int] | None:
         """(keyword word, its lemma, score) when ``tok`` is a misspelling of a keyword word."""
-        hit = self._fuzzy_cache.get(tok.orth, _MISSING)
-        if hit is not _MISSING:
-            return hit
+        if tok.orth in self._fuzzy_cache:
+            return self._fuzzy_cache[tok.orth]
         hit = None
         low = tok.lower_
         if (self._choices and tok.is_alpha and len(low) >= MIN_FUZZY_LEN
@@ -224,11 +222,12 @@ class RuleSet:
         mapped: dict[int, tuple] = {}
         cache = self._fuzzy_cache
         for tok in doc:
-            hit = cache.get(tok.orth, _MISSING)
-            if hit is _MISSING:
-                if not tok.is_alpha or len(tok) < MIN_FUZZY_LEN:
-                    cache[tok.orth] = None
-                    continue
+            if tok.orth in cache:
+                hit = cache[tok.orth]
+            elif not tok.is_alpha or len(tok) < MIN_FUZZY_LEN:
+                cache[tok.orth] = None
+                continue
+            else:
                 hit = self._fuzzy(tok)
             if hit is not None:
                 mapped[tok.i] = hit

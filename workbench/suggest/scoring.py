@@ -91,7 +91,7 @@ class Scorer:
                 if len(ids) > CORPUS_SAMPLE:
                     step = len(ids) / CORPUS_SAMPLE
                     ids = [ids[int(k * step)] for k in range(CORPUS_SAMPLE)]
-                texts = []
+                texts: list[str] = []
                 for tid in ids:
                     try:
                         t = self.project.transcript(tid)

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import EllipsisType
 
 import numpy
 
@@ -130,13 +131,15 @@ class Suggester(Scorer):
         return out + self._notes
 
     # ---- suggestions -----------------------------------------------------------------------------
-    def suggest_transcript(self, tid: str, model: SuggestModel | None = ...) -> list[Suggestion]:
+    def suggest_transcript(self, tid: str, model: SuggestModel | None | EllipsisType = ...
+                           ) -> list[Suggestion]:
         """Every suggestion at or above its threshold for the units of one transcript, sorted by
-        segment, then score (highest first)."""
+        segment, then score (highest first); ``model``: this model instead of the current one
+        (None: the codebook alone)."""
         rules = self.rules
         index = self.codebook_index
         all_feats = self.features(tid)
-        if model is ...:
+        if isinstance(model, EllipsisType):
             model = self.model
         cfg = self.cfg
         used = (all_feats, rules, index, model)
@@ -238,8 +241,9 @@ class Suggester(Scorer):
         n_units = len(feats)
         texts = {tid: self.project.transcript(tid).text for tid in by_t}
         quotes = [_quote(texts[f.transcript][f.start:f.end]) for f in feats]
+        passages = passages or {}
         extra = []
-        for u in sorted(passages or {}):
+        for u in sorted(passages):
             if u not in units:
                 continue
             f = self.features(u[0])[u[1]]
