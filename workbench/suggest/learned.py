@@ -71,12 +71,20 @@ class LinearCodes:
     def top_terms(self, x_row, j: int, vectorizer, k: int = 3) -> tuple[list[str], list[str]]:
         """(turn terms, question terms) that pushed code ``j`` up most in one segment's row."""
         row = x_row.tocsr() if sparse.issparse(x_row) else sparse.csr_matrix(x_row)
-        contrib = [(float(v) * float(self.coef[j, c]), c) for c, v in zip(row.indices, row.data)]
-        contrib = [(v, c) for v, c in contrib if v > 0]
-        contrib.sort(reverse=True)
+        return self.top_terms_of(row.indices, row.data, j, vectorizer, k)
+
+    def top_terms_of(self, indices, data, j: int, vectorizer, k: int = 3
+                     ) -> tuple[list[str], list[str]]:
+        """:meth:`top_terms` of a row given as its column ``indices`` and values ``data``."""
+        indices = numpy.asarray(indices)
+        contrib = numpy.asarray(data, dtype=numpy.float64) * self.coef[j, indices].astype(
+            numpy.float64)
+        keep = contrib > 0
+        cols, vals = indices[keep], contrib[keep]
+        order = numpy.lexsort((-cols, -vals))     # value, then column, both descending
         words: list[str] = []
         question: list[str] = []
-        for _, c in contrib:
+        for c in cols[order].tolist():
             name = vectorizer.feature_name(c)
             if name == "<length>":
                 continue

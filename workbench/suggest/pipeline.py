@@ -16,18 +16,50 @@ Lemmas are looked up once per distinct word (a cache keyed by the token's ``orth
 lemmatizing 400,000 words costs well under a second. The lookup tables map *inflected* forms
 only, and they do not lowercase, so every lemma here is the table entry for the lowercased word,
 falling back to the lowercased word itself.
+
+:meth:`Pipeline.parse` is the one pass over a transcript's tokens: the tokenizer, then each
+token's lemma and kind (punctuation or space, stop word, content word) from a cache per distinct
+word, read from the doc's arrays without making a Python object per token; the blank pipelines
+split sentences only in the few turns where a keyword fired (:meth:`Pipeline.sentences`).
 """
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
+
+# the kind of a token (Parsed.kinds)
+PUNCT = 0     # punctuation or space: not a word
+STOP = 1      # a stop word of the language
+CONTENT = 2   # any other word
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One text through :meth:`Pipeline.parse`: the doc (lemmas set) and, per token, its
+    ``orth`` id, lowercase lemma and kind (:data:`PUNCT`, :data:`STOP` or :data:`CONTENT`)."""
+
+    doc: Doc
+    orths: list[int]
+    lemmas: list[str]
+    kinds: list[int]
+
+    def words(self) -> tuple[str, ...]:
+        """The lemmas of the words (no punctuation or space), in order."""
+        return tuple([lem for lem, k in zip(self.lemmas, self.kinds) if k])
+
+    def content(self) -> tuple[str, ...]:
+        """The distinct lemmas of the content words (no stop words), in order of first use."""
+        return tuple(dict.fromkeys([lem for lem, k in zip(self.lemmas, self.kinds)
+                                    if k == CONTENT]))
 
 
 @dataclass
@@ -41,7 +73,13 @@ class Pipeline:
     known_word: Callable[[str], bool]   # lowercase word -> in the dictionary
     model_lemmas: bool = False  # lemmas come from the loaded pipeline itself
     notes: list[str] = field(default_factory=list)
-    _cache: dict = field(default_factory=dict, repr=False)
+    # a sentencizer that parse() leaves out and sentences() applies to the docs that need it
+    # (None: nlp.pipe sets the sentences itself)
+    sentencizer: Any = None
+    _cache: dict = field(default_factory=dict, repr=False)     # orth -> lemma id
+    _info: dict = field(default_factory=dict, repr=False)      # orth -> (lemma id, lemma, kind)
+    _strings: dict = field(default_factory=dict, repr=False)   # lemma id -> lemma
+    _sent_flags: dict = field(default_factory=dict, repr=False)  # orth -> (ends sent., punct)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- lemmas -------------------------------------------------------------------------------
@@ -76,13 +114,93 @@ class Pipeline:
         return doc
 
     def pipe(self, texts, batch_size: int = 256) -> list:
-        """Docs for many texts (``nlp.pipe`` with batching), lemmas set."""
+        """Docs for many texts (``nlp.pipe`` with batching), lemmas and sentences set."""
+        return [self.sentences(p.doc) for p in self.parse(texts, batch_size)]
+
+    def sentences(self, doc):
+        """``doc`` with its sentences set (parse() leaves them out in a blank pipeline)."""
+        if self.sentencizer is not None and len(doc) and not doc.has_annotation("SENT_START"):
+            self.sentencizer(doc)
+        return doc
+
+    def sentence_of(self, parsed: Parsed, token: int, starts: list[int] | None = None
+                    ) -> tuple[int, int]:
+        """Character offsets (start, end) in the text of the sentence holding token ``token``;
+        ``starts``: :meth:`sentence_starts` of ``parsed``, when already known."""
+        doc = parsed.doc
+        if self.sentencizer is None:
+            sent = doc[token].sent
+            return sent.start_char, sent.end_char
+        if starts is None:
+            starts = self.sentence_starts(parsed)
+        k = bisect_right(starts, token) - 1
+        first = doc[starts[k]]
+        last = doc[(starts[k + 1] if k + 1 < len(starts) else len(doc)) - 1]
+        return first.idx, last.idx + len(last)      # as spaCy's Span.start_char / end_char
+
+    def sentence_starts(self, parsed: Parsed) -> list[int]:
+        """The tokens where sentences start, by the rule of spaCy's ``Sentencizer`` (a new
+        sentence at the first token after sentence-final punctuation that is neither
+        punctuation nor a sentence-final character), on the cached flags of each word — the
+        sentences ``self.sentencizer`` would set, without a Python object per token."""
+        flags = self._sent_flags
+        punct_chars = self.sentencizer.punct_chars
+        vocab = parsed.doc.vocab
+        starts = [0]
+        seen_period = False
+        for i, orth in enumerate(parsed.orths):
+            fl = flags.get(orth)
+            if fl is None:
+                lex = vocab[orth]
+                fl = flags[orth] = (lex.orth_ in punct_chars, bool(lex.is_punct))
+            if seen_period and not fl[1] and not fl[0]:
+                starts.append(i)
+                seen_period = False
+            elif fl[0]:
+                seen_period = True
+        return starts
+
+    def parse(self, texts, batch_size: int = 256) -> list[Parsed]:
+        """Every text through the pipeline in one batched pass (see module doc): its doc with
+        lemmas set, and each token's orth, lemma and kind."""
+        from spacy.attrs import LEMMA, ORTH
         out = []
+        disable = ["sentencizer"] if self.sentencizer is not None else []
         with self.lock:
-            for doc in self.nlp.pipe(texts, batch_size=batch_size):
-                self.set_lemmas(doc)
-                out.append(doc)
+            info = self._info
+            add = self._add_orth
+            for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=disable):
+                orths = doc.to_array(ORTH).tolist() if len(doc) else []
+                rows = [info[o] if o in info else add(o, doc.vocab) for o in orths]
+                if self.model_lemmas:
+                    self.set_lemmas(doc)
+                    strings = self._strings
+                    lemmas = [strings[h] if h in strings else self._add_string(h, doc.vocab)
+                              for h in (doc.to_array(LEMMA).tolist() if len(doc) else [])]
+                else:
+                    if rows:
+                        import numpy
+                        doc.from_array([LEMMA], numpy.array([r[0] for r in rows],
+                                                            dtype=numpy.uint64))
+                    lemmas = [r[1] for r in rows]
+                out.append(Parsed(doc, orths, lemmas, [r[2] for r in rows]))
         return out
+
+    def _add_orth(self, orth: int, vocab) -> tuple[int, str, int]:
+        lex = vocab[orth]
+        if self.model_lemmas:
+            lemma_id, lemma = 0, ""      # the pipeline's lemma is per token
+        else:
+            lemma = self.lemma_word(lex.lower_)
+            lemma_id = vocab.strings.add(lemma)
+            self._cache[orth] = lemma_id
+        kind = PUNCT if (lex.is_punct or lex.is_space) else STOP if lex.is_stop else CONTENT
+        row = self._info[orth] = (lemma_id, lemma, kind)
+        return row
+
+    def _add_string(self, h: int, vocab) -> str:
+        s = self._strings[h] = vocab.strings[h]
+        return s
 
     def keyword_lemmas(self, text: str) -> list[str]:
         """Lemmas of a keyword phrase, tokenized and lemmatized like the transcripts."""
@@ -131,8 +249,9 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
         if spacy.util.is_package(spacy_model):
             nlp = spacy.load(spacy_model, exclude=["parser", "ner"])
             lang = nlp.lang or language   # a loaded pipeline always names its language
+            lazy = None
             if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
-                nlp.add_pipe("sentencizer")
+                lazy = nlp.add_pipe("sentencizer")
             # the dictionary for "is this a real word" (fuzzy matching) is the lookup table
             # either way: the pipeline's own vocabulary grows with every word it has seen
             lemma, known = _table_functions(_lookup_table(lang))
@@ -140,10 +259,10 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
                 return Pipeline(nlp=nlp, language=lang,
                                 description=f"spaCy pipeline '{spacy_model}' (its own lemmas)",
                                 lemma_word=lemma, known_word=known,
-                                model_lemmas=True, notes=notes)
+                                model_lemmas=True, notes=notes, sentencizer=lazy)
             return Pipeline(nlp=nlp, language=lang,
                             description=f"spaCy pipeline '{spacy_model}' + lookup lemmas",
-                            lemma_word=lemma, known_word=known, notes=notes)
+                            lemma_word=lemma, known_word=known, notes=notes, sentencizer=lazy)
         notes.append(f"spacy_model '{spacy_model}' is not installed; using a blank "
                      f"'{language}' pipeline with lookup lemmas (nothing is downloaded)")
     try:
@@ -152,7 +271,7 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
         raise ProjectError(f"spaCy has no language '{language}'",
                            hint='set language in workbench.toml to a spaCy language code, '
                                 'e.g. "en" or "ru"') from None
-    nlp.add_pipe("sentencizer")
+    sentencizer = nlp.add_pipe("sentencizer")
     if language == "ru":
         morph = _pymorphy()
         if morph is not None:
@@ -167,7 +286,8 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
                 return hit
             return Pipeline(nlp=nlp, language="ru",
                             description="spaCy blank('ru') + pymorphy3 lemmas",
-                            lemma_word=lemma, known_word=morph.word_is_known, notes=notes)
+                            lemma_word=lemma, known_word=morph.word_is_known, notes=notes,
+                            sentencizer=sentencizer)
         notes.append("pymorphy3 is not installed (pip install 'workbench[ru]'); Russian "
                      "lemmas come from the spacy-lookups-data table")
     table = _lookup_table(language)
@@ -179,4 +299,4 @@ def build_pipeline(language: str = "en", spacy_model: str | None = None) -> Pipe
     else:
         desc = f"spaCy blank('{language}') + lookup lemmas (spacy-lookups-data)"
     return Pipeline(nlp=nlp, language=language, description=desc, lemma_word=lemma,
-                    known_word=known, notes=notes)
+                    known_word=known, notes=notes, sentencizer=sentencizer)

@@ -174,8 +174,9 @@ class Scorer:
         ev.combiner = comb
         return codes, P, S, ev
 
-    def explain(self, f, i: int, j: int, codes, P, S, ev, model) -> Suggestion:
-        """The explained suggestion of code ``codes[j]`` for segment ``f`` (row ``i``)."""
+    def explain(self, f, i: int, j: int, codes, P, S, ev, model, index=None) -> Suggestion:
+        """The explained suggestion of code ``codes[j]`` for segment ``f`` (row ``i``);
+        ``index``: the codebook index (default: the current one)."""
         code = codes[j]
         comb = ev.combiner
         x = ev.E[i, j, :] * numpy.asarray(ev.scale)
@@ -184,7 +185,9 @@ class Scorer:
         kev = f.rules.get(code)
         if kev is not None:
             details["keyword"] = keyword_detail(kev, code in set(f.question_rules))
-        match = self.codebook_index.score(f).get(code) if ev.E[i, j, 2] > 0 else None
+        if index is None:
+            index = self.codebook_index
+        match = index.match(f, code) if ev.E[i, j, 2] > 0 else None
         if match is not None:
             details["codebook"] = match.detail()
         example = None
@@ -196,7 +199,10 @@ class Scorer:
                 details["nearest"] = example
 
             def learned(m=m):
-                words, question = model.linear.top_terms(ev.X[i], m, model.vectorizer)
+                X = ev.X
+                a, b = X.indptr[i], X.indptr[i + 1]
+                words, question = model.linear.top_terms_of(X.indices[a:b], X.data[a:b], m,
+                                                            model.vectorizer)
                 return learned_detail(words, question)
             details["learned"] = learned
         evidence = evidence_list(contrib, details)

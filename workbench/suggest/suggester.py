@@ -168,14 +168,14 @@ class Suggester(Scorer):
         """Suggestions at or above their thresholds for segment features ``feats``."""
         cfg = self.cfg
         codes, P, S, ev = self.score_matrix(feats, model)
+        index = self.codebook_index
+        thresholds = numpy.array([threshold_for(code, cfg) for code in codes], dtype=float)
+        above = numpy.greater_equal(S, thresholds)
         out: list[Suggestion] = []
-        for i, f in enumerate(feats):
-            seg_out = []
-            for j, code in enumerate(codes):
-                score = float(S[i, j])
-                if score < threshold_for(code, cfg):
-                    continue
-                seg_out.append(self.explain(f, i, j, codes, P, S, ev, model))
+        for i in numpy.flatnonzero(above.any(axis=1)).tolist():
+            f = feats[i]
+            seg_out = [self.explain(f, i, j, codes, P, S, ev, model, index)
+                       for j in numpy.flatnonzero(above[i]).tolist()]
             seg_out.sort(key=lambda s: (-s.score, s.code))
             out.extend(seg_out)
         return out
@@ -251,11 +251,10 @@ class Suggester(Scorer):
                 if codes_ <= units[u]:
                     extra.append((f, texts[u[0]][a:b], codes_))
         if extra:
-            with self.pipeline.lock:
-                docs = self.pipeline.pipe([t for _, t, _ in extra])
-            for (f, t, codes_), doc in zip(extra, docs):
-                lemmas = tuple(x.lemma_ for x in doc if not (x.is_punct or x.is_space))
-                feats.append(replace(f, lemmas=lemmas, terms_cache=None))
+            parsed = self.pipeline.parse([t for _, t, _ in extra])
+            for (f, t, codes_), p in zip(extra, parsed):
+                feats.append(replace(f, lemmas=p.words(), terms_cache=None,
+                                     codebook_terms=None))
                 labels.append(codes_)
                 quotes.append(_quote(t))
         applied = {c for ls in labels for c in ls}
