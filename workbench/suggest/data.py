@@ -60,9 +60,9 @@ class SegmentFeatures:
 def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
     """Features of every segment of ``transcript`` (one batched ``nlp.pipe`` pass)."""
     segs = transcript.segments
-    parsed = pipeline.parse([s.text for s in segs])
     if ruleset is not None and ruleset.empty:
         ruleset = None
+    parsed = pipeline.parse([s.text for s in segs], doc_lemmas=ruleset is not None)
     out = [_features(seg, p, ruleset, pipeline) for seg, p in zip(segs, parsed)]
     last_q = None
     last_by_speaker: dict[str, SegmentFeatures] = {}   # in order of their last turn

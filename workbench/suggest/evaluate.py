@@ -135,19 +135,22 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
             return None
         return s.fit(tr, passages)
 
-    def predict(test_tids, model, alone=None):
+    def predict(test_tids, model, parts=()):
+        """(decisions, scores, codes, {part: decisions of that part of the evidence alone})
+        for the units of ``test_tids``: the evidence is computed once for all of them."""
         us = [u for u in units if u[0] in test_tids]
         fs = [feats[u] for u in us]
         if not fs:
-            return {}, {}, []
+            return {}, {}, [], {name: {} for name in parts}
         cs, P, S, ev = s.score_matrix(fs, model)
-        if alone is not None:
-            P, S = _alone(alone, cs, ev, model)
-        pred, scores = {}, {}
-        for i, u in enumerate(us):
-            pred[u] = {c for j, c in enumerate(cs) if S[i, j] >= threshold_for(c, cfg)}
-            scores[u] = {c: float(S[i, j]) for j, c in enumerate(cs)}
-        return pred, scores, cs
+        limits = [threshold_for(c, cfg) for c in cs]
+
+        def decisions(S):
+            return {u: {c for j, c in enumerate(cs) if S[i, j] >= limits[j]}
+                    for i, u in enumerate(us)}
+        scores = {u: {c: float(S[i, j]) for j, c in enumerate(cs)} for i, u in enumerate(us)}
+        alone = {name: decisions(_alone(name, cs, ev, model)[1]) for name in parts}
+        return decisions(S), scores, cs, alone
 
     k = min(folds, len(sizes))
     if k < 2:
@@ -171,11 +174,11 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
             progress(f"fold {i + 1}/{len(splits)}: training on {len(train)} transcripts")
         model = train_on(set(train)) if train else None
         test_set = set(test)
-        p, sc, cs = predict(test_set, model)
+        p, sc, cs, alone = predict(test_set, model, tuple(comp))
         preds.update(p)
         scores.update(sc)
         for name in comp:
-            comp[name].update(predict(test_set, model, name)[0])
+            comp[name].update(alone[name])
         comb = model.combiner if model is not None else s._default_combiner
         if model is not None:
             rep.learned_thresholds.append(comb.threshold)

@@ -44,10 +44,12 @@ CONTENT = 2   # any other word
 
 @dataclass(slots=True)
 class Parsed:
-    """One text through :meth:`Pipeline.parse`: the doc (lemmas set) and, per token, its
-    ``orth`` id, lowercase lemma and kind (:data:`PUNCT`, :data:`STOP` or :data:`CONTENT`)."""
+    """One text through :meth:`Pipeline.parse`: the doc (lemmas set), the text, and per token
+    its ``orth`` id, lowercase lemma and kind (:data:`PUNCT`, :data:`STOP` or
+    :data:`CONTENT`)."""
 
     doc: Doc
+    text: str
     orths: list[int]
     lemmas: list[str]
     kinds: list[int]
@@ -160,16 +162,19 @@ class Pipeline:
                 seen_period = True
         return starts
 
-    def parse(self, texts, batch_size: int = 256) -> list[Parsed]:
+    def parse(self, texts, batch_size: int = 256, doc_lemmas: bool = True) -> list[Parsed]:
         """Every text through the pipeline in one batched pass (see module doc): its doc with
-        lemmas set, and each token's orth, lemma and kind."""
+        lemmas set (``doc_lemmas=False``: only in the lists, for callers that match nothing
+        on the doc), and each token's orth, lemma and kind."""
         from spacy.attrs import LEMMA, ORTH
         out = []
         disable = ["sentencizer"] if self.sentencizer is not None else []
         with self.lock:
             info = self._info
             add = self._add_orth
-            for doc in self.nlp.pipe(texts, batch_size=batch_size, disable=disable):
+            texts = list(texts)
+            for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size,
+                                                      disable=disable)):
                 orths = doc.to_array(ORTH).tolist() if len(doc) else []
                 rows = [info[o] if o in info else add(o, doc.vocab) for o in orths]
                 if self.model_lemmas:
@@ -178,12 +183,12 @@ class Pipeline:
                     lemmas = [strings[h] if h in strings else self._add_string(h, doc.vocab)
                               for h in (doc.to_array(LEMMA).tolist() if len(doc) else [])]
                 else:
-                    if rows:
+                    if rows and doc_lemmas:
                         import numpy
                         doc.from_array([LEMMA], numpy.array([r[0] for r in rows],
                                                             dtype=numpy.uint64))
                     lemmas = [r[1] for r in rows]
-                out.append(Parsed(doc, orths, lemmas, [r[2] for r in rows]))
+                out.append(Parsed(doc, text, orths, lemmas, [r[2] for r in rows]))
         return out
 
     def _add_orth(self, orth: int, vocab) -> tuple[int, str, int]:

@@ -89,6 +89,7 @@ class RuleSet:
         self._fuzzy_forms: dict[str, str] = {}   # keyword word (form or lemma) -> its lemma
         self._kw_lemmas: set[str] = set()
         self._fuzzy_cache: dict[int, tuple[str, str, int] | None] = {}
+        self._reasons: dict[tuple[int, str], str] = {}   # (rule, matched words) -> reason
         for code in codebook.codes.values():
             for i, kw in enumerate(code.keywords):
                 self._add_keyword(code.id, i, kw)
@@ -201,15 +202,20 @@ class RuleSet:
         if self.empty:
             return []
         hits: list[RuleHit] = []
+        text = parsed.text if parsed is not None else None
+        reasons = self._reasons
         for key, s, e in self.phrase(doc):
             rule = self.rules[key]
-            span = doc[s:e]
-            low = span.text.lower()
-            how = ("" if low == rule.lower else
-                   " (hyphen/spacing variant)" if _spacing(low) != _spacing(rule.lower) else
-                   " (lemma match)")
-            hits.append(RuleHit(rule.code, 1.0, f'keyword "{rule.label}"{how}',
-                                span.start_char, span.end_char, s))
+            first, last = doc[s], doc[e - 1]
+            a, b = first.idx, last.idx + len(last)      # as the span's start_char / end_char
+            low = (text[a:b] if text is not None else doc[s:e].text).lower()
+            reason = reasons.get((key, low))
+            if reason is None:
+                how = ("" if low == rule.lower else
+                       " (hyphen/spacing variant)" if _spacing(low) != _spacing(rule.lower) else
+                       " (lemma match)")
+                reason = reasons[(key, low)] = f'keyword "{rule.label}"{how}'
+            hits.append(RuleHit(rule.code, 1.0, reason, a, b, s))
         if self._n_matcher:
             for key, s, e in self.matcher(doc):
                 rule = self.rules[key]

@@ -130,13 +130,11 @@ class Scorer:
         """(codebook, keyword) evidence arrays (segments x codes)."""
         index = self.codebook_index
         col = {c: j for j, c in enumerate(codes)}
-        cb = numpy.zeros((len(feats), len(codes)))
+        cb = index.score_matrix(feats, codes)
         kw = numpy.zeros((len(feats), len(codes)))
         for i, f in enumerate(feats):
-            for c, v in index.scores(f).items():
-                j = col.get(c)
-                if j is not None:
-                    cb[i, j] = v
+            if not f.rules:
+                continue
             qr = set(f.question_rules)
             for c, ev in f.rules.items():
                 j = col.get(c)

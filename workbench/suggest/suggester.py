@@ -69,6 +69,8 @@ class Suggester(Scorer):
         self._model: SuggestModel | None = None
         self._model_loaded = not load_model
         self._results: dict[str, tuple] = {}
+        # (transcript, segment, passage text) -> (the segment's features, the passage's)
+        self._passages: dict[tuple[str, int, str], tuple] = {}
         self._notes: list[str] = []
         for code, thr in (self.cfg.code_thresholds or {}).items():
             try:
@@ -251,10 +253,18 @@ class Suggester(Scorer):
                 if codes_ <= units[u]:
                     extra.append((f, texts[u[0]][a:b], codes_))
         if extra:
-            parsed = self.pipeline.parse([t for _, t, _ in extra])
-            for (f, t, codes_), p in zip(extra, parsed):
-                feats.append(replace(f, lemmas=p.words(), terms_cache=None,
-                                     codebook_terms=None))
+            # a passage is its segment's features with the passage's own lemmas; kept while the
+            # segment's features are (the cross-validations fit on the same passages many times)
+            known = self._passages
+            todo = [(f, t) for f, t, _ in extra
+                    if (hit := known.get((f.transcript, f.index, t))) is None or hit[0] is not f]
+            if todo:
+                parsed = self.pipeline.parse([t for _, t in todo], doc_lemmas=False)
+                for (f, t), p in zip(todo, parsed):
+                    known[(f.transcript, f.index, t)] = (
+                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None))
+            for f, t, codes_ in extra:
+                feats.append(known[(f.transcript, f.index, t)][1])
                 labels.append(codes_)
                 quotes.append(_quote(t))
         applied = {c for ls in labels for c in ls}

@@ -17,7 +17,6 @@ so that a saved model is plain arrays (no pickle) — tests check it against sci
 """
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 
@@ -58,7 +57,18 @@ class _Terms:
         self.ids: dict[str, int] = {}
         self.names: list[str] = []
         self._lock = threading.Lock()
-        self._count = itertools.count()
+        self._rank: tuple[int, numpy.ndarray] = (0, numpy.zeros(0, dtype=numpy.int64))
+
+    def rank(self) -> numpy.ndarray:
+        """Each term's place among all terms in string order (``sorted``'s order)."""
+        n, rank = self._rank
+        if n != len(self.names):
+            names = self.names[:]
+            order = sorted(range(len(names)), key=names.__getitem__)
+            rank = numpy.empty(len(names), dtype=numpy.int64)
+            rank[order] = numpy.arange(len(names))
+            self._rank = (len(names), rank)
+        return rank
 
     def ids_of(self, terms_: list[str]) -> numpy.ndarray:
         ids = self.ids
@@ -74,23 +84,26 @@ class _Terms:
 
 
 TERMS = _Terms()
-_LAST_CONTEXT: list = [(None, None)]    # (the last context seen, its term ids)
+_LAST_CONTEXT: list = [(None, None, None)]   # (the last context seen, its term ids, distinct)
 
 
-def segment_ids(f) -> tuple[numpy.ndarray, numpy.ndarray, int]:
-    """(word term ids, context term ids, number of words) of segment features ``f`` (the terms
-    of :func:`segment_terms` as numbers of :data:`TERMS`; kept on ``f``, and the context's
-    shared by the turns after the same question)."""
+def segment_ids(f) -> tuple[numpy.ndarray, numpy.ndarray, int, numpy.ndarray, numpy.ndarray]:
+    """(word term ids, context term ids, number of words, distinct word term ids, distinct
+    context term ids) of segment features ``f`` (the terms of :func:`segment_terms` as numbers
+    of :data:`TERMS`; kept on ``f``, and the context's shared by the turns after the same
+    question)."""
     hit = f.terms_cache
     if hit is not None:
         return hit
     words = terms(f.lemmas)
     ctx = f.context
-    last_ctx, cids = _LAST_CONTEXT[0]
+    last_ctx, cids, cuniq = _LAST_CONTEXT[0]
     if last_ctx is not ctx:
         cids = TERMS.ids_of([CONTEXT_PREFIX + t for t in terms(ctx)])
-        _LAST_CONTEXT[0] = (ctx, cids)
-    hit = (TERMS.ids_of(words), cids, _n_words(words))
+        cuniq = numpy.unique(cids)
+        _LAST_CONTEXT[0] = (ctx, cids, cuniq)
+    wids = TERMS.ids_of(words)
+    hit = (wids, cids, _n_words(words), numpy.unique(wids), cuniq)
     f.terms_cache = hit
     return hit
 
@@ -126,23 +139,19 @@ class Tfidf:
         return cls(vocab, idf)
 
     @classmethod
-    def fit_ids(cls, docs: list[numpy.ndarray]) -> Tfidf:
-        """:meth:`fit` on documents given as term ids of :data:`TERMS` (the same vocabulary and
-        weights)."""
-        n = len(docs)
-        lens = numpy.fromiter((len(d) for d in docs), dtype=numpy.int64, count=n)
-        flat = numpy.concatenate(docs) if n else numpy.zeros(0, dtype=numpy.int64)
+    def fit_ids(cls, distinct: list[numpy.ndarray]) -> Tfidf:
+        """:meth:`fit` on documents given as their distinct term ids of :data:`TERMS` (the
+        same vocabulary and weights)."""
+        n = len(distinct)
+        flat = numpy.concatenate(distinct) if n else numpy.zeros(0, dtype=numpy.int64)
         if not len(flat):
             return cls([], numpy.zeros(0))
-        size = int(flat.max()) + 1
-        pairs = numpy.unique(numpy.repeat(numpy.arange(n, dtype=numpy.int64), lens) * size
-                             + flat)
-        df = numpy.bincount(pairs % size, minlength=size)
+        df = numpy.bincount(flat)
         present = numpy.flatnonzero(df)
+        present = present[numpy.argsort(TERMS.rank()[present], kind="stable")]  # string order
         names = TERMS.names
-        counts = dict(zip([names[i] for i in present.tolist()], df[present].tolist()))
-        vocab = sorted(counts)
-        idf = numpy.array([math.log((1 + n) / (1 + counts[t])) + 1.0 for t in vocab])
+        vocab = [names[i] for i in present.tolist()]
+        idf = numpy.array([math.log((1 + n) / (1 + d)) + 1.0 for d in df[present].tolist()])
         return cls(vocab, idf)
 
     def transform(self, docs: list[list[str]]) -> sparse.csr_matrix:
@@ -198,7 +207,7 @@ class SegmentVectorizer:
     @classmethod
     def fit(cls, feats) -> SegmentVectorizer:
         ids = [segment_ids(f) for f in feats]
-        return cls(Tfidf.fit_ids([w for w, _, _ in ids]), Tfidf.fit_ids([c for _, c, _ in ids]))
+        return cls(Tfidf.fit_ids([p[3] for p in ids]), Tfidf.fit_ids([p[4] for p in ids]))
 
     def transform(self, feats) -> sparse.csr_matrix:
         ids = [segment_ids(f) for f in feats]
