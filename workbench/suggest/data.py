@@ -53,7 +53,7 @@ class SegmentFeatures:
     question_rules: tuple = ()  # codes whose rules fired in that question
     context: tuple = ()         # lemmas of the last turn of each interviewer speaker before it
     speaker: str = ""
-    terms_cache: tuple | None = None   # (words, context) terms of the learned evidence
+    terms_cache: list | None = None    # term numbers of the learned evidence (vectors.segment_ids)
     codebook_terms: tuple | None = None   # (term counts, question terms) of the codebook evidence
 
 

@@ -212,24 +212,30 @@ class Pipeline:
         return [t.lemma_ for t in self.make_doc(text)]
 
 
-def _lookup_table(lang: str):
-    """The ``lemma_lookup`` table of spacy-lookups-data for ``lang``, or None."""
+def _lookup_table(lang: str) -> dict[str, str] | None:
+    """The ``lemma_lookup`` table of spacy-lookups-data for ``lang`` (word -> lemma), or None.
+    The plain dict spaCy's ``load_lookups`` fills its table from: the same entries, without
+    hashing every key into a spaCy ``Table`` first."""
     try:
-        from spacy.lookups import load_lookups
-        return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
-    except (ValueError, KeyError, ImportError, OSError):
+        from spacy.util import load_language_data, registry
+        data = registry.lookups.get(lang)
+        table = load_language_data(data["lemma_lookup"])
+    except (ValueError, KeyError, ImportError, OSError, TypeError):
         return None
+    return table if isinstance(table, dict) else None
 
 
 def _table_functions(table):
     if table is None:
         return (lambda w: w), (lambda w: False)
-    known = set(table.values())
+    known: set[str] = set()     # the lemmas, made on the first question (fuzzy keywords only)
 
     def lemma(w: str) -> str:
         return table.get(w, w)
 
     def is_known(w: str) -> bool:
+        if not known:
+            known.update(table.values())
         return w in table or w in known
     return lemma, is_known
 

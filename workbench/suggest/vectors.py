@@ -84,28 +84,39 @@ class _Terms:
 
 
 TERMS = _Terms()
-_LAST_CONTEXT: list = [(None, None, None)]   # (the last context seen, its term ids, distinct)
+_LAST_CONTEXT: list = [(None, None)]   # (the last context seen, [its term ids, distinct])
 
 
-def segment_ids(f) -> tuple[numpy.ndarray, numpy.ndarray, int, numpy.ndarray, numpy.ndarray]:
-    """(word term ids, context term ids, number of words, distinct word term ids, distinct
-    context term ids) of segment features ``f`` (the terms of :func:`segment_terms` as numbers
-    of :data:`TERMS`; kept on ``f``, and the context's shared by the turns after the same
-    question)."""
+def segment_ids(f) -> list:
+    """[word term ids, context term ids, number of words, distinct word term ids, distinct
+    context term ids] of segment features ``f``: the terms of :func:`segment_terms` as numbers
+    of :data:`TERMS`, kept on ``f`` (the context's shared by the turns after the same
+    question); the distinct ones are filled in by :func:`distinct_ids`."""
     hit = f.terms_cache
     if hit is not None:
         return hit
     words = terms(f.lemmas)
     ctx = f.context
-    last_ctx, cids, cuniq = _LAST_CONTEXT[0]
-    if last_ctx is not ctx:
-        cids = TERMS.ids_of([CONTEXT_PREFIX + t for t in terms(ctx)])
-        cuniq = numpy.unique(cids)
-        _LAST_CONTEXT[0] = (ctx, cids, cuniq)
-    wids = TERMS.ids_of(words)
-    hit = (wids, cids, _n_words(words), numpy.unique(wids), cuniq)
+    last = _LAST_CONTEXT[0]
+    if last[0] is ctx:
+        ctx_ids = last[1]
+    else:
+        ctx_ids = [TERMS.ids_of([CONTEXT_PREFIX + t for t in terms(ctx)]), None]
+        _LAST_CONTEXT[0] = (ctx, ctx_ids)
+    hit = [TERMS.ids_of(words), ctx_ids[0], _n_words(words), None, ctx_ids]
     f.terms_cache = hit
     return hit
+
+
+def distinct_ids(f) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(distinct word term ids, distinct context term ids) of segment features ``f``."""
+    ids = segment_ids(f)
+    if ids[3] is None:
+        ids[3] = numpy.unique(ids[0])
+    ctx = ids[4]
+    if ctx[1] is None:
+        ctx[1] = numpy.unique(ctx[0])
+    return ids[3], ctx[1]
 
 
 def _n_words(ts: list[str]) -> int:
@@ -206,8 +217,8 @@ class SegmentVectorizer:
 
     @classmethod
     def fit(cls, feats) -> SegmentVectorizer:
-        ids = [segment_ids(f) for f in feats]
-        return cls(Tfidf.fit_ids([p[3] for p in ids]), Tfidf.fit_ids([p[4] for p in ids]))
+        ids = [distinct_ids(f) for f in feats]
+        return cls(Tfidf.fit_ids([w for w, _ in ids]), Tfidf.fit_ids([c for _, c in ids]))
 
     def transform(self, feats) -> sparse.csr_matrix:
         ids = [segment_ids(f) for f in feats]
