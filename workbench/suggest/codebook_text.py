@@ -77,25 +77,31 @@ class ContentTerms:
     a word, a content word, can it be joined) remembered per distinct lemma: the same terms,
     without a pass over the characters of every word of every turn."""
 
+    WORD, CONTENT, JOIN = 1, 2, 4
+
     def __init__(self, stop_words):
         self.stop_words = stop_words
-        self._flags: dict[str, tuple[bool, bool, bool]] = {}
+        self._flags: dict[str, int] = {}
 
-    def _flag(self, w: str) -> tuple[bool, bool, bool]:
+    def _flag(self, w: str) -> int:
         word = any(ch.isalnum() for ch in w)
         stop = w in self.stop_words
-        # (a word, a content word, may be joined: (a + b).isalnum() holds for two words a, b
-        # exactly when each is all letters or digits)
-        fl = self._flags[w] = (word, word and len(w) >= 2 and not stop,
-                               word and not stop and w.isalnum())
+        # a word; a content word; may be joined — (a + b).isalnum() holds for two words a, b
+        # exactly when each is all letters or digits
+        fl = self._flags[w] = ((self.WORD if word else 0)
+                               | (self.CONTENT if word and len(w) >= 2 and not stop else 0)
+                               | (self.JOIN if word and not stop and w.isalnum() else 0))
         return fl
 
     def __call__(self, lemmas) -> list[str]:
         flags = self._flags
-        fl = [flags[w] if w in flags else self._flag(w) for w in lemmas]
-        words = [(w, f[1], f[2]) for w, f in zip(lemmas, fl) if f[0]]
-        out = [w for w, content, _ in words if content]
-        out += [a[0] + b[0] for a, b in zip(words, words[1:]) if a[2] and b[2]]
+        try:
+            words = [(w, f) for w in lemmas if (f := flags[w])]
+        except KeyError:
+            words = [(w, f) for w in lemmas
+                     if (f := flags[w] if w in flags else self._flag(w))]
+        out = [w for w, f in words if f & 2]
+        out += [a + b for (a, fa), (b, fb) in zip(words, words[1:]) if fa & fb & 4]
         return out
 
 

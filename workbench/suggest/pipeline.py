@@ -44,24 +44,32 @@ CONTENT = 2   # any other word
 
 @dataclass(slots=True)
 class Parsed:
-    """One text through :meth:`Pipeline.parse`: the doc (lemmas set), the text, and per token
-    its ``orth`` id, lowercase lemma and kind (:data:`PUNCT`, :data:`STOP` or
-    :data:`CONTENT`)."""
+    """One text through :meth:`Pipeline.parse`: the doc (lemmas set), the text, each token's
+    ``orth`` id, and per token a row (lemma id, lowercase lemma, kind: :data:`PUNCT`,
+    :data:`STOP` or :data:`CONTENT`) — one shared tuple per distinct word."""
 
     doc: Doc
     text: str
     orths: list[int]
-    lemmas: list[str]
-    kinds: list[int]
+    rows: list[tuple[int, str, int]]
+
+    @property
+    def lemmas(self) -> list[str]:
+        """The lemma of every token."""
+        return [r[1] for r in self.rows]
+
+    @property
+    def kinds(self) -> list[int]:
+        """The kind of every token."""
+        return [r[2] for r in self.rows]
 
     def words(self) -> tuple[str, ...]:
         """The lemmas of the words (no punctuation or space), in order."""
-        return tuple([lem for lem, k in zip(self.lemmas, self.kinds) if k])
+        return tuple([r[1] for r in self.rows if r[2]])
 
     def content(self) -> tuple[str, ...]:
         """The distinct lemmas of the content words (no stop words), in order of first use."""
-        return tuple(dict.fromkeys([lem for lem, k in zip(self.lemmas, self.kinds)
-                                    if k == CONTENT]))
+        return tuple(dict.fromkeys([r[1] for r in self.rows if r[2] == CONTENT]))
 
 
 @dataclass
@@ -178,17 +186,17 @@ class Pipeline:
                 orths = doc.to_array(ORTH).tolist() if len(doc) else []
                 rows = [info[o] if o in info else add(o, doc.vocab) for o in orths]
                 if self.model_lemmas:
+                    # the pipeline's own lemma of each token, with the word's kind
                     self.set_lemmas(doc)
                     strings = self._strings
-                    lemmas = [strings[h] if h in strings else self._add_string(h, doc.vocab)
-                              for h in (doc.to_array(LEMMA).tolist() if len(doc) else [])]
-                else:
-                    if rows and doc_lemmas:
-                        import numpy
-                        doc.from_array([LEMMA], numpy.array([r[0] for r in rows],
-                                                            dtype=numpy.uint64))
-                    lemmas = [r[1] for r in rows]
-                out.append(Parsed(doc, text, orths, lemmas, [r[2] for r in rows]))
+                    ids = doc.to_array(LEMMA).tolist() if len(doc) else []
+                    rows = [(h, strings[h] if h in strings else self._add_string(h, doc.vocab),
+                             r[2]) for h, r in zip(ids, rows)]
+                elif rows and doc_lemmas:
+                    import numpy
+                    doc.from_array([LEMMA], numpy.array([r[0] for r in rows],
+                                                        dtype=numpy.uint64))
+                out.append(Parsed(doc, text, orths, rows))
         return out
 
     def _add_orth(self, orth: int, vocab) -> tuple[int, str, int]:

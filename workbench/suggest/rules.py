@@ -224,26 +224,28 @@ class RuleSet:
                                     span.start_char, span.end_char, s))
         if self._choices and self.fuzzy_threshold <= 100:
             if parsed is None:
-                hits.extend(self._fuzzy_hits(doc, [t.orth for t in doc], [t.lemma_ for t in doc]))
+                hits.extend(self._fuzzy_hits(doc, [t.orth for t in doc],
+                                             [(0, t.lemma_, 0) for t in doc]))
             else:
-                hits.extend(self._fuzzy_hits(doc, parsed.orths, parsed.lemmas))
+                hits.extend(self._fuzzy_hits(doc, parsed.orths, parsed.rows))
         hits.sort(key=lambda h: (-h.score, -(h.end - h.start), h.start))
         return hits
 
-    def _fuzzy_hits(self, doc, orths: list[int], lemmas: list[str]) -> list[RuleHit]:
-        """Hits of keywords with a misspelt word; ``orths``/``lemmas``: per token of ``doc``."""
+    def _fuzzy_hits(self, doc, orths: list[int], rows: list[tuple]) -> list[RuleHit]:
+        """Hits of keywords with a misspelt word; ``orths``: per token of ``doc``, ``rows``:
+        per token, its lemma second (as :class:`~.pipeline.Parsed`)."""
         from spacy.tokens import Doc
         mapped: dict[int, tuple] = {}
         cache = self._fuzzy_cache
         for i, orth in enumerate(orths):
-            hit = cache[orth] if orth in cache else self._fuzzy(orth, lemmas[i])
+            hit = cache[orth] if orth in cache else self._fuzzy(orth, rows[i][1])
             if hit is not None:
                 mapped[i] = hit
         if not mapped:
             return []
         words = [t.text for t in doc]
         spaces = [bool(t.whitespace_) for t in doc]
-        fixed_lemmas = [mapped[i][1] if i in mapped else lemmas[i] for i in range(len(doc))]
+        fixed_lemmas = [mapped[i][1] if i in mapped else rows[i][1] for i in range(len(doc))]
         fdoc = Doc(self.vocab, words=words, spaces=spaces, lemmas=fixed_lemmas)
         out = []
         for key, s, e in self.phrase(fdoc):

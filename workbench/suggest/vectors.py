@@ -39,7 +39,8 @@ def _usable(lemma: str) -> bool:
 
 def terms(lemmas) -> list[str]:
     """Unigrams and neighbouring pairs of the usable lemmas (in order)."""
-    words = [w for w in lemmas if _usable(w)]
+    usable = _USABLE
+    words = [w for w in lemmas if (usable[w] if w in usable else _usable(w))]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
