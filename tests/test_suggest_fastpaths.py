@@ -196,3 +196,30 @@ def test_keyword_hits_from_the_parsed_tokens_are_the_hits_from_the_doc(demo_feat
         reasons += [h.reason for h in hits]
     assert any(r.startswith("fuzzy") for r in reasons)
     assert any("lemma match" in r for r in reasons) and any("variant" in r for r in reasons)
+
+
+@pytest.fixture(scope="module")
+def own_lemmas():
+    """A pipeline with lemmas of its own, as an installed one (``spacy_model``) has."""
+    import spacy
+
+    from workbench.suggest.pipeline import Pipeline, _lookup_table, _table_functions
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    lazy = nlp.add_pipe("sentencizer")
+    lemma, known = _table_functions(_lookup_table("en"))
+    return Pipeline(nlp=nlp, language="en", description="own lemmas", lemma_word=lemma,
+                    known_word=known, model_lemmas=True, sentencizer=lazy)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_parse_with_a_pipelines_own_lemmas(own_lemmas, text):
+    pl = own_lemmas
+    [p] = pl.parse([text])
+    doc = pl.make_doc(text)
+    assert p.lemmas == [t.lemma_ for t in doc]
+    assert p.words() == tuple(t.lemma_ for t in doc if not (t.is_punct or t.is_space))
+    for i, tok in enumerate(doc):
+        assert pl.sentence_of(p, i) == (tok.sent.start_char, tok.sent.end_char)
