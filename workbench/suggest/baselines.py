@@ -54,10 +54,11 @@ def tfidf_logreg(train, test, text_of, codes, stop_words, codebook=None):
     from sklearn.linear_model import LogisticRegression
     tr = list(train)
     te = list(test)
-    pred = {u: set() for u in te}
-    scores = {u: {} for u in te}
+    pred: dict[tuple, set[str]] = {u: set() for u in te}
+    scores: dict[tuple, dict[str, float]] = {u: {} for u in te}
     if not tr or not te:
         return pred, scores
+    from .learned import fitting
     vec = TfidfVectorizer(ngram_range=(1, 2))
     try:
         Xa = vec.fit_transform([text_of(u) for u in tr])
@@ -71,8 +72,9 @@ def tfidf_logreg(train, test, text_of, codes, stop_words, codebook=None):
         if all(y):
             p = [1.0] * len(te)
         else:
-            m = LogisticRegression(class_weight="balanced", max_iter=1000).fit(Xa, y)
-            p = m.predict_proba(Xb)[:, 1]
+            with fitting():
+                m = LogisticRegression(class_weight="balanced", max_iter=1000).fit(Xa, y)
+                p = m.predict_proba(Xb)[:, 1]
         for u, v in zip(te, p):
             scores[u][c] = float(v)
             if v >= 0.5:

@@ -30,6 +30,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy
+from scipy import sparse
+
 NAME_WEIGHT = 2
 QUESTION_WEIGHT = 0.5
 NORM_POWER = 0.5
@@ -69,6 +72,39 @@ def content_terms(lemmas, stop_words) -> list[str]:
     return out
 
 
+class ContentTerms:
+    """:func:`content_terms` for one list of stop words, with what it asks of each lemma (is it
+    a word, a content word, can it be joined) remembered per distinct lemma: the same terms,
+    without a pass over the characters of every word of every turn."""
+
+    WORD, CONTENT, JOIN = 1, 2, 4
+
+    def __init__(self, stop_words):
+        self.stop_words = stop_words
+        self._flags: dict[str, int] = {}
+
+    def _flag(self, w: str) -> int:
+        word = any(ch.isalnum() for ch in w)
+        stop = w in self.stop_words
+        # a word; a content word; may be joined — (a + b).isalnum() holds for two words a, b
+        # exactly when each is all letters or digits
+        fl = self._flags[w] = ((self.WORD if word else 0)
+                               | (self.CONTENT if word and len(w) >= 2 and not stop else 0)
+                               | (self.JOIN if word and not stop and w.isalnum() else 0))
+        return fl
+
+    def __call__(self, lemmas) -> list[str]:
+        flags = self._flags
+        try:
+            words = [(w, f) for w in lemmas if (f := flags[w])]
+        except KeyError:
+            words = [(w, f) for w in lemmas
+                     if (f := flags[w] if w in flags else self._flag(w))]
+        out = [w for w, f in words if f & 2]
+        out += [a + b for (a, fa), (b, fb) in zip(words, words[1:]) if fa & fb & 4]
+        return out
+
+
 def _code_text(code) -> tuple[list[str], list[str]]:
     pos = [code.name] * NAME_WEIGHT
     pos += [code.definition or "", code.include or ""]
@@ -82,6 +118,7 @@ class CodebookIndex:
     def __init__(self, pipeline, codebook, codes, corpus_df: dict | None = None,
                  n_turns: int = 0):
         self.stop_words = _stop_words(pipeline)
+        self.terms = ContentTerms(self.stop_words)
         self.codes = [c for c in codes if c in codebook.codes]
         self.display: dict[str, str] = {}   # joined pair -> "first second", for the reasons
         self.name_terms: dict[str, set] = {}
@@ -117,11 +154,18 @@ class CodebookIndex:
                                  if t not in w}
             total = sum(self.weights[cid].values())
             self.norm[cid] = total ** NORM_POWER if total > 0 else 1.0
-        # term -> codes using it (positive or negative), for a sparse scan of a segment
-        self._by_term: dict[str, list[str]] = {}
+        # term -> codes using it (positive or negative), for a sparse scan of a segment: (code,
+        # weight or None, exclude weight or 0)
+        self._by_term: dict[str, list[tuple[str, float | None, float]]] = {}
+        self._code_terms: dict[str, list[str]] = {}
         for cid in self.codes:
-            for t in set(self.weights[cid]) | set(self.exclude[cid]):
-                self._by_term.setdefault(t, []).append(cid)
+            terms = sorted(set(self.weights[cid]) | set(self.exclude[cid]))
+            self._code_terms[cid] = terms
+            for t in terms:
+                self._by_term.setdefault(t, []).append(
+                    (cid, self.weights[cid].get(t), self.exclude[cid].get(t, 0.0)))
+        self._last_context: tuple = ((), set())
+        self._matrices: tuple | None = None
 
     def _bag(self, pipeline, texts) -> dict[str, int]:
         bag: dict[str, int] = {}
@@ -139,10 +183,25 @@ class CodebookIndex:
         return not any(self.weights.values())
 
     def turn_terms(self, f) -> tuple[dict[str, int], set[str]]:
+        """(term -> count in the turn, the question's terms) of segment features ``f``; kept on
+        ``f`` (its lemmas do not change), and the question's terms shared by the turns after
+        the same question."""
+        hit = f.codebook_terms
+        if hit is not None:
+            return hit
         tf: dict[str, int] = {}
-        for t in content_terms(f.lemmas, self.stop_words):
+        for t in self.terms(f.lemmas):
             tf[t] = tf.get(t, 0) + 1
-        q = set(content_terms(f.context, self.stop_words)) if f.context else set(f.question)
+        if f.context:
+            last = self._last_context
+            if last[0] is f.context:
+                q = last[1]
+            else:
+                q = set(self.terms(f.context))
+                self._last_context = (f.context, q)
+        else:
+            q = set(f.question)
+        f.codebook_terms = (tf, q)
         return tf, q
 
     def scores(self, f) -> dict[str, float]:
@@ -151,58 +210,132 @@ class CodebookIndex:
         out: dict[str, float] = {}
         matched: set[str] = set()
         log = math.log
-        for t in set(tf) | q:
-            for cid in self._by_term.get(t, ()):
-                w = self.weights[cid].get(t)
+        by_term = self._by_term
+        for t, n in tf.items():
+            entries = by_term.get(t)
+            if entries is None:
+                continue
+            for cid, w, ex in entries:
                 v = 0.0
                 if w is not None:
-                    if t in tf:
-                        v += w * (1.0 + log(tf[t]))
-                        matched.add(cid)
-                    elif t in q:
-                        v += QUESTION_WEIGHT * w
-                        matched.add(cid)
-                if t in tf:
-                    v -= self.exclude[cid].get(t, 0.0)
+                    v += w * (1.0 + log(n))
+                    matched.add(cid)
+                v -= ex
+                out[cid] = out.get(cid, 0.0) + v
+        for t in q:
+            entries = by_term.get(t)
+            if entries is None or t in tf:
+                continue
+            for cid, w, _ex in entries:
+                v = 0.0
+                if w is not None:
+                    v += QUESTION_WEIGHT * w
+                    matched.add(cid)
                 out[cid] = out.get(cid, 0.0) + v
         return {c: round(max(v, 0.0) / self.norm[c], 6) for c, v in out.items() if c in matched}
 
+    def score_matrix(self, feats, codes: list[str]) -> numpy.ndarray:
+        """:meth:`scores` of every segment in ``feats`` as a (segments x ``codes``) array, with
+        sparse products over the codebook's terms instead of a loop over each code of each
+        term (the same numbers: each score is the same sum, rounded to 6 decimals)."""
+        col, W, M, EX, norm = self._score_matrices()
+        rows, cols, vals, qrows, qcols = [], [], [], [], []
+        log = math.log
+        for i, f in enumerate(feats):
+            tf, q = self.turn_terms(f)
+            for t, n in tf.items():
+                j = col.get(t)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(1.0 + log(n))
+            for t in q:
+                j = col.get(t)
+                if j is not None and t not in tf:
+                    qrows.append(i)
+                    qcols.append(j)
+        shape = (len(feats), len(col))
+        tf_m = sparse.csr_matrix((vals, (rows, cols)), shape=shape)
+        in_turn = sparse.csr_matrix((numpy.ones(len(rows)), (rows, cols)), shape=shape)
+        in_q = sparse.csr_matrix((numpy.ones(len(qrows)), (qrows, qcols)), shape=shape)
+        raw = ((tf_m @ W).toarray() + ((in_q * QUESTION_WEIGHT) @ W).toarray()
+               - (in_turn @ EX).toarray())
+        matched = ((in_turn + in_q) @ M).toarray() > 0
+        out = numpy.zeros((len(feats), len(codes)))
+        where = {c: k for k, c in enumerate(self.codes)}
+        for j, c in enumerate(codes):
+            k = where.get(c)
+            if k is None:
+                continue
+            r = numpy.flatnonzero(matched[:, k])
+            if len(r):
+                vs = numpy.maximum(raw[r, k], 0.0) / norm[k]
+                out[r, j] = [round(v, 6) for v in vs.tolist()]
+        return out
+
+    def _score_matrices(self) -> tuple:
+        """(term -> row, weights, positive-weight indicator, exclude weights, norms): terms x
+        codes sparse matrices of :meth:`score_matrix`."""
+        if self._matrices is None:
+            terms = sorted(self._by_term)
+            col = {t: j for j, t in enumerate(terms)}
+            rw, cw, vw, re_, ce, ve = [], [], [], [], [], []
+            for k, cid in enumerate(self.codes):
+                for t, v in self.weights[cid].items():
+                    rw.append(col[t])
+                    cw.append(k)
+                    vw.append(v)
+                for t, v in self.exclude[cid].items():
+                    re_.append(col[t])
+                    ce.append(k)
+                    ve.append(v)
+            shape = (len(terms), len(self.codes))
+            W = sparse.csr_matrix((vw, (rw, cw)), shape=shape)
+            M = sparse.csr_matrix((numpy.ones(len(vw)), (rw, cw)), shape=shape)
+            EX = sparse.csr_matrix((ve, (re_, ce)), shape=shape)
+            norm = numpy.array([self.norm[c] for c in self.codes])
+            self._matrices = (col, W, M, EX, norm)
+        return self._matrices
+
     def score(self, f) -> dict[str, CodebookMatch]:
         """code -> its evidence in segment features ``f`` (codes without a match are left out)."""
-        tf, q = self.turn_terms(f)
-        hits: dict[str, list] = {}
-        for t in set(tf) | q:
-            for cid in self._by_term.get(t, ()):
-                hits.setdefault(cid, []).append(t)
         out: dict[str, CodebookMatch] = {}
-        for cid, ts in hits.items():
-            w, ex = self.weights[cid], self.exclude[cid]
-            pos, qpos, neg = [], [], []
-            s = 0.0
-            for t in ts:
-                if t in tf and t in w:
-                    v = w[t] * (1.0 + math.log(tf[t]))
-                    pos.append((v, t))
-                    s += v
-                elif t in q and t in w:
-                    v = QUESTION_WEIGHT * w[t]
-                    qpos.append((v, t))
-                    s += v
-                if t in tf and t in ex:
-                    v = ex[t]
-                    neg.append((v, t))
-                    s -= v
-            if not pos and not qpos:
-                continue
-            s /= self.norm[cid]
-            # a joined pair whose two words matched on their own says nothing new to the coder
-            pos = [(v, t) for v, t in pos if not self._redundant(t, tf)]
-            qpos = [(v, t) for v, t in qpos if not self._redundant(t, q)]
-            names = self.name_terms.get(cid, set())
-            out[cid] = CodebookMatch(round(max(s, 0.0), 6), self._top(pos), self._top(qpos),
-                                     self._top(neg),
-                                     all(t in names for _, t in pos + qpos))
+        for cid in self.codes:
+            m = self.match(f, cid)
+            if m is not None:
+                out[cid] = m
         return out
+
+    def match(self, f, cid: str) -> CodebookMatch | None:
+        """The evidence of code ``cid`` in segment features ``f`` (None: no word of it)."""
+        tf, q = self.turn_terms(f)
+        w, ex = self.weights.get(cid), self.exclude.get(cid)
+        if w is None or ex is None:
+            return None
+        pos, qpos, neg = [], [], []
+        s = 0.0
+        for t in self._code_terms[cid]:
+            if t in tf and t in w:
+                v = w[t] * (1.0 + math.log(tf[t]))
+                pos.append((v, t))
+                s += v
+            elif t in q and t in w:
+                v = QUESTION_WEIGHT * w[t]
+                qpos.append((v, t))
+                s += v
+            if t in tf and t in ex:
+                v = ex[t]
+                neg.append((v, t))
+                s -= v
+        if not pos and not qpos:
+            return None
+        s /= self.norm[cid]
+        # a joined pair whose two words matched on their own says nothing new to the coder
+        pos = [(v, t) for v, t in pos if not self._redundant(t, tf)]
+        qpos = [(v, t) for v, t in qpos if not self._redundant(t, q)]
+        names = self.name_terms.get(cid, set())
+        return CodebookMatch(round(max(s, 0.0), 6), self._top(pos), self._top(qpos),
+                             self._top(neg), all(t in names for _, t in pos + qpos))
 
     def _redundant(self, t: str, present) -> bool:
         d = self.display.get(t)
@@ -235,14 +368,20 @@ def corpus_frequencies(pipeline, texts, stop_words=None) -> tuple[dict[str, int]
     """In how many of ``texts`` each content term occurs (lemmas by a quick regex tokenisation
     and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number."""
     import re
+    from collections import Counter
     stop = stop_words if stop_words is not None else _stop_words(pipeline)
     word = re.compile(r"\w+", re.UNICODE)
     lemma = pipeline.lemma_word
-    df: dict[str, int] = {}
+    terms = ContentTerms(stop)
+    lemmas_of: dict[str, str] = {}      # word as written -> lemma of its lowercase form
+
+    def add(w: str) -> str:
+        lem = lemmas_of[w] = lemma(w.lower())
+        return lem
+    df: Counter[str] = Counter()
     n = 0
     for text in texts:
         n += 1
-        lemmas = [lemma(w.lower()) for w in word.findall(text)]
-        for t in set(content_terms(lemmas, stop)):
-            df[t] = df.get(t, 0) + 1
-    return df, n
+        df.update(set(terms([lemmas_of[w] if w in lemmas_of else add(w)
+                             for w in word.findall(text)])))
+    return dict(df), n

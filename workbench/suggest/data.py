@@ -53,48 +53,51 @@ class SegmentFeatures:
     question_rules: tuple = ()  # codes whose rules fired in that question
     context: tuple = ()         # lemmas of the last turn of each interviewer speaker before it
     speaker: str = ""
-    terms_cache: tuple | None = None   # (words, context) terms of the learned evidence
+    terms_cache: list | None = None    # term numbers of the learned evidence (vectors.segment_ids)
+    codebook_terms: tuple | None = None   # (term counts, question terms) of the codebook evidence
 
 
 def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
     """Features of every segment of ``transcript`` (one batched ``nlp.pipe`` pass)."""
     segs = transcript.segments
-    docs = pipeline.pipe([s.text for s in segs])
-    out = [_features(seg, doc, ruleset) for seg, doc in zip(segs, docs)]
+    if ruleset is not None and ruleset.empty:
+        ruleset = None
+    parsed = pipeline.parse([s.text for s in segs], doc_lemmas=ruleset is not None)
+    out = [_features(seg, p, ruleset, pipeline) for seg, p in zip(segs, parsed)]
     last_q = None
     last_by_speaker: dict[str, SegmentFeatures] = {}   # in order of their last turn
+    context: tuple = ()     # one tuple shared by the turns after the same questions
     for f in out:
         if last_by_speaker:
-            f.context = tuple(w for q in reversed(last_by_speaker.values()) for w in q.lemmas)
+            f.context = context
         if f.role == INTERVIEWER:
             last_q = f
             last_by_speaker.pop(f.speaker, None)
             last_by_speaker[f.speaker] = f
+            context = tuple(w for q in reversed(last_by_speaker.values()) for w in q.lemmas)
         elif last_q is not None:
             f.question = last_q.content
             f.question_rules = tuple(sorted(last_q.rules))
     return out
 
 
-def _features(seg, doc, ruleset) -> SegmentFeatures:
-    lemmas = tuple(t.lemma_ for t in doc if not (t.is_punct or t.is_space))
-    content = tuple(dict.fromkeys(t.lemma_ for t in doc
-                                  if not (t.is_punct or t.is_space or t.is_stop)))
+def _features(seg, parsed, ruleset, pipeline) -> SegmentFeatures:
     best: dict[str, RuleEvidence] = {}
-    if ruleset is not None:
+    hits = ruleset.match(parsed.doc, parsed) if ruleset is not None else []
+    if hits:
+        starts = pipeline.sentence_starts(parsed) if pipeline.sentencizer is not None else None
         places: dict[str, set] = {}
-        for h in ruleset.match(doc):  # best first
+        for h in hits:  # best first
             places.setdefault(h.code, set()).add(h.token)
             if h.code in best:
                 continue
-            sent = doc[h.token].sent
-            best[h.code] = RuleEvidence(h.score, h.reason, seg.start + sent.start_char,
-                                        seg.start + sent.end_char, seg.start + h.start,
-                                        seg.start + h.end)
+            a, b = pipeline.sentence_of(parsed, h.token, starts)
+            best[h.code] = RuleEvidence(h.score, h.reason, seg.start + a, seg.start + b,
+                                        seg.start + h.start, seg.start + h.end)
         for code, ev in best.items():
             ev.count = len(places[code])
-    return SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role, lemmas, best,
-                           content, speaker=seg.speaker or "")
+    return SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role,
+                           parsed.words(), best, parsed.content(), speaker=seg.speaker or "")
 
 
 # ---- human labels ---------------------------------------------------------------------------
@@ -143,7 +146,7 @@ def training_units(project, coders: list[str] | None = None, include_interviewer
     (default: only when no coders are named and a consensus exists), the consensus, which
     replaces the coders' labels on the transcripts it has coded or marked done."""
     explicit = coders is not None
-    coders = list(coders) if explicit else default_coders(project)
+    coders = list(coders) if coders is not None else default_coders(project)
     if consensus is None:
         consensus = not explicit
     use_consensus = consensus and CONSENSUS in project.coders()

@@ -135,33 +135,37 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
             return None
         return s.fit(tr, passages)
 
-    def predict(test_tids, model, alone=None):
+    def predict(test_tids, model, parts=()):
+        """(decisions, scores, codes, {part: decisions of that part of the evidence alone})
+        for the units of ``test_tids``: the evidence is computed once for all of them."""
         us = [u for u in units if u[0] in test_tids]
         fs = [feats[u] for u in us]
         if not fs:
-            return {}, {}, []
+            return {}, {}, [], {name: {} for name in parts}
         cs, P, S, ev = s.score_matrix(fs, model)
-        if alone is not None:
-            P, S = _alone(alone, cs, ev, model)
-        pred, scores = {}, {}
-        for i, u in enumerate(us):
-            pred[u] = {c for j, c in enumerate(cs) if S[i, j] >= threshold_for(c, cfg)}
-            scores[u] = {c: float(S[i, j]) for j, c in enumerate(cs)}
-        return pred, scores, cs
+        limits = [threshold_for(c, cfg) for c in cs]
+
+        def decisions(S):
+            return {u: {c for j, c in enumerate(cs) if S[i, j] >= limits[j]}
+                    for i, u in enumerate(us)}
+        scores = {u: {c: float(S[i, j]) for j, c in enumerate(cs)} for i, u in enumerate(us)}
+        alone = {name: decisions(_alone(name, cs, ev, model)[1]) for name in parts}
+        return decisions(S), scores, cs, alone
 
     k = min(folds, len(sizes))
     if k < 2:
         rep.note = ("only one coded transcript: nothing can be tested on a transcript it was not "
                     "learned from, so this shows the codebook evidence alone")
-        splits = [([], sorted(sizes))]
+        splits: list[tuple[list[str], list[str]]] = [([], sorted(sizes))]
     else:
         splits = split_by_transcript(sizes, k)
     rep.folds = len(splits) if k >= 2 else 0
     rep.fold_transcripts = [test for _, test in splits]
-    preds, scores = {}, {}
-    comp = {name: {} for name in ("rules", "model", "codebook")}
+    preds: dict[tuple, set[str]] = {}
+    scores: dict[tuple, dict[str, float]] = {}
+    comp: dict[str, dict[tuple, set[str]]] = {name: {} for name in ("rules", "model", "codebook")}
     used_counts: dict[str, dict[str, int]] = {}
-    base = {name: ({}, {}) for name, _, _ in BASELINE_LIST()}
+    base: dict[str, tuple[dict, dict]] = {name: ({}, {}) for name, _, _ in BASELINE_LIST()}
     order_rng = random.Random(seed)
     orders = []
     stop = _stop_words(s)
@@ -170,11 +174,11 @@ def evaluate(project, folds: int = 5, coders: list[str] | None = None, *, coder=
             progress(f"fold {i + 1}/{len(splits)}: training on {len(train)} transcripts")
         model = train_on(set(train)) if train else None
         test_set = set(test)
-        p, sc, cs = predict(test_set, model)
+        p, sc, cs, alone = predict(test_set, model, tuple(comp))
         preds.update(p)
         scores.update(sc)
         for name in comp:
-            comp[name].update(predict(test_set, model, name)[0])
+            comp[name].update(alone[name])
         comb = model.combiner if model is not None else s._default_combiner
         if model is not None:
             rep.learned_thresholds.append(comb.threshold)
@@ -338,6 +342,6 @@ def human_agreement(project, coders, include_interviewer: bool, codes: list[str]
         for tp, fp, fn, tn in tabs.values():
             tot = [x + y for x, y in zip(tot, (tp, fp, fn, tn))]
     from .metrics import binary_scores
-    micro = short(binary_scores(*tot)) if pairs else None
-    return {"pairs": pairs, "micro": micro,
+    pooled = short(binary_scores(*tot)) if pairs else None
+    return {"pairs": pairs, "micro": pooled,
             "per_code": {c: round(sum(v) / len(v), 4) for c, v in per_code.items()}}

@@ -8,6 +8,8 @@ at least one of their codes among the first k, MRR the mean of 1 / rank of the f
 """
 from __future__ import annotations
 
+from typing import overload
+
 import numpy
 
 
@@ -76,6 +78,10 @@ def summary(tabs: dict[str, list[int]]) -> tuple[dict, dict, list[dict]]:
     return micro, macro, per
 
 
+@overload
+def short(m: dict) -> dict: ...
+@overload
+def short(m: None) -> None: ...
 def short(m: dict | None) -> dict | None:
     if m is None:
         return None
@@ -94,11 +100,9 @@ def ranking(truth: dict, scores: dict, codes: list[str]) -> dict:
         n += 1
         sc = scores.get(unit, {})
         vals = numpy.array([sc.get(c, 0.0) for c in codes])
-        best = None
-        for c in gold:
-            s = sc.get(c, 0.0)
-            rank = int((vals > s).sum() + (vals == s).sum())   # ties: the worse rank
-            best = rank if best is None else min(best, rank)
+        # ties: the worse rank
+        best = min(int((vals > s).sum() + (vals == s).sum())
+                   for s in (sc.get(c, 0.0) for c in gold))
         r1 += best <= 1
         r3 += best <= 3
         rr += 1.0 / best

@@ -57,6 +57,8 @@ class SuggestModel:
         self.nearest = nearest
         self.combiner = combiner
         self.meta = dict(meta or {})
+        # the out-of-fold evidence and labels the combiner was fitted on (after training)
+        self.oof: tuple[dict, dict] | None = None
 
     def trained(self, code: str) -> bool:
         j = self.index.get(code)
@@ -192,11 +194,11 @@ def train_model(feats, Y, codes, codebook, keyword, groups, refs, quotes,
     codebook = numpy.asarray(codebook, dtype=float)
     keyword = numpy.asarray(keyword, dtype=float)
     trained = {c: bool(Y[:, j].any()) for j, c in enumerate(codes)}
-    folds = inner_folds(list(groups), n)
+    splits = inner_folds(list(groups), n)
     combiner = Combiner(trained=[c for c in codes if trained[c]])
     oof = None
-    if folds and Y[units].any():
-        folds = folds[0]
+    if splits and Y[units].any():
+        folds = splits[0]
         L = numpy.full((n, len(codes)), -10.0)
         N = numpy.zeros((n, len(codes)))
         for f in sorted(set(folds.tolist())):

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from ..errors import CodebookError
 
 MIN_FUZZY_LEN = 5
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,8 @@ class RuleSet:
         self._n_matcher = 0
         self._fuzzy_forms: dict[str, str] = {}   # keyword word (form or lemma) -> its lemma
         self._kw_lemmas: set[str] = set()
-        self._fuzzy_cache: dict[int, tuple | None] = {}
+        self._fuzzy_cache: dict[int, tuple[str, str, int] | None] = {}
+        self._reasons: dict[tuple[int, str], str] = {}   # (rule, matched words) -> reason
         for code in codebook.codes.values():
             for i, kw in enumerate(code.keywords):
                 self._add_keyword(code.id, i, kw)
@@ -176,38 +176,46 @@ class RuleSet:
         return self.n_patterns == 0
 
     # -- matching -------------------------------------------------------------------------------
-    def _fuzzy(self, tok):
-        """(keyword word, its lemma, score) when ``tok`` is a misspelling of a keyword word."""
-        hit = self._fuzzy_cache.get(tok.orth, _MISSING)
-        if hit is not _MISSING:
-            return hit
+    def _fuzzy(self, orth: int, lemma: str) -> tuple[str, str, int] | None:
+        """(keyword word, its lemma, score) when the word ``orth`` (whose lemma is ``lemma``) is
+        a misspelling of a keyword word (cached per word)."""
+        if orth in self._fuzzy_cache:
+            return self._fuzzy_cache[orth]
         hit = None
-        low = tok.lower_
-        if (self._choices and tok.is_alpha and len(low) >= MIN_FUZZY_LEN
-                and tok.lemma_ not in self._kw_lemmas and not self.pipeline.known_word(low)):
+        lex = self.vocab[orth]
+        low = lex.lower_
+        if (self._choices and lex.is_alpha and len(lex.orth_) >= MIN_FUZZY_LEN
+                and len(low) >= MIN_FUZZY_LEN and lemma not in self._kw_lemmas
+                and not self.pipeline.known_word(low)):
             from rapidfuzz import fuzz, process
             best = process.extractOne(low, self._choices, scorer=fuzz.ratio,
                                       score_cutoff=self.fuzzy_threshold)
             if best is not None:
                 form = best[0]
                 hit = (form, self._fuzzy_forms[form], int(best[1]))
-        self._fuzzy_cache[tok.orth] = hit
+        self._fuzzy_cache[orth] = hit
         return hit
 
-    def match(self, doc) -> list[RuleHit]:
-        """All hits in a lemmatized doc, best first (score, then longer span, then position)."""
+    def match(self, doc, parsed=None) -> list[RuleHit]:
+        """All hits in a lemmatized doc, best first (score, then longer span, then position);
+        ``parsed``: the doc's :class:`~.pipeline.Parsed` when there is one."""
         if self.empty:
             return []
         hits: list[RuleHit] = []
+        text = parsed.text if parsed is not None else None
+        reasons = self._reasons
         for key, s, e in self.phrase(doc):
             rule = self.rules[key]
-            span = doc[s:e]
-            low = span.text.lower()
-            how = ("" if low == rule.lower else
-                   " (hyphen/spacing variant)" if _spacing(low) != _spacing(rule.lower) else
-                   " (lemma match)")
-            hits.append(RuleHit(rule.code, 1.0, f'keyword "{rule.label}"{how}',
-                                span.start_char, span.end_char, s))
+            first, last = doc[s], doc[e - 1]
+            a, b = first.idx, last.idx + len(last)      # as the span's start_char / end_char
+            low = (text[a:b] if text is not None else doc[s:e].text).lower()
+            reason = reasons.get((key, low))
+            if reason is None:
+                how = ("" if low == rule.lower else
+                       " (hyphen/spacing variant)" if _spacing(low) != _spacing(rule.lower) else
+                       " (lemma match)")
+                reason = reasons[(key, low)] = f'keyword "{rule.label}"{how}'
+            hits.append(RuleHit(rule.code, 1.0, reason, a, b, s))
         if self._n_matcher:
             for key, s, e in self.matcher(doc):
                 rule = self.rules[key]
@@ -215,29 +223,30 @@ class RuleSet:
                 hits.append(RuleHit(rule.code, 1.0, f'pattern "{rule.label}"',
                                     span.start_char, span.end_char, s))
         if self._choices and self.fuzzy_threshold <= 100:
-            hits.extend(self._fuzzy_hits(doc))
+            if parsed is None:
+                hits.extend(self._fuzzy_hits(doc, [t.orth for t in doc],
+                                             [(0, t.lemma_, 0) for t in doc]))
+            else:
+                hits.extend(self._fuzzy_hits(doc, parsed.orths, parsed.rows))
         hits.sort(key=lambda h: (-h.score, -(h.end - h.start), h.start))
         return hits
 
-    def _fuzzy_hits(self, doc) -> list[RuleHit]:
+    def _fuzzy_hits(self, doc, orths: list[int], rows: list[tuple]) -> list[RuleHit]:
+        """Hits of keywords with a misspelt word; ``orths``: per token of ``doc``, ``rows``:
+        per token, its lemma second (as :class:`~.pipeline.Parsed`)."""
         from spacy.tokens import Doc
         mapped: dict[int, tuple] = {}
         cache = self._fuzzy_cache
-        for tok in doc:
-            hit = cache.get(tok.orth, _MISSING)
-            if hit is _MISSING:
-                if not tok.is_alpha or len(tok) < MIN_FUZZY_LEN:
-                    cache[tok.orth] = None
-                    continue
-                hit = self._fuzzy(tok)
+        for i, orth in enumerate(orths):
+            hit = cache[orth] if orth in cache else self._fuzzy(orth, rows[i][1])
             if hit is not None:
-                mapped[tok.i] = hit
+                mapped[i] = hit
         if not mapped:
             return []
         words = [t.text for t in doc]
         spaces = [bool(t.whitespace_) for t in doc]
-        lemmas = [mapped[t.i][1] if t.i in mapped else t.lemma_ for t in doc]
-        fdoc = Doc(self.vocab, words=words, spaces=spaces, lemmas=lemmas)
+        fixed_lemmas = [mapped[i][1] if i in mapped else rows[i][1] for i in range(len(doc))]
+        fdoc = Doc(self.vocab, words=words, spaces=spaces, lemmas=fixed_lemmas)
         out = []
         for key, s, e in self.phrase(fdoc):
             fixed = [i for i in range(s, e) if i in mapped]

@@ -91,7 +91,7 @@ class Scorer:
                 if len(ids) > CORPUS_SAMPLE:
                     step = len(ids) / CORPUS_SAMPLE
                     ids = [ids[int(k * step)] for k in range(CORPUS_SAMPLE)]
-                texts = []
+                texts: list[str] = []
                 for tid in ids:
                     try:
                         t = self.project.transcript(tid)
@@ -130,13 +130,11 @@ class Scorer:
         """(codebook, keyword) evidence arrays (segments x codes)."""
         index = self.codebook_index
         col = {c: j for j, c in enumerate(codes)}
-        cb = numpy.zeros((len(feats), len(codes)))
+        cb = index.score_matrix(feats, codes)
         kw = numpy.zeros((len(feats), len(codes)))
         for i, f in enumerate(feats):
-            for c, v in index.scores(f).items():
-                j = col.get(c)
-                if j is not None:
-                    cb[i, j] = v
+            if not f.rules:
+                continue
             qr = set(f.question_rules)
             for c, ev in f.rules.items():
                 j = col.get(c)
@@ -174,8 +172,9 @@ class Scorer:
         ev.combiner = comb
         return codes, P, S, ev
 
-    def explain(self, f, i: int, j: int, codes, P, S, ev, model) -> Suggestion:
-        """The explained suggestion of code ``codes[j]`` for segment ``f`` (row ``i``)."""
+    def explain(self, f, i: int, j: int, codes, P, S, ev, model, index=None) -> Suggestion:
+        """The explained suggestion of code ``codes[j]`` for segment ``f`` (row ``i``);
+        ``index``: the codebook index (default: the current one)."""
         code = codes[j]
         comb = ev.combiner
         x = ev.E[i, j, :] * numpy.asarray(ev.scale)
@@ -184,7 +183,9 @@ class Scorer:
         kev = f.rules.get(code)
         if kev is not None:
             details["keyword"] = keyword_detail(kev, code in set(f.question_rules))
-        match = self.codebook_index.score(f).get(code) if ev.E[i, j, 2] > 0 else None
+        if index is None:
+            index = self.codebook_index
+        match = index.match(f, code) if ev.E[i, j, 2] > 0 else None
         if match is not None:
             details["codebook"] = match.detail()
         example = None
@@ -196,7 +197,10 @@ class Scorer:
                 details["nearest"] = example
 
             def learned(m=m):
-                words, question = model.linear.top_terms(ev.X[i], m, model.vectorizer)
+                X = ev.X
+                a, b = X.indptr[i], X.indptr[i + 1]
+                words, question = model.linear.top_terms_of(X.indices[a:b], X.data[a:b], m,
+                                                            model.vectorizer)
                 return learned_detail(words, question)
             details["learned"] = learned
         evidence = evidence_list(contrib, details)

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import EllipsisType
 
 import numpy
 
@@ -68,6 +69,8 @@ class Suggester(Scorer):
         self._model: SuggestModel | None = None
         self._model_loaded = not load_model
         self._results: dict[str, tuple] = {}
+        # (transcript, segment, passage text) -> (the segment's features, the passage's)
+        self._passages: dict[tuple[str, int, str], tuple] = {}
         self._notes: list[str] = []
         for code, thr in (self.cfg.code_thresholds or {}).items():
             try:
@@ -130,13 +133,15 @@ class Suggester(Scorer):
         return out + self._notes
 
     # ---- suggestions -----------------------------------------------------------------------------
-    def suggest_transcript(self, tid: str, model: SuggestModel | None = ...) -> list[Suggestion]:
+    def suggest_transcript(self, tid: str, model: SuggestModel | None | EllipsisType = ...
+                           ) -> list[Suggestion]:
         """Every suggestion at or above its threshold for the units of one transcript, sorted by
-        segment, then score (highest first)."""
+        segment, then score (highest first); ``model``: this model instead of the current one
+        (None: the codebook alone)."""
         rules = self.rules
         index = self.codebook_index
         all_feats = self.features(tid)
-        if model is ...:
+        if isinstance(model, EllipsisType):
             model = self.model
         cfg = self.cfg
         used = (all_feats, rules, index, model)
@@ -165,14 +170,14 @@ class Suggester(Scorer):
         """Suggestions at or above their thresholds for segment features ``feats``."""
         cfg = self.cfg
         codes, P, S, ev = self.score_matrix(feats, model)
+        index = self.codebook_index
+        thresholds = numpy.array([threshold_for(code, cfg) for code in codes], dtype=float)
+        above = numpy.greater_equal(S, thresholds)
         out: list[Suggestion] = []
-        for i, f in enumerate(feats):
-            seg_out = []
-            for j, code in enumerate(codes):
-                score = float(S[i, j])
-                if score < threshold_for(code, cfg):
-                    continue
-                seg_out.append(self.explain(f, i, j, codes, P, S, ev, model))
+        for i in numpy.flatnonzero(above.any(axis=1)).tolist():
+            f = feats[i]
+            seg_out = [self.explain(f, i, j, codes, P, S, ev, model, index)
+                       for j in numpy.flatnonzero(above[i]).tolist()]
             seg_out.sort(key=lambda s: (-s.score, s.code))
             out.extend(seg_out)
         return out
@@ -238,8 +243,9 @@ class Suggester(Scorer):
         n_units = len(feats)
         texts = {tid: self.project.transcript(tid).text for tid in by_t}
         quotes = [_quote(texts[f.transcript][f.start:f.end]) for f in feats]
+        passages = passages or {}
         extra = []
-        for u in sorted(passages or {}):
+        for u in sorted(passages):
             if u not in units:
                 continue
             f = self.features(u[0])[u[1]]
@@ -247,11 +253,18 @@ class Suggester(Scorer):
                 if codes_ <= units[u]:
                     extra.append((f, texts[u[0]][a:b], codes_))
         if extra:
-            with self.pipeline.lock:
-                docs = self.pipeline.pipe([t for _, t, _ in extra])
-            for (f, t, codes_), doc in zip(extra, docs):
-                lemmas = tuple(x.lemma_ for x in doc if not (x.is_punct or x.is_space))
-                feats.append(replace(f, lemmas=lemmas, terms_cache=None))
+            # a passage is its segment's features with the passage's own lemmas; kept while the
+            # segment's features are (the cross-validations fit on the same passages many times)
+            known = self._passages
+            todo = [(f, t) for f, t, _ in extra
+                    if (hit := known.get((f.transcript, f.index, t))) is None or hit[0] is not f]
+            if todo:
+                parsed = self.pipeline.parse([t for _, t in todo], doc_lemmas=False)
+                for (f, t), p in zip(todo, parsed):
+                    known[(f.transcript, f.index, t)] = (
+                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None))
+            for f, t, codes_ in extra:
+                feats.append(known[(f.transcript, f.index, t)][1])
                 labels.append(codes_)
                 quotes.append(_quote(t))
         applied = {c for ls in labels for c in ls}

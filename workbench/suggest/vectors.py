@@ -18,6 +18,7 @@ so that a saved model is plain arrays (no pickle) — tests check it against sci
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy
 from scipy import sparse
@@ -26,27 +27,97 @@ CONTEXT_WEIGHT = 0.5
 LENGTH_SCALE = 5.0
 CONTEXT_PREFIX = "q:"
 
+_USABLE: dict[str, bool] = {}
+
 
 def _usable(lemma: str) -> bool:
-    return len(lemma) >= 2 and any(ch.isalnum() for ch in lemma)
+    hit = _USABLE.get(lemma)
+    if hit is None:
+        hit = _USABLE[lemma] = len(lemma) >= 2 and any(ch.isalnum() for ch in lemma)
+    return hit
 
 
 def terms(lemmas) -> list[str]:
     """Unigrams and neighbouring pairs of the usable lemmas (in order)."""
-    words = [w for w in lemmas if _usable(w)]
+    usable = _USABLE
+    words = [w for w in lemmas if (usable[w] if w in usable else _usable(w))]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
 def segment_terms(f) -> tuple[list[str], list[str]]:
-    """(words, context) terms of a segment's features ``f`` (see module doc; cached on it)."""
-    hit = getattr(f, "terms_cache", None)
-    if hit is None:
-        hit = (terms(f.lemmas), [CONTEXT_PREFIX + t for t in terms(f.context)])
-        try:
-            f.terms_cache = hit
-        except AttributeError:
-            pass
+    """(words, context) terms of a segment's features ``f`` (see module doc)."""
+    return terms(f.lemmas), [CONTEXT_PREFIX + t for t in terms(f.context)]
+
+
+class _Terms:
+    """Every term seen in this process gets a number, so that a segment's terms are counted,
+    looked up in a vocabulary and turned into a sparse row with numpy, once per segment and not
+    once per vectorizer (the cross-validations fit several on the same segments)."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self._lock = threading.Lock()
+        self._rank: tuple[int, numpy.ndarray] = (0, numpy.zeros(0, dtype=numpy.int64))
+
+    def rank(self) -> numpy.ndarray:
+        """Each term's place among all terms in string order (``sorted``'s order)."""
+        n, rank = self._rank
+        if n != len(self.names):
+            names = self.names[:]
+            order = sorted(range(len(names)), key=names.__getitem__)
+            rank = numpy.empty(len(names), dtype=numpy.int64)
+            rank[order] = numpy.arange(len(names))
+            self._rank = (len(names), rank)
+        return rank
+
+    def ids_of(self, terms_: list[str]) -> numpy.ndarray:
+        ids = self.ids
+        new = [t for t in terms_ if t not in ids]
+        if new:
+            with self._lock:
+                for t in new:
+                    if t not in ids:
+                        self.names.append(t)
+                        ids[t] = len(self.names) - 1
+        return numpy.fromiter(map(ids.__getitem__, terms_), dtype=numpy.int64,
+                              count=len(terms_))
+
+
+TERMS = _Terms()
+_LAST_CONTEXT: list = [(None, None)]   # (the last context seen, [its term ids, distinct])
+
+
+def segment_ids(f) -> list:
+    """[word term ids, context term ids, number of words, distinct word term ids, distinct
+    context term ids] of segment features ``f``: the terms of :func:`segment_terms` as numbers
+    of :data:`TERMS`, kept on ``f`` (the context's shared by the turns after the same
+    question); the distinct ones are filled in by :func:`distinct_ids`."""
+    hit = f.terms_cache
+    if hit is not None:
+        return hit
+    words = terms(f.lemmas)
+    ctx = f.context
+    last = _LAST_CONTEXT[0]
+    if last[0] is ctx:
+        ctx_ids = last[1]
+    else:
+        ctx_ids = [TERMS.ids_of([CONTEXT_PREFIX + t for t in terms(ctx)]), None]
+        _LAST_CONTEXT[0] = (ctx, ctx_ids)
+    hit = [TERMS.ids_of(words), ctx_ids[0], _n_words(words), None, ctx_ids]
+    f.terms_cache = hit
     return hit
+
+
+def distinct_ids(f) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """(distinct word term ids, distinct context term ids) of segment features ``f``."""
+    ids = segment_ids(f)
+    if ids[3] is None:
+        ids[3] = numpy.unique(ids[0])
+    ctx = ids[4]
+    if ctx[1] is None:
+        ctx[1] = numpy.unique(ctx[0])
+    return ids[3], ctx[1]
 
 
 def _n_words(ts: list[str]) -> int:
@@ -66,6 +137,7 @@ class Tfidf:
         self.vocab = list(vocab)
         self.index = {t: i for i, t in enumerate(self.vocab)}
         self.idf = numpy.asarray(idf, dtype=numpy.float64)
+        self._columns: numpy.ndarray | None = None   # term id -> column (-1: not in vocab)
 
     @classmethod
     def fit(cls, docs: list[list[str]]) -> Tfidf:
@@ -78,6 +150,22 @@ class Tfidf:
         idf = numpy.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in vocab])
         return cls(vocab, idf)
 
+    @classmethod
+    def fit_ids(cls, distinct: list[numpy.ndarray]) -> Tfidf:
+        """:meth:`fit` on documents given as their distinct term ids of :data:`TERMS` (the
+        same vocabulary and weights)."""
+        n = len(distinct)
+        flat = numpy.concatenate(distinct) if n else numpy.zeros(0, dtype=numpy.int64)
+        if not len(flat):
+            return cls([], numpy.zeros(0))
+        df = numpy.bincount(flat)
+        present = numpy.flatnonzero(df)
+        present = present[numpy.argsort(TERMS.rank()[present], kind="stable")]  # string order
+        names = TERMS.names
+        vocab = [names[i] for i in present.tolist()]
+        idf = numpy.array([math.log((1 + n) / (1 + d)) + 1.0 for d in df[present].tolist()])
+        return cls(vocab, idf)
+
     def transform(self, docs: list[list[str]]) -> sparse.csr_matrix:
         index = self.index
         rows, cols = [], []
@@ -85,9 +173,30 @@ class Tfidf:
             js = [j for j in map(index.get, d) if j is not None]
             cols.extend(js)
             rows.extend([r] * len(js))
-        m = sparse.csr_matrix((numpy.ones(len(cols)), (numpy.array(rows, dtype=numpy.int64),
-                                                       numpy.array(cols, dtype=numpy.int64))),
-                              shape=(len(docs), len(self.vocab)))
+        return self._rows(numpy.array(rows, dtype=numpy.int64),
+                          numpy.array(cols, dtype=numpy.int64), len(docs))
+
+    def transform_ids(self, docs: list[numpy.ndarray]) -> sparse.csr_matrix:
+        """:meth:`transform` of documents given as term ids of :data:`TERMS`."""
+        columns = self._columns
+        if columns is None:
+            vocab_ids = TERMS.ids_of(self.vocab)
+            size = int(vocab_ids.max()) + 1 if len(vocab_ids) else 0
+            columns = numpy.full(size, -1, dtype=numpy.int64)
+            columns[vocab_ids] = numpy.arange(len(self.vocab))
+            self._columns = columns
+        n = len(docs)
+        lens = numpy.fromiter((len(d) for d in docs), dtype=numpy.int64, count=n)
+        flat = numpy.concatenate(docs) if n else numpy.zeros(0, dtype=numpy.int64)
+        rows = numpy.repeat(numpy.arange(n, dtype=numpy.int64), lens)
+        known = flat < len(columns)     # a term numbered after the vocabulary is not in it
+        cols = numpy.full(len(flat), -1, dtype=numpy.int64)
+        cols[known] = columns[flat[known]]
+        keep = cols >= 0
+        return self._rows(rows[keep], cols[keep], n)
+
+    def _rows(self, rows: numpy.ndarray, cols: numpy.ndarray, n: int) -> sparse.csr_matrix:
+        m = sparse.csr_matrix((numpy.ones(len(cols)), (rows, cols)), shape=(n, len(self.vocab)))
         m.sum_duplicates()
         m.data = (1.0 + numpy.log(m.data)) * self.idf[m.indices]
         norms = numpy.sqrt(numpy.asarray(m.multiply(m).sum(axis=1)).ravel())
@@ -109,15 +218,15 @@ class SegmentVectorizer:
 
     @classmethod
     def fit(cls, feats) -> SegmentVectorizer:
-        pairs = [segment_terms(f) for f in feats]
-        return cls(Tfidf.fit([w for w, _ in pairs]), Tfidf.fit([c for _, c in pairs]))
+        ids = [distinct_ids(f) for f in feats]
+        return cls(Tfidf.fit_ids([w for w, _ in ids]), Tfidf.fit_ids([c for _, c in ids]))
 
     def transform(self, feats) -> sparse.csr_matrix:
-        pairs = [segment_terms(f) for f in feats]
-        w = self.words.transform([p[0] for p in pairs])
-        c = self.context.transform([p[1] for p in pairs]) * CONTEXT_WEIGHT
-        n = numpy.array([[math.log1p(_n_words(p[0])) / LENGTH_SCALE]
-                         for p in pairs]).reshape(len(feats), 1)
+        ids = [segment_ids(f) for f in feats]
+        w = self.words.transform_ids([p[0] for p in ids])
+        c = self.context.transform_ids([p[1] for p in ids]) * CONTEXT_WEIGHT
+        n = numpy.array([[math.log1p(p[2]) / LENGTH_SCALE]
+                         for p in ids]).reshape(len(feats), 1)
         return sparse.hstack([w, c, sparse.csr_matrix(n)], format="csr")
 
     def feature_name(self, j: int) -> str:
