@@ -1,3 +1,4 @@
+"""`python -m workbench`: the same command line as `workbench`."""
 from .cli import run
 
 run()
