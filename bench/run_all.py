@@ -27,7 +27,8 @@ QUICK = {"bench_agreement.py": ["--quick"], "bench_suggest.py": ["--quick"],
          "bench_counts_export.py": ["--export-sizes", "50", "--counts-sizes", "500"],
          "bench_agreement_units.py": ["--quick"], "bench_interchange.py": ["--sizes", "50"],
          "bench_scale.py": ["--sizes", "500", "--large", "2000", "--repeat", "1"],
-         "bench_export.py": ["--sizes", "500", "--repeat", "1"]}
+         "bench_export.py": ["--sizes", "500", "--repeat", "1"],
+         "bench_before_after.py": ["--sizes", "50,500", "--rounds", "1"]}
 
 
 def run(script: Path, extra: list[str]) -> tuple[int, list[dict]]:
