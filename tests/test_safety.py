@@ -67,8 +67,8 @@ def test_a_dangling_consensus_link_creates_nothing_outside(capsys, demo_copy, tm
 # ---- 6. the lock cannot be bypassed by deleting derived state ---------------------------------
 HOLD = """
 import sys, time
-from workbench.codinglog import CodingLog
-log = CodingLog(sys.argv[1])
+from workbench.project import Project
+log = Project.open(sys.argv[1]).log("anna")   # as the coding screen opens it
 log.done("T1")
 print("holding", flush=True)
 time.sleep(60)
@@ -77,18 +77,19 @@ time.sleep(60)
 
 def test_deleting_dot_workbench_does_not_bypass_the_writer_lock(proj):
     import shutil
-    path = proj / "codings" / "anna.jsonl"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(proj)], stdout=subprocess.PIPE,
                               text=True, cwd=REPO)
     try:
         assert holder.stdout.readline().strip() == "holding"
         shutil.rmtree(proj / ".workbench", ignore_errors=True)
         with pytest.raises(LockedError):
-            CodingLog(path)
+            Project.open(proj).log("anna")
+        with pytest.raises(LockedError):
+            CodingLog(proj / "codings" / "anna.jsonl")
     finally:
         holder.kill()
         holder.wait()
-    with CodingLog(path) as log:          # free again once the holder is gone
+    with Project.open(proj).log("anna") as log:   # free again once the holder is gone
         log.done("T1")
 
 
@@ -255,18 +256,28 @@ def test_files_the_tool_writes_follow_the_umask(capsys, demo_copy):
 
 
 KILL_IMPORT = """
-import sys, os, signal
-from workbench import fileio
-real = fileio.os.replace
-def die(*a, **k):
+import os, shutil, signal, sys
+real_replace = os.replace
+def die():
     os.kill(os.getpid(), signal.SIGKILL)
-fileio.os.replace = die
+def replace(src, dst, *a, **k):   # the last step of an atomic write: killed just before it
+    if os.path.basename(os.path.dirname(os.fspath(dst))) == "transcripts":
+        die()
+    return real_replace(src, dst, *a, **k)
+def half_copy(src, dst, *a, **k): # a plain copy: killed half way through the bytes
+    data = open(src, "rb").read()
+    with open(dst, "wb") as f:
+        f.write(data[: len(data) // 2])
+        f.flush()
+    die()
+os.replace = os.rename = replace
+shutil.copyfile = shutil.copy2 = shutil.copy = half_copy
 from workbench.cli import main
 main(["import", sys.argv[1], sys.argv[2]])
 """
 
 
-def test_a_killed_import_leaves_no_file_in_transcripts(proj, tmp_path):
+def test_a_killed_import_leaves_no_file_in_transcripts(capsys, proj, tmp_path):
     src = tmp_path / "P02.txt"
     src.write_text("Interviewer: Hi?\nBoris: Hello.\n")
     before = sorted(p.name for p in (proj / "transcripts").iterdir())
@@ -275,6 +286,14 @@ def test_a_killed_import_leaves_no_file_in_transcripts(proj, tmp_path):
     after = sorted(p.name for p in (proj / "transcripts").iterdir() if not p.name.startswith("."))
     assert after == before
     assert Project.open(proj).transcript_ids() == ["T1"]
+    # the killed writer's temporary file is hidden, and the next import clears it away
+    left = [p for p in (proj / "transcripts").iterdir() if p.name.endswith(".tmp")]
+    assert left
+    for p in left:
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    src.rename(tmp_path / "P03.txt")
+    assert run(capsys, "import", proj, tmp_path / "P03.txt")[0] == 0
+    assert sorted(p.name for p in (proj / "transcripts").iterdir()) == ["P03.txt", "T1.txt"]
 
 
 def test_nothing_is_written_by_opening_a_project_read_only(proj):

@@ -69,6 +69,24 @@ def atomic_file(path: Path, mode: str = "wb", **open_kw) -> Iterator[IO]:
                 os.unlink(tmp)
 
 
+def remove_stale_temps(folder: Path, older_than_s: float = 3600.0) -> list[Path]:
+    """Remove the temporary files (``.<name>.<random>.tmp``) that a writer killed before its
+    rename left in ``folder``, once they are older than ``older_than_s`` (a younger one may
+    belong to a write still running); returns what was removed."""
+    import time
+    removed = []
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") \
+                    and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > older_than_s:
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
+
+
 def atomic_write(path: Path, data: bytes | str, encoding: str = "utf-8") -> None:
     """Replace ``path`` with ``data`` atomically (see the module docstring)."""
     raw = data.encode(encoding) if isinstance(data, str) else data

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .catalog import ATTRIBUTES_FILE
 from .errors import TranscriptError, UsageError
-from .fileio import atomic_file, atomic_write, atomic_write_with
+from .fileio import atomic_file, atomic_write, atomic_write_with, remove_stale_temps
 from .project import Project
 from .transcripts import FORMATS, load_transcript
 
@@ -92,6 +92,7 @@ def import_files(project: Project, files: list[str | os.PathLike],
         seen[t.id] = src
         parsed.append((src, dest, t, old))
     project.transcripts_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(project.transcripts_dir)   # what an import killed earlier left
     results = []
     for src, dest, t, old in parsed:
         backup = _put_in_place(project, src, dest, old)
