@@ -204,3 +204,43 @@ def test_a_damaged_context_file_is_taken_again(p06, damage):
                     "crc": data["crc"][:-1]}[damage]
     file.save(data)
     assert [c.to_dict() for c in Project.open(p.root).codings("erik")] == expected
+
+
+def test_a_deleted_copy_of_a_repeated_line_is_not_moved_onto_its_twin():
+    """A stage direction that occurs twice: the part coded in the second copy is deleted. The
+    first copy's words and context look just like it (the context before is the line's own
+    text), but the words around the coded place still stand there with the quote gone: the
+    coding is flagged, not moved onto the other occurrence (it was, before)."""
+    line = "   (the participant identifies the elements from the task)\n"
+    text = ("P1: I can write in license here, I think.\n" + line +
+            "   Yeah, you put the information about the identifier.\n" + line +
+            "TASK: 5 Explore the data table displayed underneath.\n")
+    a = text.rindex("elements from")
+    b = a + len("elements from")
+    sel = selector(text, a, b)
+    new = text[:a] + text[b:]                        # the coded words deleted in place
+    got = place(a, b, sel["quote"], sel["prefix"], sel["suffix"], new)
+    assert got.status == "needs_review"
+    changed = text[:a] + "XYZ from" + text[b:]       # or a word of them changed
+    assert place(a, b, sel["quote"], sel["prefix"], sel["suffix"], changed).status \
+        == "needs_review"
+    # the twin stays placeable when the coded copy is intact and only text elsewhere changed
+    moved = "Note. " + text
+    got = place(a, b, sel["quote"], sel["prefix"], sel["suffix"], moved)
+    assert (got.status, got.start) == ("moved", a + 6)
+
+
+def test_a_long_unique_quote_with_edits_near_both_ends_is_found():
+    """Edits a few words before and after a long quote that occurs once: neither side of its
+    context is intact any more, but both still partly agree — it is placed (it was flagged)."""
+    text = ("Interviewer: And the members, what do they get?\nManager: Well, for the members we "
+            "organise joint research with the universities of the region, every year. Then "
+            "the budget follows.\n")
+    quote = "joint research with the universities of the region"
+    a = text.index(quote)
+    sel = selector(text, a, a + len(quote))
+    new = text.replace("the members we organise", "the members we now organise") \
+        .replace(", every year.", ", each year.")
+    got = place(a, a + len(quote), sel["quote"], sel["prefix"], sel["suffix"], new)
+    assert (got.status, new[got.start:got.end]) == ("moved", quote)
+    assert 0.5 <= got.confidence < 0.9

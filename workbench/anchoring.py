@@ -12,10 +12,17 @@ places the coding only when the evidence is unambiguous:
   (score ≥ :data:`ACCEPT`) and no other candidate comes close (margin ≥ :data:`MARGIN`), or when
   the quote is long (≥ :data:`LONG_QUOTE` characters), occurs once, and one side of its context
   is intact (≥ :data:`ONE_SIDE`) while the other still half agrees (≥ :data:`HALF_SIDE`: an
-  edit touched only that side, not another passage's context); the context score is the
-  placement's ``confidence``. A side whose edge changed — a word that now runs on into the quote,
-  or a quote that ended a word and now does not — never agrees; a quote that occurs within its own
-  recorded context ("office office") needs both sides to agree (≥ :data:`BOTH_SIDES`);
+  edit touched only that side, not another passage's context), or both sides still partly agree
+  (each ≥ :data:`PARTLY`, together ≥ :data:`UNIQUE_ACCEPT`: edits near both ends; another
+  passage's context never agreed that well on both sides in ``bench/bench_reanchor.py``'s
+  sweeps); the context score is the placement's ``confidence``. A side whose edge changed — a
+  word that now runs on into the quote, or a quote that ended a word and now does not — never
+  agrees; a quote that occurs within its own recorded context ("office office") needs both sides
+  to agree (≥ :data:`BOTH_SIDES`);
+* a candidate is never taken while the :data:`_SITE` characters recorded on each side of the
+  quote still stand together elsewhere with nothing, or an edited version of the quote, between
+  them: the coded passage was deleted or changed *there*, and a copy of it elsewhere (a repeated
+  line, a stage direction) is another passage;
 * without a recorded context (logs from before context was recorded, other tools — their context
   is normally taken at a first read, see :mod:`workbench.reanchor`), a coding stays only when its
   quote is still at its offsets and occurs nowhere else: a repeated passage (a boilerplate line,
@@ -47,6 +54,9 @@ LONG_QUOTE = 16    # a quote this long that occurs once is placed with one side 
 ONE_SIDE = 0.9     # context intact to at least this, and the other side agreeing
 HALF_SIDE = 0.3    # at least this much
 BOTH_SIDES = 0.8   # a quote repeated within its own context needs both sides to agree this well
+PARTLY = 0.35      # a long quote found once is also placed when each side agrees at least this
+UNIQUE_ACCEPT = 0.5  # … and both together (the mean) at least this
+_SITE = 12        # characters each side that mark where a coded passage stood (see _edited_in_place)
 _WINDOW = 5000     # how far from its old place a changed quote is looked for (needs_review)
 
 
@@ -142,20 +152,23 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
             sides = side_scores(text, h, h + n, prefix, suffix)
             # one side intact, the other still half there (not another passage's context)
             one_side = max(sides) if min(sides) >= HALF_SIDE else 0.0
-            scored.append((sum(sides) / len(sides), one_side, -abs(h - start), h))
+            scored.append((sum(sides) / len(sides), one_side, -abs(h - start), h, min(sides)))
         scored.sort(reverse=True)
-        best, strong, _, at = scored[0]
+        best, strong, _, at, weakest = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
-        if quote in (prefix or "") or quote in (suffix or ""):
+        pre, suf = prefix or "", suffix or ""
+        if (quote in pre or quote in suf) and weakest < BOTH_SIDES:
             # the quote repeats right beside itself ("office office"): one side agreeing cannot
             # tell the copies apart when one of them was deleted; both sides must agree
-            sides = side_scores(text, at, at + n, prefix, suffix)
-            if min(sides) < BOTH_SIDES:
-                return _review(at, at + n, best)
+            return _review(at, at + n, best)
+        if _edited_in_place(text, quote, pre, suf, at):
+            return _review(at, at + n, best)
         if best >= ACCEPT and best - runner_up >= MARGIN:
             return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
-        if len(hits) == 1 and n >= LONG_QUOTE and strong >= ONE_SIDE:
-            # a long quote found once, one side of its context intact: an edit touched the other
+        if len(hits) == 1 and n >= LONG_QUOTE and (
+                strong >= ONE_SIDE or (weakest >= PARTLY and best >= UNIQUE_ACCEPT)):
+            # a long quote found once, one side of its context intact (an edit touched the
+            # other), or both sides still partly there (edits near both ends)
             return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
         return _review(at, at + n, best)
     if hits:   # no context recorded: only a quote still at its offsets, and found nowhere else,
@@ -168,6 +181,28 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
     if guess is not None:
         return _review(*guess)
     return Placement("needs_review" if in_range else "out_of_range", start, end, 0.0)
+
+
+def _edited_in_place(text: str, quote: str, prefix: str, suffix: str, at: int) -> bool:
+    """Whether the text right around the quote's recorded place still stands somewhere other
+    than at ``at`` with *other* text between (the coded passage itself was edited there): then
+    a copy of the quote elsewhere — a repeated line, a stage direction — is not the coding."""
+    before, after = prefix[-_SITE:], suffix[:_SITE]
+    if len(before) < _SITE or len(after) < _SITE:
+        return False
+    reach = 2 * len(quote) + _SITE
+    i = text.find(before)
+    while i >= 0:
+        gap_start = i + len(before)
+        j = text.find(after, gap_start, gap_start + reach + len(after))
+        if j >= 0 and gap_start != at:
+            gap = text[gap_start:j]
+            limit = max(_SITE, len(quote) // 5)
+            if gap != quote and (not gap.strip() or
+                                 Indel.distance(gap, quote, score_cutoff=limit) <= limit):
+                return True   # the quote deleted there, or changed by a few characters
+        i = text.find(before, i + 1)
+    return False
 
 
 def _runs_on(text: str, start: int, end: int) -> bool:
