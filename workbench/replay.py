@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import sys
+import threading
 import zlib
 from operator import itemgetter
 from pathlib import Path
@@ -245,8 +246,9 @@ def _to_oldest_generation() -> None:
     cycle collector's oldest generation, where its young passes would move them after
     traversing each of them once or twice (0.1 s for 200,000 codings): ``gc.freeze()`` then
     ``gc.unfreeze()`` moves them without a traversal. Not done when objects are frozen already
-    (the app freezes its loaded state): unfreezing would release those too."""
-    if gc.get_freeze_count() == 0:
+    (the app freezes its loaded state: unfreezing would release those too), nor off the main
+    thread (the app could freeze its state in between)."""
+    if gc.get_freeze_count() == 0 and threading.current_thread() is threading.main_thread():
         gc.freeze()
         gc.unfreeze()
 

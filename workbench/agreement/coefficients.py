@@ -232,7 +232,8 @@ def _alpha_nominal_from_ids(ids: np.ndarray, n_cat: int) -> Estimate:
         return Estimate(None, R_NO_PAIRS)
     mp = m[pair].astype(np.float64)
     n = mp.sum()
-    n_v = np.bincount(ids[pair][ids[pair] >= 0], minlength=n_cat).astype(np.float64)
+    rated = ids[pair]
+    n_v = np.bincount(rated[rated >= 0], minlength=n_cat).astype(np.float64)
     if np.count_nonzero(n_v) <= 1:
         return Estimate(None, R_ONE_VALUE)
     d_o = ((mp * (mp - 1) - 2 * eq[pair]) / (mp - 1)).sum()  # sum_ck o_ck delta_ck
