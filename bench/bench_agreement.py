@@ -9,7 +9,14 @@ Times
      and with a 1,000-replicate bootstrap CI;
   3. NLTK's AnnotationTask(distance=masi_distance).alpha() vs ours on 10,000 units
      x 3 coders (sets never empty, as NLTK's masi_distance divides by zero on two
-     empty sets), and reports the speed ratio.
+     empty sets), and reports the speed ratio;
+  4. nominal alpha (``krippendorff_alpha``) at several sizes (100 to 400,000 units x 3
+     coders, 2 to 10 categories, 10% of ratings missing, so some units have fewer than two):
+     ours vs the ``krippendorff`` package called directly on the same float array, and vs
+     delegating to the package as workbench did before issue 16 for tables under 2M cells
+     (today's factorization, then value counts and ``krippendorff.alpha(value_counts=...)``)
+     -- also for text labels, which the package cannot take directly; each the best of 5,
+     ratios within the run (``--only alpha`` runs this part alone).
 """
 
 from __future__ import annotations
@@ -86,10 +93,80 @@ def timed(fn, repeat: int = 3):
     return best, out
 
 
+ALPHA_SIZES = [(100, 3), (1_000, 4), (10_000, 4), (50_000, 4), (120_000, 4), (400_000, 2),
+               (20_000, 10)]   # (units, categories): the package's units x V x V under 2M cells
+
+
+def nominal_ratings(n_units: int, n_cat: int, n_coders: int = 3, seed: int = 0,
+                    missing: float = 0.1) -> np.ndarray:
+    """units x coders floats (NaN: not rated): coders agree with a true value 70% of the
+    time, else rate at random."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, n_cat, n_units)
+    guess = rng.integers(0, n_cat, (n_units, n_coders))
+    r = np.where(rng.random((n_units, n_coders)) < 0.7, truth[:, None], guess).astype(float)
+    r[rng.random(r.shape) < missing] = np.nan
+    return r
+
+
+def delegated_alpha(ratings) -> float:
+    """Nominal alpha as workbench computed it before issue 16 for tables under 2M cells:
+    factorize the labels, build the units x values count table, hand it to the
+    ``krippendorff`` package."""
+    import krippendorff
+
+    from workbench.agreement.coefficients import _factorize_ratings
+    ids, n_cat = _factorize_ratings(ratings)
+    pair = (ids >= 0).sum(axis=1) >= 2
+    n_v = np.bincount(ids[pair][ids[pair] >= 0], minlength=n_cat)
+    used = np.flatnonzero(n_v)
+    remap = np.full(n_cat + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    sub = ids[pair]
+    sub = np.where(sub >= 0, remap[np.where(sub >= 0, sub, n_cat)], -1)
+    vc = np.zeros((len(sub), len(used)), dtype=np.int64)
+    rows = np.broadcast_to(np.arange(len(sub))[:, None], sub.shape)
+    np.add.at(vc, (rows[sub >= 0], sub[sub >= 0]), 1)
+    return float(krippendorff.alpha(value_counts=vc, level_of_measurement="nominal"))
+
+
+def alpha_sizes(quick: bool) -> None:
+    """Section 4: nominal alpha, ours vs the krippendorff package, at several sizes."""
+    import krippendorff
+
+    from workbench.agreement import krippendorff_alpha
+    sizes = ALPHA_SIZES[:4] if quick else ALPHA_SIZES
+    print("nominal alpha, 3 coders, 10% missing (best of 5; ratio = ours / the other)")
+    print(f"{'units':>8} {'V':>3} {'cells':>10} | {'ours':>9} {'package':>9} {'ratio':>6} | "
+          f"{'delegated':>9} {'ratio':>6} | labels: {'ours':>9} {'delegated':>9} {'ratio':>6}")
+    worst = 0.0
+    for n, v in sizes:
+        r = nominal_ratings(n, v)
+        labels = np.where(np.isnan(r), None,
+                          np.char.add("code", np.nan_to_num(r).astype(int).astype(str)))
+        t_ours, a = timed(lambda r=r: krippendorff_alpha(r).value, repeat=5)
+        t_pkg, b = timed(lambda r=r: krippendorff.alpha(reliability_data=r.T,
+                                                        level_of_measurement="nominal"), repeat=5)
+        t_del, c = timed(lambda r=r: delegated_alpha(r), repeat=5)
+        t_lab, d = timed(lambda x=labels: krippendorff_alpha(x).value, repeat=5)
+        t_ldel, e = timed(lambda x=labels: delegated_alpha(x), repeat=5)
+        assert max(abs(a - b), abs(a - c), abs(a - d), abs(a - e)) < 1e-12, (a, b, c, d, e)
+        worst = max(worst, t_ours / t_pkg, t_ours / t_del, t_lab / t_ldel)
+        print(f"{n:>8,} {v:>3} {n * v * v:>10,} | {t_ours * 1e3:7.2f}ms {t_pkg * 1e3:7.2f}ms "
+              f"{t_ours / t_pkg:6.2f} | {t_del * 1e3:7.2f}ms {t_ours / t_del:6.2f} | "
+              f"{t_lab * 1e3:15.2f}ms {t_ldel * 1e3:7.2f}ms {t_lab / t_ldel:6.2f}")
+    print(f"slowest ratio of ours to the package (direct or delegated): {worst:.2f} "
+          f"(target < 1: ours the fastest at every size)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    ap.add_argument("--only", choices=["alpha"], help="run one part alone")
     args = ap.parse_args(argv)
+    if args.only == "alpha":
+        alpha_sizes(args.quick)
+        return 0
     scale = 10 if args.quick else 1
     rows = []
 
@@ -144,6 +221,8 @@ def main(argv=None) -> int:
           f"fleiss={res['fleiss_kappa']:.4f} percent={res['percent_agreement']:.4f}")
     print("per-code alpha (first 5 codes):",
           ", ".join(f"{c}={a:.3f}" for c, a in zip(df["code"][:5], df["krippendorff_alpha"][:5])))
+    print()
+    alpha_sizes(args.quick)
     return 0
 
 

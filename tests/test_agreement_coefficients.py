@@ -84,10 +84,60 @@ def test_krippendorff_2011_worked_example_nominal():
     assert round(krippendorff.alpha(K2011.T, level_of_measurement="interval"), 3) == 0.849
 
 
-def test_krippendorff_2011_own_path_equals_package(monkeypatch):
-    """Krippendorff (2011) example through the pairwise path (no krippendorff package)."""
-    monkeypatch.setattr(nominal, "_PACKAGE_MAX_CELLS", 0)
+def test_krippendorff_2011_own_path_equals_package():
+    """Krippendorff (2011) example: the pairwise computation gives the package's value."""
     assert krippendorff_alpha(K2011).value == pytest.approx(0.743421052631579, abs=1e-12)
+    assert krippendorff_alpha(K2011).value == pytest.approx(
+        krippendorff.alpha(K2011.T, level_of_measurement="nominal"), abs=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 40), st.integers(2, 5), st.integers(2, 6),
+       st.floats(0, 0.7), st.booleans())
+def test_nominal_alpha_equals_the_krippendorff_package(seed, n_units, n_coders, n_cat, missing,
+                                                      labels):
+    """Nominal alpha on random tables -- missing ratings, units with fewer than two ratings
+    (which drop out), numbers or text labels, a frame or an array -- is the package's value
+    (or undefined, with the reason, where the package's is NaN or it refuses the table)."""
+    rng = np.random.default_rng(seed)
+    r = rng.integers(0, n_cat, (n_units, n_coders)).astype(float)
+    r[rng.random(r.shape) < missing] = np.nan
+    r[rng.integers(0, n_units), 1:] = np.nan                  # a unit with one rating at most
+    try:
+        with np.errstate(all="ignore"):
+            want = krippendorff.alpha(r.T, level_of_measurement="nominal")
+    except ValueError:      # the package refuses: no pairable unit, or one value in all
+        want = float("nan")
+    if labels:
+        cells = np.where(np.isnan(r), None, np.char.add("c", np.nan_to_num(r).astype(int)
+                                                        .astype(str))).astype(object)
+        ratings = pd.DataFrame(cells) if seed % 2 else cells
+    else:
+        ratings = pd.DataFrame(r) if seed % 2 else r
+    got = krippendorff_alpha(ratings)
+    if got.value is None:
+        assert got.reason and not np.isfinite(want)
+    else:
+        assert got.value == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int8, np.uint16, bool])
+def test_numeric_ratings_factorize_as_their_values_do(dtype):
+    """A numeric table is factorized as it is (no Python objects made): the same categories,
+    in the same order, as its values as objects -- -0.0 and 0.0 one value, NaN missing."""
+    rng = np.random.default_rng(3)
+    r = rng.integers(0, 4, (50, 3)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        r = r.astype(float)
+        r[rng.random(r.shape) < 0.2] = np.nan
+        r[r == 0] = -0.0
+        r[0, 0] = 0.0
+        r = r.astype(dtype)
+    as_objects = nominal._factorize_ratings(r.astype(object))
+    for numeric in (r, pd.DataFrame(r)):
+        ids, n_cat = nominal._factorize_ratings(numeric)
+        assert n_cat == as_objects[1]
+        assert np.array_equal(ids, as_objects[0])
 
 
 @pytest.mark.parametrize("distance", ["masi", "jaccard", "nominal"])

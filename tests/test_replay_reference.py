@@ -151,3 +151,35 @@ def test_lines_across_read_blocks(tmp_path, monkeypatch, block):
     path.write_bytes(("\n".join(code(i, quote="дём " * (i % 5)) for i in range(200))
                       + "\n{\n" + code(999) + "\n").encode())
     assert outcome(lambda: R.replay(path, "ann")) == outcome(lambda: ref_replay(path))
+
+
+@SETTINGS
+@given(logs(), st.sampled_from([1, 2, 3, 5, 16, 100]))
+def test_any_read_block_size_gives_the_reference(tmp_path, raw, block):
+    """Lines cut anywhere by the blocks the log is read in (a BOM, a multi-byte character or a
+    line across blocks, a line longer than a block) replay as a whole read does."""
+    path = tmp_path / "ann.jsonl"
+    path.write_bytes(raw)
+    was, R._BLOCK = R._BLOCK, block
+    try:
+        got = outcome(lambda: R.replay(path, "ann"))
+    finally:
+        R._BLOCK = was
+    assert got == outcome(lambda: ref_replay(path))
+
+
+def test_a_replay_keeps_what_the_app_froze_out_of_the_collector(tmp_path):
+    """The app freezes its loaded state (so that the collector's passes do not grow with the
+    project on every key press); replaying a log later must not release it."""
+    import gc
+    path = tmp_path / "ann.jsonl"
+    path.write_text("\n".join(code(i) for i in range(50)) + "\n", encoding="utf-8")
+    was = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert len(R.replay(path, "ann").codings) == 50
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        if was == 0:
+            gc.unfreeze()
