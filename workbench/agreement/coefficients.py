@@ -277,14 +277,9 @@ def _n_categories(observed: int, n_categories: int | None) -> int:
     return int(n_categories)
 
 
-def gwet_ac1(ratings: Any, n_categories: int | None = None) -> Estimate:
-    """Gwet's (2008) AC1 for two or more coders with missing ratings.
-
-    p_a = mean over units with r_i >= 2 of sum_k r_ik (r_ik - 1) / (r_i (r_i - 1));
-    pi_k = mean over units with r_i >= 1 of r_ik / r_i;
-    p_e = sum_k pi_k (1 - pi_k) / (q - 1);  AC1 = (p_a - p_e) / (1 - p_e).
-    ``q`` is ``n_categories`` or, by default, the number of categories observed.
-    """
+def _pa_pi_q(ratings: Any, n_categories: int | None):
+    """What AC1 and Brennan-Prediger share: (p_a, pi, q), or the Estimate saying why they are
+    undefined."""
     ids, n_cat = _factorize_ratings(ratings)
     if ids.shape[1] < 2:
         return Estimate(None, R_FEW_CODERS)
@@ -294,6 +289,21 @@ def gwet_ac1(ratings: Any, n_categories: int | None = None) -> Estimate:
     q = _n_categories(observed, n_categories)
     if q < 2:
         return Estimate(None, R_ONE_CATEGORY)
+    return pa, pi, q
+
+
+def gwet_ac1(ratings: Any, n_categories: int | None = None) -> Estimate:
+    """Gwet's (2008) AC1 for two or more coders with missing ratings.
+
+    p_a = mean over units with r_i >= 2 of sum_k r_ik (r_ik - 1) / (r_i (r_i - 1));
+    pi_k = mean over units with r_i >= 1 of r_ik / r_i;
+    p_e = sum_k pi_k (1 - pi_k) / (q - 1);  AC1 = (p_a - p_e) / (1 - p_e).
+    ``q`` is ``n_categories`` or, by default, the number of categories observed.
+    """
+    got = _pa_pi_q(ratings, n_categories)
+    if isinstance(got, Estimate):
+        return got
+    pa, pi, q = got
     pe = float(pi @ (1 - pi)) / (q - 1)
     return Estimate((pa - pe) / (1 - pe))
 
@@ -303,13 +313,8 @@ def brennan_prediger(ratings: Any, n_categories: int | None = None) -> Estimate:
 
     p_a as in :func:`gwet_ac1`; ``q`` is ``n_categories`` or the number observed.
     """
-    ids, n_cat = _factorize_ratings(ratings)
-    if ids.shape[1] < 2:
-        return Estimate(None, R_FEW_CODERS)
-    pa, _, observed = _gwet_pa_pi(ids, n_cat)
-    if pa is None:
-        return Estimate(None, R_NO_PAIRS)
-    q = _n_categories(observed, n_categories)
-    if q < 2:
-        return Estimate(None, R_ONE_CATEGORY)
+    got = _pa_pi_q(ratings, n_categories)
+    if isinstance(got, Estimate):
+        return got
+    pa, _, q = got
     return Estimate((pa - 1 / q) / (1 - 1 / q))
