@@ -94,8 +94,8 @@ def test_the_catalog_parsed_in_processes_is_the_one_parsed_here(many, monkeypatc
     used = []
     real = catalog_module.map_in_processes
 
-    def spy(fn, jobs):
-        out = real(fn, jobs)
+    def spy(fn, jobs, workers=None):
+        out = real(fn, jobs, workers)
         used.append(out is not None)
         return out
     monkeypatch.setattr(catalog_module, "map_in_processes", spy)

@@ -173,10 +173,12 @@ class _Parsing:
     ``_JOB_FILES`` at a time: :meth:`entries` gives each file's cache entry, without the files
     the workers could not parse (the caller parses those, to raise their error)."""
 
-    def __init__(self, root: Path, speakers: list[str], rels: list[str]):
+    def __init__(self, root: Path, speakers: list[str], rels: list[str], background: bool):
         step = max(8, min(_JOB_FILES, len(rels) // (4 * processes()) + 1))
         self.jobs = [(str(root), speakers, rels[i:i + step]) for i in range(0, len(rels), step)]
-        self.results = map_in_processes(_parse_job, self.jobs)
+        # in the background (prefetch) this process works meanwhile: a core is left to it
+        self.results = map_in_processes(_parse_job, self.jobs,
+                                        processes() - 1 if background else None)
 
     def entries(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -342,10 +344,11 @@ class Catalog:
         Whether files are being parsed in the background."""
         if self._infos is None and self._pending is None:
             with gc_paused():
-                self._pending = self._plan()
+                self._pending = self._plan(background=True)
         return self._pending is not None and self._pending[2].results is not None
 
-    def _plan(self) -> tuple[dict, list[tuple[str, os.stat_result, list[int] | None]], _Parsing]:
+    def _plan(self, background: bool = False
+              ) -> tuple[dict, list[tuple[str, os.stat_result, list[int] | None]], _Parsing]:
         """The cached entries, the files (path, stat, fingerprint), and the parsing started of
         those the cache does not hold when they are many."""
         cached = self.cache.load()
@@ -358,7 +361,8 @@ class Catalog:
                 if fp is None or not isinstance(entries.get(rel), dict)
                 or entries[rel].get("fp") != fp]
         return entries, files, _Parsing(self.root, self.speakers,
-                                        todo if len(todo) >= PARALLEL_MIN_FILES else [])
+                                        todo if len(todo) >= PARALLEL_MIN_FILES else [],
+                                        background)
 
     def _read_infos(self) -> dict[str, TranscriptInfo]:
         entries, files, parsing = self._pending or self._plan()

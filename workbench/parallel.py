@@ -63,13 +63,17 @@ class ProcessMap:
             self._pool = None
 
 
-def map_in_processes(fn: Callable[[T], R], jobs: Sequence[T]) -> ProcessMap | None:
+def map_in_processes(fn: Callable[[T], R], jobs: Sequence[T],
+                     workers: int | None = None) -> ProcessMap | None:
     """``fn`` over ``jobs`` in worker processes, started now; None when the work should stay in
-    this process (one process allowed, fewer than two jobs, no safe ``fork``, or the processes
-    could not be started). ``fn`` must be a module-level function; an exception it raises is
-    raised where the results are iterated (catch inside ``fn`` what the caller should decide)."""
-    n = min(processes(), len(jobs))
-    if n < 2 or not can_fork():
+    this process (one process allowed, no safe ``fork``, or the processes could not be
+    started). ``workers``: how many (default :func:`processes`, and then at least two, or the
+    caller, which waits for them, might as well do the work; a caller that goes on with other
+    work meanwhile asks for ``processes() - 1``, one may be worth it). ``fn`` must be a
+    module-level function; an exception it raises is raised where the results are iterated
+    (catch inside ``fn`` what the caller should decide)."""
+    n = min(processes() if workers is None else workers, len(jobs))
+    if n < (2 if workers is None else 1) or processes() < 2 or not can_fork():
         return None
     try:
         pool = multiprocessing.get_context("fork").Pool(n)
