@@ -170,22 +170,26 @@ def _parse_job(job: tuple[str, list[str], list[str]]) -> list[dict | None]:
 
 class _Parsing:
     """Files being parsed in worker processes (:func:`workbench.parallel.map_in_processes`),
-    ``_JOB_FILES`` at a time: :meth:`entries` gives each file's cache entry, without the files
-    the workers could not parse (the caller parses those, to raise their error)."""
+    ``_JOB_FILES`` at a time, in order: :meth:`take` gives a file's cache entry when its job is
+    done (so that the caller works on the first files while the workers parse the next), None
+    for a file the workers could not parse (the caller parses it, to raise its error)."""
 
     def __init__(self, root: Path, speakers: list[str], rels: list[str], background: bool):
         step = max(8, min(_JOB_FILES, len(rels) // (4 * processes()) + 1))
-        self.jobs = [(str(root), speakers, rels[i:i + step]) for i in range(0, len(rels), step)]
+        jobs = [(str(root), speakers, rels[i:i + step]) for i in range(0, len(rels), step)]
         # in the background (prefetch) this process works meanwhile: a core is left to it
-        self.results = map_in_processes(_parse_job, self.jobs,
+        self.results = map_in_processes(_parse_job, jobs,
                                         processes() - 1 if background else None)
+        self.rels = set(rels) if self.results is not None else set()
+        self._next = zip(jobs, self.results) if self.results is not None else iter(())
+        self._done: dict[str, dict | None] = {}
 
-    def entries(self) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        if self.results is not None:
-            for (_, _, part), entries in zip(self.jobs, self.results):
-                out.update((rel, e) for rel, e in zip(part, entries) if e is not None)
-        return out
+    def take(self, rel: str) -> dict | None:
+        """The entry of ``rel``, one of :attr:`rels` (each is taken once)."""
+        while rel not in self._done:
+            (_, _, part), entries = next(self._next)
+            self._done.update(zip(part, entries))
+        return self._done.pop(rel)
 
     def close(self) -> None:
         if self.results is not None:
@@ -367,9 +371,13 @@ class Catalog:
     def _read_infos(self) -> dict[str, TranscriptInfo]:
         entries, files, parsing = self._pending or self._plan()
         self._pending = None
-        # the files parsed in worker processes, as cache entries (a file they could not parse
-        # is parsed again below, to raise its error here)
-        parsed = parsing.entries()
+        try:
+            return self._assemble(entries, files, parsing)
+        finally:
+            parsing.close()     # the workers stop (an error may leave files unread)
+
+    def _assemble(self, entries: dict, files: list[tuple[str, os.stat_result, list[int] | None]],
+                  parsing: _Parsing) -> dict[str, TranscriptInfo]:
         table = self.attribute_table()
         fresh: dict = {}
         infos: dict[str, TranscriptInfo] = {}
@@ -378,11 +386,15 @@ class Catalog:
         for rel, st, fp in files:
             e = entries.get(rel)
             info = None
-            if rel in parsed:
-                e = parsed[rel]
-                e["fp"] = fp
-                changed = True
-            if isinstance(e, dict) and e.get("fp") == fp and (fp is not None or rel in parsed):
+            # a file parsed in a worker process: its cache entry (one it could not parse is
+            # parsed again below, to raise its error here)
+            ours = False
+            if rel in parsing.rels:
+                e = parsing.take(rel)
+                if e is not None:
+                    e["fp"] = fp
+                    ours = changed = True
+            if isinstance(e, dict) and e.get("fp") == fp and (fp is not None or ours):
                 try:
                     own = e["attributes"]
                     if not isinstance(own, dict):
