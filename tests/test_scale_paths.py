@@ -3,7 +3,8 @@ lines found by the group-free and the ASCII regexes are those of the full one; t
 in worker processes (and prefetched while a log is replayed) is the catalog parsed in this
 process, and a file the workers cannot parse raises the same error; the status summary read from
 its cache is the one computed, and the cache is not used once the log, the codebook, a
-transcript or the context store changes."""
+transcript or the context store changes; a JSON list written in pieces (the quick way for plain
+strings) is the JSON of the list."""
 from __future__ import annotations
 
 import os
@@ -221,3 +222,22 @@ def test_nothing_is_cached_while_a_file_was_just_modified(demo_copy, monkeypatch
     _rows_and_computed(demo_copy, monkeypatch)
     assert not (demo_copy / ".workbench" / "cache" / "status-anna.json").exists()
     assert _rows_and_computed(demo_copy, monkeypatch)[2][0] == "anna"
+
+
+# ---- JSON lists written in pieces ----------------------------------------------------------------
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet='ab "\\\n\x7f\x1fé,', max_size=6),
+                          st.text(alphabet="abc .,'-", max_size=8), st.none(), st.integers()),
+                max_size=12), st.integers(1, 4))
+def test_a_list_in_pieces_is_the_json_of_the_list(values, piece):
+    import json
+
+    from workbench import cache
+    old = cache._PIECE
+    cache._PIECE = piece
+    try:
+        got = b"".join(cache.json_list_pieces(values))
+    finally:
+        cache._PIECE = old
+    assert got == cache.json_bytes(values)
+    assert json.loads(got) == values
