@@ -8,12 +8,16 @@ Sections (``--only``; each figure is the median of ``--repeat`` runs, each in a 
            with ``python -c pass`` and ``import workbench.cli`` as peers; which commands import
            pandas (those that need no table must not)
   catalog  the transcript catalog built with no cache (``.workbench/`` removed; open + catalog,
-           imports excluded) vs reading + decoding + NFC-normalizing every transcript file
+           imports excluded) vs reading + decoding + NFC-normalizing every transcript file (in
+           one process); the cold catalog parses in worker processes, one per core
+           (``workbench.parallel``; the figure says how many), and is also timed in one process
   replay   ``replay()`` of the coder's log, no snapshot, vs reading the log and ``json.loads`` of
            every line; peak memory (growth of the process's peak RSS) vs the log's size
-  status   ``workbench status`` (process wall time and peak RSS), cold (no ``.workbench/``) and
-           warm, vs reading everything (transcripts read + decoded + normalized, logs read and
-           every line parsed), at ``--sizes`` and at ``--large``
+  status   ``workbench status`` (process wall time and peak RSS), cold (no ``.workbench/``: the
+           catalog parsed in worker processes while the log is replayed) and warm (what the
+           cold run left in ``.workbench/``, the status summaries of ``workbench.status``
+           included), vs reading everything in one process (transcripts read + decoded +
+           normalized, logs read and every line parsed), at ``--sizes`` and at ``--large``
 
 Projects come from ``bench/synth.py`` (~8,000 words and 200 segments per transcript, one coder,
 40 codings per transcript with quotes but without context or transcript CRC, as older logs
@@ -44,6 +48,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_project
 from timing import REPO, child_env, fmt_spread, report_target, run_process, spread
+
+from workbench.parallel import processes
 
 PY = sys.executable
 # commands that need no table (memos, counts, export, agree build DataFrames: they may)
@@ -114,9 +120,12 @@ print(json.dumps({"pandas": "pandas" in sys.modules, "numpy": "numpy" in sys.mod
 """
 
 
-def child(code: str, *args: str) -> dict:
+def child(code: str, *args: str, processes: int | None = None) -> dict:
+    env = child_env()
+    if processes is not None:
+        env["WORKBENCH_PROCESSES"] = str(processes)
     out = subprocess.run([PY, "-c", code, *args], capture_output=True, text=True, cwd=REPO,
-                         env=child_env())
+                         env=env)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -177,19 +186,22 @@ def startup(repeat: int) -> None:
 
 
 def catalog(n: int, root: Path, repeat: int) -> None:
-    lim, got, warm = [], [], []
+    lim, got, one, warm = [], [], [], []
     for _ in range(repeat):
         lim.append(child(LIMIT_CHILD, str(root), "text")["s"])
         cold(root)
         got.append(child(CATALOG_CHILD, str(root))["s"])
         warm.append(child(CATALOG_CHILD, str(root))["s"])
-    lim_s, got_s, warm_s = spread(lim), spread(got), spread(warm)
-    print(f"  catalog, {size_label(n)} transcripts: cold {fmt_spread(got_s)} | limit (read + "
-          f"decode + NFC) {fmt_spread(lim_s)} | ratio {got_s['median'] / lim_s['median']:.1f}× "
-          f"| warm {fmt_spread(warm_s)}", flush=True)
-    report_target(f"cold catalog, {size_label(n)} transcripts", got_s["median"], "s",
-                  limit=lim_s["median"], limit_what="read + decode + NFC", max_ratio=5,
-                  spread_of=got_s)
+        cold(root)
+        one.append(child(CATALOG_CHILD, str(root), processes=1)["s"])
+    lim_s, got_s, one_s, warm_s = spread(lim), spread(got), spread(one), spread(warm)
+    print(f"  catalog, {size_label(n)} transcripts: cold {fmt_spread(got_s)} ({processes()} "
+          f"processes) | limit (read + decode + NFC, one process) {fmt_spread(lim_s)} | ratio "
+          f"{got_s['median'] / lim_s['median']:.1f}× | cold in one process {fmt_spread(one_s)} "
+          f"({one_s['median'] / lim_s['median']:.1f}×) | warm {fmt_spread(warm_s)}", flush=True)
+    report_target(f"cold catalog, {size_label(n)} transcripts ({processes()} processes)",
+                  got_s["median"], "s", limit=lim_s["median"], limit_what="read + decode + NFC",
+                  max_ratio=5, spread_of=got_s)
 
 
 def replay(n: int, root: Path, repeat: int) -> None:
@@ -262,7 +274,9 @@ def main() -> None:
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared: figures are "
-          f"noisy; medians of {args.repeat} runs, range in brackets)", flush=True)
+          f"noisy; medians of {args.repeat} runs, range in brackets); a cold catalog is parsed "
+          f"by {processes()} processes (WORKBENCH_PROCESSES), in the catalog and cold status "
+          "figures", flush=True)
     if "startup" in only:
         startup(args.repeat)
     sizes = [int(s) for s in args.sizes.split(",") if s] \

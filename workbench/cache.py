@@ -179,8 +179,27 @@ def json_bytes(value) -> bytes:
 
 
 def json_list_pieces(values: list) -> Iterator[bytes]:
-    """The JSON of a list, in pieces of :data:`_PIECE` items."""
+    """The JSON of a list, in pieces of :data:`_PIECE` items (the bytes of
+    :func:`json_bytes` of the list)."""
     yield b"["
     for k in range(0, len(values), _PIECE):
-        yield (b"," if k else b"") + json_bytes(values[k:k + _PIECE])[1:-1]
+        yield (b"," if k else b"") + _items_json(values[k:k + _PIECE])
     yield b"]"
+
+
+def _items_json(items: list) -> bytes:
+    """``json_bytes(items)`` without its brackets. Strings of printable ASCII without ``"`` or
+    ``\\`` are their own JSON between quotes: a list of only such strings (the quotes of a
+    log in English) is joined as it is, about three times faster than the encoder."""
+    try:
+        body = '","'.join(items)
+    except TypeError:       # not all strings
+        body = None
+    if body is not None and body.isascii():
+        raw = body.encode("ascii")
+        if not raw.translate(None, _PLAIN) and raw.count(b'"') == 2 * (len(items) - 1):
+            return b'"' + raw + b'"'
+    return json_bytes(items)[1:-1]
+
+
+_PLAIN = bytes(b for b in range(0x20, 0x7F) if b != ord("\\"))   # JSON as they are (and '"')

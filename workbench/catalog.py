@@ -4,7 +4,9 @@ attributes and segment offsets), without parsing the files again on every comman
 :class:`Catalog` lists ``transcripts/`` (one ``os.scandir`` walk), reads ``attributes.csv``, and
 keeps one :class:`TranscriptInfo` per file in ``.workbench/catalog.json`` under the rule of
 :mod:`workbench.cache` (a file's entry is used while its size and modification time are
-unchanged). It also parses transcripts on demand (:meth:`Catalog.transcript`), keeping the most
+unchanged). Many files to parse (a first run on a large project) are parsed in worker
+processes, one per core (:mod:`workbench.parallel`), to the same entries. It also parses
+transcripts on demand (:meth:`Catalog.transcript`), keeping the most
 recently used ones in memory.
 
 Attributes: a transcript's front matter wins over its row in ``transcripts/attributes.csv``
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from .cache import CacheFile, fingerprint, gc_paused, json_bytes, pack_ints, unpack_ints
 from .errors import ProjectError, TranscriptError, UsageError
+from .parallel import map_in_processes, processes
 from .transcripts import (
     FORMATS,
     INTERVIEWER,
@@ -39,6 +42,8 @@ from .transcripts.model import segment_index_for
 ATTRIBUTES_FILE = "attributes.csv"
 CATALOG_VERSION = 7   # 6: title lines are not turns; 7: offsets as base64 arrays
 _KEEP_PARSED = 64       # parsed transcripts kept in memory
+PARALLEL_MIN_FILES = 200    # files to parse before worker processes pay for themselves
+_JOB_FILES = 64             # files given to a worker at a time (at most)
 
 
 class Offsets(array):
@@ -132,6 +137,65 @@ def _entry(t: Transcript, own_attributes: dict, crc: int, fp: list[int] | None) 
     return _entry_of(info, own_attributes, fp)
 
 
+def _read_and_scan(root: Path, rel: str, speakers: list[str]) -> tuple[TranscriptScan, int]:
+    """A transcript file parsed, and the CRC-32 of its bytes."""
+    path = root / rel
+    with open(path, "rb") as f:
+        data = f.read()
+    return scan_transcript(path, interviewer_speakers=speakers, data=data), zlib.crc32(data)
+
+
+def _scan_info(rel: str, scan: TranscriptScan, crc: int, attributes: dict) -> TranscriptInfo:
+    n = len(scan.text)
+    return TranscriptInfo(id=scan.id, path=rel, format=scan.format, attributes=attributes,
+                          n_segments=len(scan.starts), n_chars=n,
+                          starts=offsets(scan.starts, n), ends=offsets(scan.ends, n),
+                          roles=scan.roles, speakers=scan.speakers, warnings=scan.warnings,
+                          crc=crc)
+
+
+def _parse_job(job: tuple[str, list[str], list[str]]) -> list[dict | None]:
+    """In a worker process: the cache entry of each file of ``job`` (root, interviewer
+    speakers, paths), or None for a file that could not be parsed."""
+    root, speakers, rels = job
+    out: list[dict | None] = []
+    for rel in rels:
+        try:
+            scan, crc = _read_and_scan(Path(root), rel, speakers)
+            out.append(_entry_of(_scan_info(rel, scan, crc, {}), scan.attributes, None))
+        except Exception:   # parsed again by the caller, which raises it there
+            out.append(None)
+    return out
+
+
+class _Parsing:
+    """Files being parsed in worker processes (:func:`workbench.parallel.map_in_processes`),
+    ``_JOB_FILES`` at a time, in order: :meth:`take` gives a file's cache entry when its job is
+    done (so that the caller works on the first files while the workers parse the next), None
+    for a file the workers could not parse (the caller parses it, to raise its error)."""
+
+    def __init__(self, root: Path, speakers: list[str], rels: list[str], background: bool):
+        step = max(8, min(_JOB_FILES, len(rels) // (4 * processes()) + 1))
+        jobs = [(str(root), speakers, rels[i:i + step]) for i in range(0, len(rels), step)]
+        # in the background (prefetch) this process works meanwhile: a core is left to it
+        self.results = map_in_processes(_parse_job, jobs,
+                                        processes() - 1 if background else None)
+        self.rels = set(rels) if self.results is not None else set()
+        self._next = zip(jobs, self.results) if self.results is not None else iter(())
+        self._done: dict[str, dict | None] = {}
+
+    def take(self, rel: str) -> dict | None:
+        """The entry of ``rel``, one of :attr:`rels` (each is taken once)."""
+        while rel not in self._done:
+            (_, _, part), entries = next(self._next)
+            self._done.update(zip(part, entries))
+        return self._done.pop(rel)
+
+    def close(self) -> None:
+        if self.results is not None:
+            self.results.close()
+
+
 def _info(rel: str, e: dict, attributes: dict) -> TranscriptInfo:
     """A TranscriptInfo from a cache entry (ValueError/KeyError/TypeError when malformed)."""
     roles = e["roles"]
@@ -170,6 +234,7 @@ class Catalog:
         self.speakers = list(interviewer_speakers)
         self.cache = CacheFile(state_dir / "catalog.json", "catalog", CATALOG_VERSION)
         self._infos: dict[str, TranscriptInfo] | None = None
+        self._pending: tuple | None = None   # see prefetch()
         # id -> (crc, parsed): see _remember
         self._parsed: OrderedDict[str, tuple[int, Transcript | tuple[TranscriptScan, dict]]] = \
             OrderedDict()
@@ -269,25 +334,67 @@ class Catalog:
         """id → TranscriptInfo for every transcript, sorted by id."""
         if self._infos is not None and not refresh:
             return self._infos
+        if refresh and self._pending is not None:
+            self._pending[2].close()
+            self._pending = None
         with gc_paused():
             return self._read_infos()
 
-    def _read_infos(self) -> dict[str, TranscriptInfo]:
+    def prefetch(self) -> bool:
+        """Start what :meth:`infos` will need: when many files must be parsed (a first run on a
+        large project), worker processes parse them while the caller goes on (e.g. replays a
+        log: work of the same size on another core). Call it early, while this process is
+        small; nothing happens when the catalog is read already or there is little to parse.
+        Whether files are being parsed in the background."""
+        if self._infos is None and self._pending is None:
+            with gc_paused():
+                self._pending = self._plan(background=True)
+        return self._pending is not None and self._pending[2].results is not None
+
+    def _plan(self, background: bool = False
+              ) -> tuple[dict, list[tuple[str, os.stat_result, list[int] | None]], _Parsing]:
+        """The cached entries, the files (path, stat, fingerprint), and the parsing started of
+        those the cache does not hold when they are many."""
         cached = self.cache.load()
         entries = cached.get("files", {}) if isinstance(cached, dict) and \
             cached.get("speakers") == self.speakers else {}
         if not isinstance(entries, dict):
             entries = {}
+        files = [(rel, st, fingerprint(st)) for rel, st in self.scan()]
+        todo = [rel for rel, _, fp in files
+                if fp is None or not isinstance(entries.get(rel), dict)
+                or entries[rel].get("fp") != fp]
+        return entries, files, _Parsing(self.root, self.speakers,
+                                        todo if len(todo) >= PARALLEL_MIN_FILES else [],
+                                        background)
+
+    def _read_infos(self) -> dict[str, TranscriptInfo]:
+        entries, files, parsing = self._pending or self._plan()
+        self._pending = None
+        try:
+            return self._assemble(entries, files, parsing)
+        finally:
+            parsing.close()     # the workers stop (an error may leave files unread)
+
+    def _assemble(self, entries: dict, files: list[tuple[str, os.stat_result, list[int] | None]],
+                  parsing: _Parsing) -> dict[str, TranscriptInfo]:
         table = self.attribute_table()
         fresh: dict = {}
         infos: dict[str, TranscriptInfo] = {}
         where: dict[str, str] = {}
         changed = False
-        for rel, st in self.scan():
-            fp = fingerprint(st)
+        for rel, st, fp in files:
             e = entries.get(rel)
             info = None
-            if fp is not None and isinstance(e, dict) and e.get("fp") == fp:
+            # a file parsed in a worker process: its cache entry (one it could not parse is
+            # parsed again below, to raise its error here)
+            ours = False
+            if rel in parsing.rels:
+                e = parsing.take(rel)
+                if e is not None:
+                    e["fp"] = fp
+                    ours = changed = True
+            if isinstance(e, dict) and e.get("fp") == fp and (fp is not None or ours):
                 try:
                     own = e["attributes"]
                     if not isinstance(own, dict):
@@ -297,18 +404,9 @@ class Catalog:
                 except (KeyError, TypeError, ValueError):
                     info = None   # damaged: parse the file again
             if info is None:
-                path = self.root / rel
-                with open(path, "rb") as f:
-                    data = f.read()
-                crc = zlib.crc32(data)
-                scan = self._scan(path, data)
-                info = TranscriptInfo(
-                    id=scan.id, path=rel, format=scan.format,
-                    attributes=self._with_table(self._stem(rel), scan.id, scan.attributes, table),
-                    n_segments=len(scan.starts), n_chars=len(scan.text),
-                    starts=offsets(scan.starts, len(scan.text)),
-                    ends=offsets(scan.ends, len(scan.text)), roles=scan.roles,
-                    speakers=scan.speakers, warnings=scan.warnings, crc=crc)
+                scan, crc = _read_and_scan(self.root, rel, self.speakers)
+                info = _scan_info(rel, scan, crc, self._with_table(self._stem(rel), scan.id,
+                                                                   scan.attributes, table))
                 e = _entry_of(info, scan.attributes, fp)
                 self._remember(scan.id, crc, (scan, info.attributes))
                 changed = True

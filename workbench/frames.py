@@ -4,15 +4,13 @@ and reads only through it. pandas is imported by the builders, not by this modul
 that needs no table (``status`` prints :func:`status_rows`) does not pay for importing it."""
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from .coding import UNPLACED, Coding
+from .coding import Coding
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .catalog import TranscriptInfo
     from .project import Project
 
 CODING_COLUMNS = ["id", "coder", "transcript", "code", "start", "end", "quote", "segment",
@@ -66,51 +64,11 @@ def done_frame(project: Project, coders: list[str] | None = None) -> pd.DataFram
     return pd.DataFrame(rows, columns=["coder", "transcript", "done"])
 
 
-def _turns_coded(cs: list[Coding], info: TranscriptInfo | None) -> int:
-    """The interviewee turns the placed codings ``cs`` of one transcript overlap (what
-    :meth:`TranscriptInfo.segments_overlapping` gives for each, on lists for speed)."""
-    if info is None or not cs:
-        return 0
-    starts, ends, roles = info.starts, info.ends, info.roles
-    if len(cs) > 8 and hasattr(starts, "tolist") and hasattr(ends, "tolist"):
-        starts, ends = starts.tolist(), ends.tolist()
-    n = len(starts)
-    turns = set()
-    for c in cs:
-        if c.status in UNPLACED:
-            continue
-        start, end = c.start, c.end
-        for j in range(max(bisect_right(starts, start) - 1, 0), n):
-            if starts[j] >= end:
-                break
-            if ends[j] > start and roles[j] == "E":
-                turns.add(j)
-    return len(turns)
-
-
 def status_rows(project: Project) -> list[dict]:
-    """Per coder and transcript: number of codings, coded interviewee turns
-    (``segments_coded``: the turns a coding overlaps, interviewer questions not counted — as in
-    the counts), done, problems: the rows of :func:`status_frame` as plain dicts, made one
-    transcript at a time (:meth:`Project.codings_by_transcript`)."""
-    cat = project.catalog()
-    rows = []
-    for coder in project.coders():
-        st = project.state(coder)
-        summary: dict[str, tuple[int, int, str]] = {}
-        for tid, cs in project.codings_by_transcript(coder):
-            problems: dict[str, int] = {}
-            for c in cs:
-                if c.status != "ok":
-                    problems[c.status] = problems.get(c.status, 0) + 1
-            summary[tid] = (len(cs), _turns_coded(cs, cat.get(tid)),
-                            ", ".join(f"{n} {k}" for k, n in sorted(problems.items())))
-        for tid in sorted(set(project.transcript_ids()) | set(summary)):
-            n, turns, problems_text = summary.get(tid, (0, 0, ""))
-            rows.append({"coder": coder, "transcript": tid, "codings": n,
-                         "segments_coded": turns, "done": tid in st.done,
-                         "problems": problems_text})
-    return rows
+    """Per coder and transcript: codings, coded interviewee turns, done, problems (the rows of
+    :func:`status_frame` as plain dicts; :func:`workbench.status.status_rows`)."""
+    from .status import status_rows as rows
+    return rows(project)
 
 
 def status_frame(project: Project) -> pd.DataFrame:

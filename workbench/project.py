@@ -117,6 +117,12 @@ class Project:
     def transcript_ids(self) -> list[str]:
         return list(self.catalog())
 
+    def prefetch_catalog(self) -> bool:
+        """Start reading the catalog in the background where that pays (many files to parse:
+        worker processes parse them; :meth:`Catalog.prefetch`), for commands that read logs
+        before they need the transcripts. Whether it did."""
+        return self._catalog.prefetch()
+
     def info(self, tid: str) -> TranscriptInfo:
         return self._catalog.info(tid)
 
@@ -160,6 +166,11 @@ class Project:
         """Open ``codings/<coder>.jsonl`` for appending (holds the coder's lock; the file is
         created by the first event)."""
         return CodingLog(self.log_path(coder), timeout=timeout)
+
+    def log_file(self, coder: str) -> Path:
+        """The path of an existing coder's log (or where it would be): LogError for a log that
+        is a symbolic link, UsageError for a name that could leave codings/."""
+        return self._existing_log(coder)
 
     def _existing_log(self, coder: str) -> Path:
         # an existing log is read whatever its name (coders() lists every codings/*.jsonl); only

@@ -14,10 +14,11 @@ then placed only on unambiguous evidence, and flagged for review otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
-from itertools import accumulate
+from itertools import accumulate, chain, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -142,6 +143,38 @@ class ContextStore:
         except (TypeError, ValueError, IndexError):
             pass   # a damaged entry: taken again
         return None
+
+    def empty(self) -> bool:
+        """Whether the store held nothing when it was read (then :meth:`unchanged`, :meth:`has`
+        and :meth:`get` are false/None for every coding until it is read again)."""
+        return not self._load() and not self._entries
+
+    def put_many(self, cs: list[Coding], text: str, crc: int | None) -> None:
+        """:meth:`put` for codings ``cs`` of one transcript that no entry of the store read
+        holds (see :meth:`empty`)."""
+        if not cs:
+            return
+        ids, starts, ends, qcrcs, quotes, crcs, lengths, _ = self._new
+        first = len(starts)
+        ids.extend(map(_ID, cs))
+        starts.extend(map(_START, cs))
+        ends.extend(map(_END, cs))
+        c_quotes = list(map(_QUOTE, cs))
+        qcrcs.extend(map(_quote_crc, c_quotes))
+        new_starts, new_ends = starts[first:], ends[first:]
+        # the quote is kept only for a coding that has none (see put)
+        quotes.extend(None if q is not None else text[a:b]
+                      for a, b, q in zip(new_starts, new_ends, c_quotes))
+        crcs.extend(repeat(crc, len(cs)))
+        prefixes = [text[a - CONTEXT if a > CONTEXT else 0:a] for a in new_starts]
+        suffixes = [text[b:b + CONTEXT] for b in new_ends]
+        lengths.extend(chain.from_iterable(zip(map(len, prefixes), map(len, suffixes))))
+        parts = self._parts
+        parts.extend(chain.from_iterable(zip(prefixes, suffixes)))
+        if len(parts) >= _JOIN:
+            self._new[7].append("".join(parts))
+            self._parts = []
+        self.changed = True
 
     def put(self, c: Coding, text: str, crc: int | None) -> None:
         """Take coding ``c``'s context from ``text`` (where its quote is at its offsets), as
@@ -286,6 +319,7 @@ def current_codings(project: Project, coder: str, tid: str | None = None) -> lis
 
 
 _POSITION = attrgetter("start", "end", "code")
+_ID, _START, _END, _QUOTE = (attrgetter(f) for f in ("id", "start", "end", "quote"))
 
 
 def current_by_transcript(project: Project, coder: str, tid: str | None = None
@@ -312,8 +346,13 @@ def current_by_transcript(project: Project, coder: str, tid: str | None = None
     store = ContextStore(project, coder)
     try:
         for t in sorted(by_t):
-            with gc_paused():
+            was = gc.isenabled()      # the cycle collector paused while a transcript's are made
+            gc.disable()              # (as cache.gc_paused, without its cost per transcript)
+            try:
                 out = _current(t, by_t[t], project, coder, cat.get(t), cb, resolved, store)
+            finally:
+                if was:
+                    gc.enable()
             yield t, out
     finally:
         with gc_paused():
@@ -329,6 +368,8 @@ def _current(t: str, logged: list[Coding], project: Project, coder: str,
     text_of = _Lazy(project.text, t)
     out: list[Coding] = []
     append = out.append
+    fresh = store.empty()       # nothing taken before: each coding's context is taken now
+    taken: list[Coding] = []    # (then) the codings whose context is taken, in order
     if info is not None:
         crc, n_chars, starts, ends = info.crc, info.n_chars, info.starts, info.ends
         if isinstance(starts, array) and isinstance(ends, array) and len(logged) > 8:
@@ -350,6 +391,10 @@ def _current(t: str, logged: list[Coding], project: Project, coder: str,
             ok = False
             if c.transcript_crc is not None:
                 ok = in_range and c.transcript_crc == crc
+            elif fresh:
+                if in_range and c.quote and text_of()[start:end] == c.quote:
+                    taken.append(c)
+                    ok = True
             elif in_range:
                 if store.unchanged(c, crc):
                     ok = True
@@ -365,6 +410,8 @@ def _current(t: str, logged: list[Coding], project: Project, coder: str,
         append(Coding(c.id, coder, t, code, start, end, c.at, c.source, c.quote, c.memo, status,
                       segment, c.code, c.settles, c.line, c.prefix, c.suffix, c.transcript_crc,
                       conf))
+    if taken:
+        store.put_many(taken, text_of(), crc)
     out.sort(key=_POSITION)
     return out
 

@@ -33,11 +33,11 @@ def snapshot_file(cache_dir: Path, coder: str) -> CacheFile:
 def _sparse_or_list(column: list) -> Iterator[bytes]:
     """A column's JSON: the list, or — when most of it is null — the rows that are not (a
     base64 array) and their values."""
-    present = list(map(is_not, column, repeat(None)))
-    n_present = sum(present)
+    n_present = len(column) - column.count(None)
     if 2 * n_present >= len(column):
         yield from json_list_pieces(column)
         return
+    present = list(map(is_not, column, repeat(None))) if n_present else []
     rows = array("I", compress(range(len(column)), present))
     yield b'{"rows":' + json_bytes(pack_ints(rows)) + b',"values":'
     yield from json_list_pieces(list(compress(column, present)))

@@ -255,11 +255,8 @@ def cmd_codings(args) -> int:
 
 def cmd_status(args) -> int:
     project = open_project(args)
-    from ..frames import status_rows
-    rows = status_rows(project)
-    warnings = []
-    for coder in project.coders():
-        warnings.extend(project.state(coder).warnings)
+    from ..status import status_report
+    rows, warnings = status_report(project)
     for info in project.catalog().values():
         warnings.extend(f"{info.path}: {w}" for w in info.warnings)
     if args.json:

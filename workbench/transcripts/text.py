@@ -21,6 +21,8 @@ from ..errors import TranscriptError, yaml_error_location
 from .lines import (
     MAX_LABEL_WORDS,
     SPEAKER_BODY,
+    SPEAKER_HEAD,
+    SPEAKER_HEAD_ASCII,
     decode,
     is_paragraph_mode,
     load_front_matter,
@@ -127,9 +129,11 @@ def find_turns(text: str, body_start: int = 0, *, speakers: set[str] | None = No
 
 # a speaker line found from the newline before it, the newline included in group 1
 _HEAD = re.compile("(\n" + SPEAKER_BODY + ")", re.MULTILINE)
-_STRIDE = 1 + _HEAD.groups       # split() gives the text before a match, then its groups
-_LABEL_AT = _HEAD.groupindex["label"]
-_TS_AT = _HEAD.groupindex["ts"]
+# the same lines as one group each (no group inside), for re.split: the parts of a line (label,
+# time stamp) are read once per distinct line with _HEAD; on text that is all ASCII, the faster
+# form (str.isascii() takes no time: CPython knows it of every string)
+_HEADS = re.compile("(\n" + SPEAKER_HEAD + ")", re.MULTILINE)
+_HEADS_ASCII = re.compile("(\n" + SPEAKER_HEAD_ASCII + ")", re.MULTILINE)
 
 
 def turn_columns(text: str, body_start: int = 0, *, speakers: set[str] | None = None,
@@ -138,34 +142,45 @@ def turn_columns(text: str, body_start: int = 0, *, speakers: set[str] | None = 
     engine, which jumps from newline to newline (``re.split`` at the newline before a speaker
     line); a turn's text is what lies between one speaker line and the next, without the
     whitespace around it. The work per turn is done by C loops (``map`` over the pieces); the
-    decisions about labels are taken once per distinct label."""
+    decisions about labels are taken once per distinct speaker line."""
     # the body, behind the newline that precedes its first line (or a character that is not a
     # newline when the body does not start a line: then its first line is no speaker line)
-    at_line = body_start == 0 or text[body_start - 1] == "\n"
     base = body_start - 1               # where src[0] lies in text
-    pieces = _HEAD.split(("\n" if at_line else "\x00") + text[body_start:])
-    chunks = pieces[0::_STRIDE]         # the text before the first speaker line, then each turn
-    labels = pieces[_LABEL_AT::_STRIDE]
-    stamps = pieces[_TS_AT::_STRIDE]
-    n = len(labels)
+    if body_start == 0:
+        src = "\n" + text
+    elif text[base] == "\n":
+        src = text[base:]
+    else:
+        src = "\x00" + text[body_start:]
+    pieces = (_HEADS_ASCII if text.isascii() else _HEADS).split(src)
+    chunks = pieces[0::2]               # the text before the first speaker line, then each turn
+    heads = pieces[1::2]                # the speaker lines, each with the newline before it
+    n = len(heads)
     # bounds: [base, start of speaker line 0 (its newline), its end, start of line 1, ...]
-    lengths = [0] * (2 * n + 1)
-    lengths[0::2] = map(len, chunks)
-    lengths[1::2] = map(len, pieces[1::_STRIDE])
+    lengths = list(map(len, pieces))
     bounds = list(accumulate(lengths, initial=base))
     head_ends = bounds[2:2 * n + 1:2]
-    if any(stamps):
-        stamps = [norm_timestamp(ts) for ts in stamps]
-    # the labels, decided once per distinct label: trailing spaces, too many words, casefold
-    raw_counts = Counter(labels)
-    label_of = {lab: lab.strip() for lab in raw_counts}
-    labels = list(map(label_of.__getitem__, labels))   # one string object per distinct label
-    fold = {lab: lab.casefold() for lab in label_of.values()}
-    bad = {lab for lab in label_of.values() if len(lab.split()) > MAX_LABEL_WORDS}
+    # label and time stamp, read once per distinct speaker line
+    head_counts = Counter(heads)
+    one: dict[str, str] = {}            # one string object per distinct label
+    label_of: dict[str, str] = {}
+    stamp_of: dict[str, str | None] = {}
+    for h in head_counts:
+        m = _HEAD.match(h)
+        assert m is not None            # the same line (see _HEADS)
+        lab = m["label"].strip()
+        label_of[h] = one.setdefault(lab, lab)
+        stamp_of[h] = norm_timestamp(m["ts"])
+    labels = list(map(label_of.__getitem__, heads))
+    stamps: list[str | None] = list(map(stamp_of.__getitem__, heads)) \
+        if any(stamp_of.values()) else [None] * n
+    # the labels, decided once per distinct label: too many words, casefold
+    fold = {lab: lab.casefold() for lab in one}
+    bad = {lab for lab in one if len(lab.split()) > MAX_LABEL_WORDS}
     counts: Counter[str] = Counter()
-    for raw, c in raw_counts.items():
-        if label_of[raw] not in bad:
-            counts[fold[label_of[raw]]] += c
+    for h, c in head_counts.items():
+        if label_of[h] not in bad:
+            counts[fold[label_of[h]]] += c
     if speakers:
         bad |= {lab for lab, f in fold.items() if f not in speakers}
     once = {f for f, c in counts.items() if c == 1} - set(known) \
