@@ -185,10 +185,15 @@ class CodebookIndex:
     def turn_terms(self, f) -> tuple[dict[str, int], set[str]]:
         """(term -> count in the turn, the question's terms) of segment features ``f``; kept on
         ``f`` (its lemmas do not change), and the question's terms shared by the turns after
-        the same question."""
+        the same question. For features with ``words_at``: only the codebook's terms, from
+        their transcript's lemma numbers (codebook_ids.turn_terms; the same scores and
+        matches)."""
         hit = f.codebook_terms
         if hit is not None:
             return hit
+        if f.words_at is not None:      # from its transcript's lemma numbers
+            from .codebook_ids import turn_terms
+            return turn_terms(self, f)
         tf: dict[str, int] = {}
         for t in self.terms(f.lemmas):
             tf[t] = tf.get(t, 0) + 1
@@ -239,9 +244,16 @@ class CodebookIndex:
         sparse products over the codebook's terms instead of a loop over each code of each
         term (the same numbers: each score is the same sum, rounded to 6 decimals)."""
         col, W, M, EX, norm = self._score_matrices()
-        rows, cols, vals, qrows, qcols = [], [], [], [], []
+        rows: list = []
+        cols: list = []
+        vals: list = []
+        qrows: list = []
+        qcols: list = []
         log = math.log
+        fast = [i for i, f in enumerate(feats) if f.words_at is not None]
         for i, f in enumerate(feats):
+            if f.words_at is not None:
+                continue
             tf, q = self.turn_terms(f)
             for t, n in tf.items():
                 j = col.get(t)
@@ -254,6 +266,13 @@ class CodebookIndex:
                 if j is not None and t not in tf:
                     qrows.append(i)
                     qcols.append(j)
+        entries: tuple = (rows, cols, vals, qrows, qcols)
+        if fast:    # from the lemma numbers of their transcripts (codebook_ids.py)
+            from .codebook_ids import turn_columns
+            more = turn_columns(self, [feats[i] for i in fast], fast)
+            entries = tuple(numpy.concatenate([numpy.asarray(a, b.dtype), b])
+                            for a, b in zip(entries, more))
+        rows, cols, vals, qrows, qcols = entries
         shape = (len(feats), len(col))
         tf_m = sparse.csr_matrix((vals, (rows, cols)), shape=shape)
         in_turn = sparse.csr_matrix((numpy.ones(len(rows)), (rows, cols)), shape=shape)
@@ -366,22 +385,8 @@ def _stop_words(pipeline) -> frozenset:
 
 def corpus_frequencies(pipeline, texts, stop_words=None) -> tuple[dict[str, int], int]:
     """In how many of ``texts`` each content term occurs (lemmas by a quick regex tokenisation
-    and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number."""
-    import re
-    from collections import Counter
+    and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number
+    (counted from numbers in codebook_ids.py)."""
+    from .codebook_ids import corpus_frequencies as counted
     stop = stop_words if stop_words is not None else _stop_words(pipeline)
-    word = re.compile(r"\w+", re.UNICODE)
-    lemma = pipeline.lemma_word
-    terms = ContentTerms(stop)
-    lemmas_of: dict[str, str] = {}      # word as written -> lemma of its lowercase form
-
-    def add(w: str) -> str:
-        lem = lemmas_of[w] = lemma(w.lower())
-        return lem
-    df: Counter[str] = Counter()
-    n = 0
-    for text in texts:
-        n += 1
-        df.update(set(terms([lemmas_of[w] if w in lemmas_of else add(w)
-                             for w in word.findall(text)])))
-    return dict(df), n
+    return counted(pipeline.lemma_word, ContentTerms(stop), texts)

@@ -196,9 +196,29 @@ class RuleSet:
         self._fuzzy_cache[orth] = hit
         return hit
 
-    def match(self, doc, parsed=None) -> list[RuleHit]:
+    def fuzzy_texts(self, batch):
+        """Per text of a :class:`~.tokens.TokenBatch`: whether a word of it may be a misspelt
+        keyword word (:meth:`_fuzzy`, asked once per distinct word, with the lemma of its first
+        token); :meth:`match` need not look for fuzzy hits in the others."""
+        import numpy
+        n = len(batch.starts) - 1
+        if not (self._choices and self.fuzzy_threshold <= 100) or not len(batch.orth):
+            return numpy.zeros(n, dtype=bool)
+        uniq, first, inv = numpy.unique(batch.orth, return_index=True, return_inverse=True)
+        names = batch.words.arrays()[3]
+        lemmas = names[batch.lemma[first]].tolist()
+        cache = self._fuzzy_cache
+        hit = numpy.fromiter(((cache[o] if o in cache else self._fuzzy(o, lem)) is not None
+                              for o, lem in zip(uniq.tolist(), lemmas)),
+                             dtype=bool, count=len(uniq))
+        per_token = hit[inv.reshape(-1)]
+        at = batch.offsets(per_token)
+        return at[1:] > at[:-1]
+
+    def match(self, doc, parsed=None, fuzzy: bool = True) -> list[RuleHit]:
         """All hits in a lemmatized doc, best first (score, then longer span, then position);
-        ``parsed``: the doc's :class:`~.pipeline.Parsed` when there is one."""
+        ``parsed``: the doc's :class:`~.pipeline.Parsed` when there is one; ``fuzzy=False``:
+        no word of it can be a misspelt keyword word (:meth:`fuzzy_texts`)."""
         if self.empty:
             return []
         hits: list[RuleHit] = []
@@ -222,7 +242,7 @@ class RuleSet:
                 span = doc[s:e]
                 hits.append(RuleHit(rule.code, 1.0, f'pattern "{rule.label}"',
                                     span.start_char, span.end_char, s))
-        if self._choices and self.fuzzy_threshold <= 100:
+        if fuzzy and self._choices and self.fuzzy_threshold <= 100:
             if parsed is None:
                 hits.extend(self._fuzzy_hits(doc, [t.orth for t in doc],
                                              [(0, t.lemma_, 0) for t in doc]))

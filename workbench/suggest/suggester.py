@@ -262,7 +262,8 @@ class Suggester(Scorer):
                 parsed = self.pipeline.parse([t for _, t in todo], doc_lemmas=False)
                 for (f, t), p in zip(todo, parsed):
                     known[(f.transcript, f.index, t)] = (
-                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None))
+                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None,
+                                   words_at=None))
             for f, t, codes_ in extra:
                 feats.append(known[(f.transcript, f.index, t)][1])
                 labels.append(codes_)

@@ -23,6 +23,8 @@ import threading
 import numpy
 from scipy import sparse
 
+from .tokens import pair_codes, per_lemma, runs
+
 CONTEXT_WEIGHT = 0.5
 LENGTH_SCALE = 5.0
 CONTEXT_PREFIX = "q:"
@@ -96,6 +98,11 @@ def segment_ids(f) -> list:
     hit = f.terms_cache
     if hit is not None:
         return hit
+    if f.words_at is not None:
+        tw, k = f.words_at
+        ids, n_words, ctx = turn_ids(tw)
+        hit = f.terms_cache = [ids[k], ctx[k][0], n_words[k], None, ctx[k]]
+        return hit
     words = terms(f.lemmas)
     ctx = f.context
     last = _LAST_CONTEXT[0]
@@ -107,6 +114,81 @@ def segment_ids(f) -> list:
     hit = [TERMS.ids_of(words), ctx_ids[0], _n_words(words), None, ctx_ids]
     f.terms_cache = hit
     return hit
+
+
+def turn_ids(tw) -> tuple[list, list[int], list[list]]:
+    """:func:`segment_ids` of every segment of a :class:`~.tokens.TurnWords` at once, from its
+    lemma numbers: (word term ids per segment, number of words per segment, [context term ids,
+    None] per segment, one list shared by the segments with the same context). The same terms
+    as :func:`terms` of the lemma strings: the usable lemmas in order, then their neighbouring
+    pairs within the segment."""
+    hit = tw.cache.get("vectors")
+    if hit is not None:
+        return hit
+    n = len(tw)
+    seg = tw.segment_of_words()
+    (ids, id_seg), su = _sequence_ids(tw.words, tw.lemma, seg)
+    n_words = numpy.bincount(su, minlength=n).tolist()
+    order = numpy.argsort(id_seg, kind="stable")     # each segment's words, then its pairs
+    per_seg = numpy.split(ids[order], runs(id_seg[order], n)[1:-1])
+    contexts: dict[tuple, list] = {}
+    ctx = []
+    prefixed = _prefixed
+    for parts in tw.contexts or [()] * n:
+        c = contexts.get(parts)
+        if c is None:
+            if not parts:
+                c_ids = numpy.zeros(0, dtype=numpy.int64)
+            elif len(parts) == 1:
+                c_ids = prefixed(per_seg[parts[0]])
+            else:
+                lem = tw.lemmas_of(parts)
+                (c_flat, _), _ = _sequence_ids(tw.words, lem,
+                                               numpy.zeros(len(lem), dtype=numpy.int64))
+                c_ids = prefixed(c_flat)
+            c = contexts[parts] = [c_ids, None]
+        ctx.append(c)
+    out = (per_seg, n_words, ctx)
+    tw.cache["vectors"] = out
+    return out
+
+
+def _sequence_ids(words, lemma, seg) -> tuple[tuple, numpy.ndarray]:
+    """((term ids, their segments): the usable lemmas of ``lemma`` then the pairs of
+    neighbouring usable lemmas of the same segment, segment of each usable lemma)."""
+    usable = per_lemma(words, "vectors-usable", _usable, bool)
+    keep = usable[lemma]
+    lu, su = lemma[keep], seg[keep]
+    uni = per_lemma(words, "vectors-term",
+                    lambda w: TERMS.ids_of([w])[0] if _usable(w) else -1, numpy.int64)[lu]
+    same = su[1:] == su[:-1]
+    codes = pair_codes(lu[:-1][same], lu[1:][same])
+    known = words.derived.setdefault("vectors-pairs", {})
+    uc, inv = numpy.unique(codes, return_inverse=True)
+    names = words.lemma_names
+    shift = 1 << 32
+    new = [c for c in uc.tolist() if c not in known]
+    if new:
+        got = TERMS.ids_of([f"{names[c // shift]} {names[c % shift]}" for c in new]).tolist()
+        known.update(zip(new, got))
+    pair = numpy.fromiter(map(known.__getitem__, uc.tolist()), dtype=numpy.int64,
+                          count=len(uc))[inv.reshape(-1)]
+    return ((numpy.concatenate([uni, pair]), numpy.concatenate([su, su[1:][same]])), su)
+
+
+_CONTEXT_OF: dict[int, int] = {}     # term id -> id of the same term as context ("q:" term)
+
+
+def _prefixed(ids: numpy.ndarray) -> numpy.ndarray:
+    """The context terms (:data:`CONTEXT_PREFIX`) of term ids ``ids``."""
+    have = _CONTEXT_OF
+    todo = [i for i in dict.fromkeys(ids.tolist()) if i not in have]
+    if todo:
+        names = TERMS.names
+        got = TERMS.ids_of([CONTEXT_PREFIX + names[i] for i in todo]).tolist()
+        have.update(zip(todo, got))
+    return numpy.fromiter(map(have.__getitem__, ids.tolist()), dtype=numpy.int64,
+                          count=len(ids))
 
 
 def distinct_ids(f) -> tuple[numpy.ndarray, numpy.ndarray]:
