@@ -174,3 +174,82 @@ def test_suggestions_from_numbers_are_the_plain_suggestions(tmp_path, monkeypatc
     plain = run()
     assert len(fast) > 20
     assert fast == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-5, 40), max_size=60))
+def test_unique_inverse_is_numpys_unique(values):
+    from workbench.suggest.tokens import unique_inverse
+    a = numpy.array(values, dtype=numpy.int64)
+    u, first, inv = unique_inverse(a)
+    eu, efirst, einv = numpy.unique(a, return_index=True, return_inverse=True)
+    numpy.testing.assert_array_equal(u, eu)
+    numpy.testing.assert_array_equal(first, efirst)
+    numpy.testing.assert_array_equal(inv, einv.reshape(-1))
+
+
+TIES = [k / 128 for k in range(1, 400)] + [k / 1e6 + 5e-7 for k in range(0, 3000, 7)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1e4, allow_nan=False) | st.sampled_from(TIES), max_size=50))
+def test_rounded6_is_pythons_round(values):
+    from workbench.suggest.codebook_ids import rounded6
+    got = rounded6(numpy.array(values, dtype=numpy.float64)).tolist()
+    assert got == [round(v, 6) for v in values]
+
+
+def test_rounded6_on_every_tie_and_near_tie():
+    from workbench.suggest.codebook_ids import rounded6
+    x = numpy.array(TIES + [numpy.nextafter(t, 1.0) for t in TIES]
+                    + [numpy.nextafter(t, 0.0) for t in TIES])
+    assert rounded6(x).tolist() == [round(v, 6) for v in x.tolist()]
+
+
+def test_tfidf_rows_are_scipys_rows_value_for_value():
+    """The rows made by one sort are the matrix scipy's conversions and product made: the same
+    values, in the same order in each row (later sums run in that order), the same index
+    types."""
+    from workbench.suggest.vectors import Tfidf
+    rng = numpy.random.default_rng(1)
+    for _ in range(300):
+        n, size = int(rng.integers(0, 30)), int(rng.integers(1, 60))
+        tf = Tfidf([f"t{i}" for i in range(size)], rng.uniform(1, 5, size))
+        k = int(rng.integers(0, 300)) if n else 0
+        rows, cols = rng.integers(0, max(n, 1), k), rng.integers(0, size, k)
+        a, b = tf._rows(rows, cols, n), tf._rows_plain(rows, cols, n)
+        assert a.shape == b.shape and a.indices.dtype == b.indices.dtype
+        numpy.testing.assert_array_equal(a.indptr, b.indptr)
+        numpy.testing.assert_array_equal(a.indices, b.indices)
+        assert a.data.tobytes() == b.data.tobytes()
+
+
+def test_codebook_match_reads_only_the_terms_present(demo):
+    """match() visits only the code's terms found in the turn or its question: the same
+    matched words and score as a walk over all of the code's terms."""
+    import math
+
+    from workbench.suggest.codebook_text import QUESTION_WEIGHT
+    p, s = demo
+    index = s.codebook_index
+    n = 0
+    for f in (f for t in p.transcript_ids() for f in s.features(t)):
+        tf, q = index.turn_terms(_plain(f))
+        for c in index.codes:
+            w, ex = index.weights[c], index.exclude[c]
+            total, pos = 0.0, set()
+            for t in index._code_terms[c]:       # every term, in order
+                if t in tf and t in w:
+                    total += w[t] * (1.0 + math.log(tf[t]))
+                    pos.add(t)
+                elif t in q and t in w:
+                    total += QUESTION_WEIGHT * w[t]
+                    pos.add(t)
+                if t in tf and t in ex:
+                    total -= ex[t]
+            m = index.match(f, c)
+            assert (m is None) == (not pos)
+            if m is not None:
+                n += 1
+                assert m.score == round(max(total / index.norm[c], 0.0), 6)
+    assert n > 50

@@ -15,7 +15,7 @@ import math
 
 import numpy
 
-from .tokens import pair_codes, per_lemma, runs
+from .tokens import pair_codes, per_lemma, runs, unique_inverse
 
 _LOG1: list[float] = [0.0]      # 1 + ln n for n = 1, 2, … (index n), as math.log gives it
 
@@ -58,7 +58,7 @@ def _entries(index, words, lemma, seg, n_seg: int, n_col: int):
     content = (fw & 2) != 0
     join = ((fw[:-1] & fw[1:] & 4) != 0) & (sw[:-1] == sw[1:])
     codes = pair_codes(lw[:-1][join], lw[1:][join])
-    uc, inv = numpy.unique(codes, return_inverse=True)
+    uc, _, inv = unique_inverse(codes)
     new = [c for c in uc.tolist() if c not in pairs]
     if new:
         col = index._score_matrices()[0]
@@ -70,7 +70,8 @@ def _entries(index, words, lemma, seg, n_seg: int, n_col: int):
     cols = numpy.concatenate([lemcol[lw[content]], pair_col])
     segs = numpy.concatenate([sw[content], sw[1:][join]])
     keep = cols >= 0
-    key, counts = numpy.unique(segs[keep] * n_col + cols[keep], return_counts=True)
+    key, _, inv = unique_inverse(segs[keep] * n_col + cols[keep])
+    counts = numpy.bincount(inv, minlength=len(key))
     seg_e = key // n_col
     return seg_e, key % n_col, counts, runs(seg_e, n_seg)
 
@@ -182,13 +183,13 @@ def corpus_frequencies(lemma, terms, texts) -> tuple[dict[str, int], int]:
     content = (fw & 2) != 0
     join = ((fw[:-1] & fw[1:] & 4) != 0) & (sw[:-1] == sw[1:])
     codes = pair_codes(tw[:-1][join], tw[1:][join])
-    uc, inv = numpy.unique(codes, return_inverse=True)
+    uc, _, inv = unique_inverse(codes)
     shift = 1 << 32
     pair = numpy.fromiter((number(names[c // shift] + names[c % shift]) for c in uc.tolist()),
                           dtype=numpy.int64, count=len(uc))[inv.reshape(-1)]
     n_terms = max(1, len(names))
-    key = numpy.unique(numpy.concatenate([sw[content] * n_terms + tw[content],
-                                          sw[1:][join] * n_terms + pair]))
+    key = unique_inverse(numpy.concatenate([sw[content] * n_terms + tw[content],
+                                            sw[1:][join] * n_terms + pair]))[0]
     df = numpy.bincount(key % n_terms, minlength=n_terms)
     have = numpy.flatnonzero(df)
     return dict(zip([names[i] for i in have.tolist()], df[have].tolist())), n_texts
@@ -217,3 +218,18 @@ def turn_terms(index, f) -> tuple[dict[str, int], set[str]]:
     q = set(names[contexts[parts]].tolist()) if parts else set(f.question)
     memo[k] = (index, (tf, q))
     return tf, q
+
+
+def rounded6(x: numpy.ndarray) -> numpy.ndarray:
+    """``round(v, 6)`` of every value (Python's correctly rounded decimal rounding): numpy's
+    ``rint(v * 1e6) / 1e6`` gives the same double wherever ``v * 1e6`` is not within a
+    thousandth of a half (the product's rounding error is far smaller); those few are rounded
+    by Python."""
+    x = numpy.asarray(x, dtype=numpy.float64)
+    y = x * 1e6
+    out = numpy.rint(y) / 1e6
+    near = numpy.abs(y - numpy.floor(y) - 0.5) < 1e-3
+    near |= ~numpy.isfinite(y)
+    if near.any():
+        out[near] = [round(v, 6) for v in x[near].tolist()]
+    return out

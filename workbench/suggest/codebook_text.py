@@ -158,9 +158,11 @@ class CodebookIndex:
         # weight or None, exclude weight or 0)
         self._by_term: dict[str, list[tuple[str, float | None, float]]] = {}
         self._code_terms: dict[str, list[str]] = {}
+        self._code_term_set: dict[str, frozenset] = {}
         for cid in self.codes:
             terms = sorted(set(self.weights[cid]) | set(self.exclude[cid]))
             self._code_terms[cid] = terms
+            self._code_term_set[cid] = frozenset(terms)
             for t in terms:
                 self._by_term.setdefault(t, []).append(
                     (cid, self.weights[cid].get(t), self.exclude[cid].get(t, 0.0)))
@@ -280,16 +282,15 @@ class CodebookIndex:
         raw = ((tf_m @ W).toarray() + ((in_q * QUESTION_WEIGHT) @ W).toarray()
                - (in_turn @ EX).toarray())
         matched = ((in_turn + in_q) @ M).toarray() > 0
+        from .codebook_ids import rounded6
+        scores = numpy.zeros(raw.shape)
+        scores[matched] = rounded6((numpy.maximum(raw, 0.0) / norm)[matched])
         out = numpy.zeros((len(feats), len(codes)))
         where = {c: k for k, c in enumerate(self.codes)}
         for j, c in enumerate(codes):
             k = where.get(c)
-            if k is None:
-                continue
-            r = numpy.flatnonzero(matched[:, k])
-            if len(r):
-                vs = numpy.maximum(raw[r, k], 0.0) / norm[k]
-                out[r, j] = [round(v, 6) for v in vs.tolist()]
+            if k is not None:
+                out[:, j] = scores[:, k]
         return out
 
     def _score_matrices(self) -> tuple:
@@ -333,7 +334,10 @@ class CodebookIndex:
             return None
         pos, qpos, neg = [], [], []
         s = 0.0
-        for t in self._code_terms[cid]:
+        # the code's terms present in the turn or its question, in the order of the code's
+        # terms (sorted): the others add nothing
+        terms = self._code_term_set[cid]
+        for t in sorted(terms.intersection(tf).union(terms.intersection(q))):
             if t in tf and t in w:
                 v = w[t] * (1.0 + math.log(tf[t]))
                 pos.append((v, t))

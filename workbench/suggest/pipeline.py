@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from ..errors import ProjectError
-from .tokens import CONTENT, PUNCT, STOP, TokenBatch, Words
+from .tokens import CONTENT, PUNCT, STOP, TokenBatch, Words, unique_inverse
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -181,24 +181,42 @@ class Pipeline:
     def sentence_starts(self, parsed: Parsed) -> list[int]:
         """The tokens where sentences start, by the rule of spaCy's ``Sentencizer`` (a new
         sentence at the first token after sentence-final punctuation that is neither
-        punctuation nor a sentence-final character), on the cached flags of each word — the
-        sentences ``self.sentencizer`` would set, without a Python object per token."""
+        punctuation nor a sentence-final character), from the flags of each distinct word —
+        the sentences ``self.sentencizer`` would set, without a Python object per token (found
+        for the whole batch of ``parsed`` at once)."""
+        batch = parsed.batch
+        marks = batch.sentences
+        if marks is None:
+            marks = batch.sentences = self._sentence_marks(batch)
+        a, b = parsed._span()
+        return [0] + numpy.flatnonzero(marks[a:b]).tolist()
+
+    def _sentence_marks(self, batch: TokenBatch) -> numpy.ndarray:
+        """Per token of ``batch``: whether a sentence starts there (other than at the first
+        token of a text). A token starts one when it is a word (neither punctuation nor a
+        sentence-final character) and the last token before it in its text that is a word or
+        sentence-final is sentence-final: the Sentencizer's rule, as a scan would apply it."""
         flags = self._sent_flags
         punct_chars = self.sentencizer.punct_chars
-        vocab = parsed.doc.vocab
-        starts = [0]
-        seen_period = False
-        for i, orth in enumerate(parsed.orths):
+        vocab = self.nlp.vocab
+        uniq, _, inv = batch.distinct
+
+        def flag(orth: int) -> tuple[bool, bool]:
             fl = flags.get(orth)
             if fl is None:
                 lex = vocab[orth]
                 fl = flags[orth] = (lex.orth_ in punct_chars, bool(lex.is_punct))
-            if seen_period and not fl[1] and not fl[0]:
-                starts.append(i)
-                seen_period = False
-            elif fl[0]:
-                seen_period = True
-        return starts
+            return fl
+        fl = [flag(o) for o in uniq.tolist()]
+        final = numpy.fromiter((f[0] for f in fl), dtype=bool, count=len(fl))[inv]
+        punct = numpy.fromiter((f[1] for f in fl), dtype=bool, count=len(fl))[inv]
+        word = ~punct & ~final
+        at = numpy.flatnonzero(word | final)
+        text = numpy.searchsorted(batch.starts, at, side="right")
+        marks = numpy.zeros(len(batch.orth), dtype=bool)
+        starts = at[1:][word[at[1:]] & final[at[:-1]] & (text[1:] == text[:-1])]
+        marks[starts] = True
+        return marks
 
     def parse(self, texts, batch_size: int = 256, doc_lemmas: bool = True) -> list[Parsed]:
         """Every text through the pipeline in one batched pass (see module doc): its doc with
@@ -223,7 +241,7 @@ class Pipeline:
             orth = (numpy.concatenate(arrays).astype(numpy.uint64, copy=False) if arrays
                     else numpy.zeros(0, dtype=numpy.uint64))
             table = self.words_table
-            uniq, inv = numpy.unique(orth, return_inverse=True)
+            uniq, first, inv = unique_inverse(orth)
             word_of = table.word_of
             vocab = self.nlp.vocab
             wn = numpy.fromiter((word_of[o] if o in word_of else self._add_orth(o, vocab)
@@ -238,7 +256,7 @@ class Pipeline:
                 ids = [d.to_array(LEMMA) for d in docs if len(d)]
                 hashes = (numpy.concatenate(ids).astype(numpy.uint64, copy=False) if ids
                           else numpy.zeros(0, dtype=numpy.uint64))
-                hu, hinv = numpy.unique(hashes, return_inverse=True)
+                hu, _, hinv = unique_inverse(hashes)
                 strings = vocab.strings
                 ln = numpy.fromiter((table.lemma_number(strings[h], h) for h in hu.tolist()),
                                     dtype=numpy.int64, count=len(hu))
@@ -250,7 +268,7 @@ class Pipeline:
                     for i, d in enumerate(docs):
                         if len(d):
                             d.from_array([LEMMA], lemma_h[starts[i]:starts[i + 1]])
-            batch = TokenBatch(table, orth, lemma, kind, starts)
+            batch = TokenBatch(table, orth, lemma, kind, starts, (uniq, first, inv))
             return batch, [Parsed(d, t, batch, i) for i, (t, d) in enumerate(zip(texts, docs))]
 
     def _add_orth(self, orth: int, vocab) -> int:

@@ -204,7 +204,7 @@ class RuleSet:
         n = len(batch.starts) - 1
         if not (self._choices and self.fuzzy_threshold <= 100) or not len(batch.orth):
             return numpy.zeros(n, dtype=bool)
-        uniq, first, inv = numpy.unique(batch.orth, return_index=True, return_inverse=True)
+        uniq, first, inv = batch.distinct
         names = batch.words.arrays()[3]
         lemmas = names[batch.lemma[first]].tolist()
         cache = self._fuzzy_cache

@@ -75,14 +75,16 @@ class TokenBatch:
     """Every token of a batch of texts (see module doc); ``starts[i]:starts[i + 1]`` are the
     tokens of text ``i``."""
 
-    __slots__ = ("words", "orth", "lemma", "kind", "starts")
+    __slots__ = ("words", "orth", "lemma", "kind", "starts", "distinct", "sentences")
 
-    def __init__(self, words: Words, orth, lemma, kind, starts):
+    def __init__(self, words: Words, orth, lemma, kind, starts, distinct):
         self.words = words
         self.orth = orth          # uint64 per token
         self.lemma = lemma        # lemma number per token
         self.kind = kind          # int8 per token
         self.starts = starts      # int64, one more than the texts
+        self.distinct = distinct  # unique_inverse(orth)
+        self.sentences: numpy.ndarray | None = None   # sentence starts (Pipeline.sentence_starts)
 
     def turn_words(self) -> TurnWords:
         """The words of each text of the batch (:class:`TurnWords`)."""
@@ -144,3 +146,16 @@ def runs(seg: numpy.ndarray, n: int) -> numpy.ndarray:
     out = numpy.zeros(n + 1, dtype=numpy.int64)
     numpy.cumsum(numpy.bincount(seg, minlength=n), out=out[1:])
     return out
+
+
+def unique_inverse(a: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """(sorted distinct values, index of the first occurrence of each, index of each element's
+    value among them): ``numpy.unique(a, return_index=True, return_inverse=True)`` by one
+    stable sort (numpy 2's hashing way is several times slower on arrays this size)."""
+    order = numpy.argsort(a, kind="stable")
+    s = a[order]
+    new = numpy.ones(len(s), dtype=bool)
+    numpy.not_equal(s[1:], s[:-1], out=new[1:])
+    inv = numpy.empty(len(a), dtype=numpy.int64)
+    inv[order] = numpy.cumsum(new) - 1
+    return s[new], order[new], inv

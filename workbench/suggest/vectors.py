@@ -23,7 +23,7 @@ import threading
 import numpy
 from scipy import sparse
 
-from .tokens import pair_codes, per_lemma, runs
+from .tokens import pair_codes, per_lemma, runs, unique_inverse
 
 CONTEXT_WEIGHT = 0.5
 LENGTH_SCALE = 5.0
@@ -130,17 +130,19 @@ def turn_ids(tw) -> tuple[list, list[int], list[list]]:
     (ids, id_seg), su = _sequence_ids(tw.words, tw.lemma, seg)
     n_words = numpy.bincount(su, minlength=n).tolist()
     order = numpy.argsort(id_seg, kind="stable")     # each segment's words, then its pairs
-    per_seg = numpy.split(ids[order], runs(id_seg[order], n)[1:-1])
+    at = runs(id_seg[order], n)
+    per_seg = numpy.split(ids[order], at[1:-1])
     contexts: dict[tuple, list] = {}
     ctx = []
     prefixed = _prefixed
+    as_context = prefixed(ids)[order]   # every term of the turns as a context term
     for parts in tw.contexts or [()] * n:
         c = contexts.get(parts)
         if c is None:
             if not parts:
                 c_ids = numpy.zeros(0, dtype=numpy.int64)
             elif len(parts) == 1:
-                c_ids = prefixed(per_seg[parts[0]])
+                c_ids = as_context[at[parts[0]]:at[parts[0] + 1]]
             else:
                 lem = tw.lemmas_of(parts)
                 (c_flat, _), _ = _sequence_ids(tw.words, lem,
@@ -164,7 +166,7 @@ def _sequence_ids(words, lemma, seg) -> tuple[tuple, numpy.ndarray]:
     same = su[1:] == su[:-1]
     codes = pair_codes(lu[:-1][same], lu[1:][same])
     known = words.derived.setdefault("vectors-pairs", {})
-    uc, inv = numpy.unique(codes, return_inverse=True)
+    uc, _, inv = unique_inverse(codes)
     names = words.lemma_names
     shift = 1 << 32
     new = [c for c in uc.tolist() if c not in known]
@@ -176,19 +178,22 @@ def _sequence_ids(words, lemma, seg) -> tuple[tuple, numpy.ndarray]:
     return ((numpy.concatenate([uni, pair]), numpy.concatenate([su, su[1:][same]])), su)
 
 
-_CONTEXT_OF: dict[int, int] = {}     # term id -> id of the same term as context ("q:" term)
+_CONTEXT_OF: list = [numpy.zeros(0, dtype=numpy.int64)]   # term id -> its "q:" term id (-1)
 
 
 def _prefixed(ids: numpy.ndarray) -> numpy.ndarray:
     """The context terms (:data:`CONTEXT_PREFIX`) of term ids ``ids``."""
-    have = _CONTEXT_OF
-    todo = [i for i in dict.fromkeys(ids.tolist()) if i not in have]
+    have = _CONTEXT_OF[0]
+    top = int(ids.max()) + 1 if len(ids) else 0
+    if top > len(have):
+        have = numpy.concatenate([have, numpy.full(max(top, 2 * len(have)) - len(have), -1,
+                                                   dtype=numpy.int64)])
+    todo = numpy.unique(ids[have[ids] < 0]).tolist()
     if todo:
         names = TERMS.names
-        got = TERMS.ids_of([CONTEXT_PREFIX + names[i] for i in todo]).tolist()
-        have.update(zip(todo, got))
-    return numpy.fromiter(map(have.__getitem__, ids.tolist()), dtype=numpy.int64,
-                          count=len(ids))
+        have[todo] = TERMS.ids_of([CONTEXT_PREFIX + names[i] for i in todo])
+    _CONTEXT_OF[0] = have
+    return have[ids]
 
 
 def distinct_ids(f) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -278,6 +283,39 @@ class Tfidf:
         return self._rows(rows[keep], cols[keep], n)
 
     def _rows(self, rows: numpy.ndarray, cols: numpy.ndarray, n: int) -> sparse.csr_matrix:
+        """The TF-IDF rows of the (row, column) term occurrences, L2-normalised: the very
+        matrix of :meth:`_rows_plain` (values and their order in each row), with the counts
+        made by one sort instead of scipy's conversions."""
+        v = max(1, len(self.vocab))
+        key = numpy.sort(rows * v + cols)
+        new = numpy.ones(len(key), dtype=bool)
+        numpy.not_equal(key[1:], key[:-1], out=new[1:])
+        first = numpy.flatnonzero(new)
+        counts = numpy.diff(numpy.append(first, len(key))).astype(numpy.float64)
+        r, c = key[first] // v, key[first] % v
+        indptr = runs(r, n)
+        idx = numpy.int32 if max(len(first), len(self.vocab)) < 2 ** 31 - 1 else numpy.int64
+        data = (1.0 + numpy.log(counts)) * self.idf[c]
+        m = sparse.csr_matrix((data, c.astype(idx), indptr.astype(idx)),
+                              shape=(n, len(self.vocab)))
+        m.has_canonical_format = True
+        norms = numpy.sqrt(numpy.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        # as sparse.diags(1 / norms) @ m: each value times its row's factor, the entries of a
+        # row in descending column order (as scipy's sparse product leaves them)
+        vals = (1.0 / norms)[r] * data
+        at = indptr[r] + indptr[r + 1] - 1 - numpy.arange(len(r))
+        out_data = numpy.empty_like(vals)
+        out_idx = numpy.empty(len(c), dtype=idx)
+        out_data[at] = vals
+        out_idx[at] = c
+        if not out_data.all():      # a zero product is dropped by the product
+            return self._rows_plain(rows, cols, n)
+        return sparse.csr_matrix((out_data, out_idx, indptr.astype(idx)),
+                                 shape=(n, len(self.vocab)))
+
+    def _rows_plain(self, rows: numpy.ndarray, cols: numpy.ndarray, n: int
+                    ) -> sparse.csr_matrix:
         m = sparse.csr_matrix((numpy.ones(len(cols)), (rows, cols)), shape=(n, len(self.vocab)))
         m.sum_duplicates()
         m.data = (1.0 + numpy.log(m.data)) * self.idf[m.indices]
