@@ -145,6 +145,7 @@ def test_parsed_rows_and_the_fuzzy_filter(demo, texts):
     for p, flag in zip(parsed, may):
         doc = s.pipeline.make_doc(p.text)
         assert p.orths == [t.orth for t in doc]
+        assert p.chars() == ([t.idx for t in doc], [t.idx + len(t) for t in doc])
         assert p.rows == [(t.lemma, t.lemma_, p.kinds[i]) for i, t in enumerate(doc)]
         assert p.kinds == [0 if (t.is_punct or t.is_space) else 1 if t.is_stop else 2
                            for t in doc]

@@ -168,16 +168,15 @@ def corpus_frequencies(lemma, terms, texts) -> tuple[dict[str, int], int]:
             k = term_of[t] = len(names)
             names.append(t)
         return k
-    word_term: dict[str, int] = {}
-    word_flag: dict[str, int] = {}
+    code: dict[str, int] = {}       # word as written -> its lemma's term number * 8 + flags
+    flags = terms._flags
     for w in set(flat):
         lem = lemma(w.lower())
-        word_term[w] = number(lem)
-        word_flag[w] = terms._flags[lem] if lem in terms._flags else terms._flag(lem)
+        code[w] = number(lem) * 8 + (flags[lem] if lem in flags else terms._flag(lem))
     text_of = numpy.repeat(numpy.arange(n_texts, dtype=numpy.int64),
                            numpy.fromiter(map(len, found), dtype=numpy.int64, count=n_texts))
-    term = numpy.fromiter(map(word_term.__getitem__, flat), dtype=numpy.int64, count=len(flat))
-    fl = numpy.fromiter(map(word_flag.__getitem__, flat), dtype=numpy.int8, count=len(flat))
+    both = numpy.fromiter(map(code.__getitem__, flat), dtype=numpy.int64, count=len(flat))
+    term, fl = both >> 3, both & 7
     word = fl != 0
     tw, sw, fw = term[word], text_of[word], fl[word]
     content = (fw & 2) != 0
@@ -188,8 +187,9 @@ def corpus_frequencies(lemma, terms, texts) -> tuple[dict[str, int], int]:
     pair = numpy.fromiter((number(names[c // shift] + names[c % shift]) for c in uc.tolist()),
                           dtype=numpy.int64, count=len(uc))[inv.reshape(-1)]
     n_terms = max(1, len(names))
-    key = unique_inverse(numpy.concatenate([sw[content] * n_terms + tw[content],
-                                            sw[1:][join] * n_terms + pair]))[0]
+    key = numpy.sort(numpy.concatenate([sw[content] * n_terms + tw[content],
+                                        sw[1:][join] * n_terms + pair]))
+    key = key[numpy.concatenate([key[:1] == key[:1], key[1:] != key[:-1]])]   # each once
     df = numpy.bincount(key % n_terms, minlength=n_terms)
     have = numpy.flatnonzero(df)
     return dict(zip([names[i] for i in have.tolist()], df[have].tolist())), n_texts

@@ -121,6 +121,7 @@ class CodebookIndex:
         self.terms = ContentTerms(self.stop_words)
         self.codes = [c for c in codes if c in codebook.codes]
         self.display: dict[str, str] = {}   # joined pair -> "first second", for the reasons
+        self._display_words: dict[str, tuple] = {}   # term -> the words of its display
         self.name_terms: dict[str, set] = {}
         bags: dict[str, dict[str, int]] = {}
         excl: dict[str, dict[str, int]] = {}
@@ -361,8 +362,11 @@ class CodebookIndex:
                              self._top(neg), all(t in names for _, t in pos + qpos))
 
     def _redundant(self, t: str, present) -> bool:
-        d = self.display.get(t)
-        return d is not None and all(w in present for w in d.split())
+        words = self._display_words.get(t)
+        if words is None:
+            d = self.display.get(t)
+            words = self._display_words[t] = tuple(d.split()) if d is not None else ()
+        return bool(words) and all(w in present for w in words)
 
     def _top(self, items) -> tuple:
         """The strongest matched words, a joined pair shown as its two words (and those words

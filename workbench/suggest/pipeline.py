@@ -50,13 +50,22 @@ class Parsed:
     token a row (lemma id, lowercase lemma, kind: :data:`PUNCT`, :data:`STOP` or
     :data:`CONTENT`), made from the batch's numbers when asked for."""
 
-    __slots__ = ("doc", "text", "batch", "i")
+    __slots__ = ("doc", "text", "batch", "i", "_chars")
 
     def __init__(self, doc: Doc, text: str, batch: TokenBatch, i: int):
         self.doc = doc
         self.text = text
         self.batch = batch
         self.i = i
+        self._chars: tuple[list[int], list[int]] | None = None
+
+    def chars(self) -> tuple[list[int], list[int]]:
+        """(first character, character after the last) of every token in the text, as
+        spaCy's ``Token.idx`` and ``idx + len(token)``."""
+        if self._chars is None:
+            a, b = self._span()
+            self._chars = (self.batch.idx[a:b].tolist(), self.batch.end[a:b].tolist())
+        return self._chars
 
     def _span(self) -> tuple[int, int]:
         st = self.batch.starts
@@ -174,9 +183,9 @@ class Pipeline:
         if starts is None:
             starts = self.sentence_starts(parsed)
         k = bisect_right(starts, token) - 1
-        first = doc[starts[k]]
-        last = doc[(starts[k + 1] if k + 1 < len(starts) else len(doc)) - 1]
-        return first.idx, last.idx + len(last)      # as spaCy's Span.start_char / end_char
+        last = (starts[k + 1] if k + 1 < len(starts) else len(doc)) - 1
+        begin, end = parsed.chars()
+        return begin[starts[k]], end[last]      # as spaCy's Span.start_char / end_char
 
     def sentence_starts(self, parsed: Parsed) -> list[int]:
         """The tokens where sentences start, by the rule of spaCy's ``Sentencizer`` (a new
@@ -229,7 +238,7 @@ class Pipeline:
         """:meth:`parse`, and the batch of numbers its :class:`Parsed` are views of: the docs'
         ``orth`` arrays, each distinct ``orth`` looked up once in the table of words, and the
         lemmas and kinds of all tokens by indexing its arrays (no Python object per token)."""
-        from spacy.attrs import LEMMA, ORTH
+        from spacy.attrs import IDX, LEMMA, ORTH
         disable = ["sentencizer"] if self.sentencizer is not None else []
         with self.lock:
             texts = list(texts)
@@ -237,9 +246,11 @@ class Pipeline:
             starts = numpy.zeros(len(docs) + 1, dtype=numpy.int64)
             numpy.cumsum(numpy.fromiter(map(len, docs), dtype=numpy.int64, count=len(docs)),
                          out=starts[1:])
-            arrays = [d.to_array(ORTH) for d in docs if len(d)]
-            orth = (numpy.concatenate(arrays).astype(numpy.uint64, copy=False) if arrays
-                    else numpy.zeros(0, dtype=numpy.uint64))
+            arrays = [d.to_array([ORTH, IDX]) for d in docs if len(d)]
+            both = (numpy.concatenate(arrays) if arrays
+                    else numpy.zeros((0, 2), dtype=numpy.uint64))
+            orth = numpy.ascontiguousarray(both[:, 0]).astype(numpy.uint64, copy=False)
+            idx = both[:, 1].astype(numpy.int64)
             table = self.words_table
             uniq, first, inv = unique_inverse(orth)
             word_of = table.word_of
@@ -268,7 +279,8 @@ class Pipeline:
                     for i, d in enumerate(docs):
                         if len(d):
                             d.from_array([LEMMA], lemma_h[starts[i]:starts[i + 1]])
-            batch = TokenBatch(table, orth, lemma, kind, starts, (uniq, first, inv))
+            end = idx + table.word_lengths()[wtok]
+            batch = TokenBatch(table, orth, lemma, kind, starts, (uniq, first, inv), idx, end)
             return batch, [Parsed(d, t, batch, i) for i, (t, d) in enumerate(zip(texts, docs))]
 
     def _add_orth(self, orth: int, vocab) -> int:
@@ -283,7 +295,7 @@ class Pipeline:
             self._cache[orth] = h
             lemma_n = table.lemma_number(lemma, h)
         kind = PUNCT if (lex.is_punct or lex.is_space) else STOP if lex.is_stop else CONTENT
-        return table.add_word(orth, lemma_n, kind)
+        return table.add_word(orth, lemma_n, kind, len(lex.orth_))
 
     def keyword_lemmas(self, text: str) -> list[str]:
         """Lemmas of a keyword phrase, tokenized and lemmatized like the transcripts."""

@@ -224,10 +224,15 @@ class RuleSet:
         hits: list[RuleHit] = []
         text = parsed.text if parsed is not None else None
         reasons = self._reasons
-        for key, s, e in self.phrase(doc):
+        found = self.phrase(doc)
+        chars = parsed.chars() if parsed is not None and found else None
+        for key, s, e in found:
             rule = self.rules[key]
-            first, last = doc[s], doc[e - 1]
-            a, b = first.idx, last.idx + len(last)      # as the span's start_char / end_char
+            if chars is not None:
+                a, b = chars[0][s], chars[1][e - 1]     # as the span's start_char / end_char
+            else:
+                first, last = doc[s], doc[e - 1]
+                a, b = first.idx, last.idx + len(last)
             low = (text[a:b] if text is not None else doc[s:e].text).lower()
             reason = reasons.get((key, low))
             if reason is None:

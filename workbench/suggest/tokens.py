@@ -35,10 +35,11 @@ class Words:
         self.word_of: dict[int, int] = {}        # orth -> word number
         self.word_lemma: list[int] = []           # word number -> lemma number
         self.word_kind: list[int] = []            # word number -> kind
+        self.word_len: list[int] = []             # word number -> its length in characters
         self.lemma_of: dict[str, int] = {}        # lemma -> lemma number
         self.lemma_names: list[str] = []          # lemma number -> lemma
         self.lemma_hash: list[int] = []           # lemma number -> spaCy string hash
-        self._arrays: tuple = (-1, -1, None, None, None, None)
+        self._arrays: tuple = (-1, -1, None, None, None, None, None)
         # per-lemma-number arrays of the evidence that reads these numbers (vectors,
         # codebook): {key: (array, filled up to)}
         self.derived: dict = {}
@@ -51,33 +52,44 @@ class Words:
             self.lemma_hash.append(h)
         return n
 
-    def add_word(self, orth: int, lemma_n: int, kind: int) -> int:
+    def add_word(self, orth: int, lemma_n: int, kind: int, length: int) -> int:
         w = self.word_of[orth] = len(self.word_lemma)
         self.word_lemma.append(lemma_n)
         self.word_kind.append(kind)
+        self.word_len.append(length)
         return w
 
     def arrays(self) -> tuple:
         """(word -> lemma number, word -> kind, lemma -> hash (uint64), lemma -> string
         (object)) as numpy arrays, remade when words or lemmas were added."""
-        nw, nl, wl, wk, lh, ls = self._arrays
+        return self._all()[:4]
+
+    def word_lengths(self) -> numpy.ndarray:
+        """word -> its length in characters."""
+        return self._all()[4]
+
+    def _all(self) -> tuple:
+        nw, nl, *arrays = self._arrays
         if nw != len(self.word_lemma) or nl != len(self.lemma_names):
             wl = numpy.array(self.word_lemma, dtype=numpy.int64)
             wk = numpy.array(self.word_kind, dtype=numpy.int8)
             lh = numpy.array(self.lemma_hash, dtype=numpy.uint64)
             ls = numpy.empty(len(self.lemma_names), dtype=object)
             ls[:] = self.lemma_names
-            self._arrays = (len(self.word_lemma), len(self.lemma_names), wl, wk, lh, ls)
-        return self._arrays[2:]
+            wn = numpy.array(self.word_len, dtype=numpy.int64)
+            arrays = [wl, wk, lh, ls, wn]
+            self._arrays = (len(self.word_lemma), len(self.lemma_names), *arrays)
+        return tuple(arrays)
 
 
 class TokenBatch:
     """Every token of a batch of texts (see module doc); ``starts[i]:starts[i + 1]`` are the
     tokens of text ``i``."""
 
-    __slots__ = ("words", "orth", "lemma", "kind", "starts", "distinct", "sentences")
+    __slots__ = ("words", "orth", "lemma", "kind", "starts", "distinct", "sentences", "idx",
+                 "end")
 
-    def __init__(self, words: Words, orth, lemma, kind, starts, distinct):
+    def __init__(self, words: Words, orth, lemma, kind, starts, distinct, idx=None, end=None):
         self.words = words
         self.orth = orth          # uint64 per token
         self.lemma = lemma        # lemma number per token
@@ -85,6 +97,8 @@ class TokenBatch:
         self.starts = starts      # int64, one more than the texts
         self.distinct = distinct  # unique_inverse(orth)
         self.sentences: numpy.ndarray | None = None   # sentence starts (Pipeline.sentence_starts)
+        self.idx = idx            # each token's first character in its text (spaCy Token.idx)
+        self.end = end            # and the character after its last
 
     def turn_words(self) -> TurnWords:
         """The words of each text of the batch (:class:`TurnWords`)."""
