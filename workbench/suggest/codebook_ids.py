@@ -124,7 +124,9 @@ def turn_columns(index, feats, rows: list[int]):
         out_r.append(r_t)
         out_c.append(col_e[take])
         out_n.append(cnt[take])
-        qs, qrow = [], []
+        qs: list = []
+        qrow: list[int] = []
+        qlen: list[int] = []
         for k, r, f in zip(ks, rs, fs):
             parts = tw.contexts[k] if tw.contexts else ()
             if parts:
@@ -135,9 +137,10 @@ def turn_columns(index, feats, rows: list[int]):
             else:
                 continue
             qs.append(q)
-            qrow.append(numpy.full(len(q), r, dtype=numpy.int64))
+            qrow.append(r)
+            qlen.append(len(q))
         if qs:
-            qr, qc = numpy.concatenate(qrow), numpy.concatenate(qs)
+            qr, qc = numpy.repeat(numpy.asarray(qrow, dtype=numpy.int64), qlen), numpy.concatenate(qs)
             fresh = ~numpy.isin(qr * n_col + qc, r_t * n_col + col_e[take])
             q_r.append(qr[fresh])
             q_c.append(qc[fresh])

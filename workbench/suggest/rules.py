@@ -32,9 +32,10 @@ from ..errors import CodebookError
 MIN_FUZZY_LEN = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleHit:
-    """One rule firing in a doc: character offsets relative to the doc's text."""
+    """One rule firing in a doc: character offsets relative to the doc's text (not frozen:
+    nothing changes a hit, and a frozen dataclass takes six times as long to make)."""
 
     code: str
     score: float      # 1.0 for keyword/pattern hits, rapidfuzz score / 100 for fuzzy hits

@@ -188,7 +188,7 @@ def _prefixed(ids: numpy.ndarray) -> numpy.ndarray:
     if top > len(have):
         have = numpy.concatenate([have, numpy.full(max(top, 2 * len(have)) - len(have), -1,
                                                    dtype=numpy.int64)])
-    todo = numpy.unique(ids[have[ids] < 0]).tolist()
+    todo = sorted(set(ids[have[ids] < 0].tolist()))
     if todo:
         names = TERMS.names
         have[todo] = TERMS.ids_of([CONTEXT_PREFIX + names[i] for i in todo])
