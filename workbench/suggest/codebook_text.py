@@ -121,6 +121,7 @@ class CodebookIndex:
         self.terms = ContentTerms(self.stop_words)
         self.codes = [c for c in codes if c in codebook.codes]
         self.display: dict[str, str] = {}   # joined pair -> "first second", for the reasons
+        self._display_words: dict[str, tuple] = {}   # term -> the words of its display
         self.name_terms: dict[str, set] = {}
         bags: dict[str, dict[str, int]] = {}
         excl: dict[str, dict[str, int]] = {}
@@ -158,9 +159,11 @@ class CodebookIndex:
         # weight or None, exclude weight or 0)
         self._by_term: dict[str, list[tuple[str, float | None, float]]] = {}
         self._code_terms: dict[str, list[str]] = {}
+        self._code_term_set: dict[str, frozenset] = {}
         for cid in self.codes:
             terms = sorted(set(self.weights[cid]) | set(self.exclude[cid]))
             self._code_terms[cid] = terms
+            self._code_term_set[cid] = frozenset(terms)
             for t in terms:
                 self._by_term.setdefault(t, []).append(
                     (cid, self.weights[cid].get(t), self.exclude[cid].get(t, 0.0)))
@@ -185,10 +188,15 @@ class CodebookIndex:
     def turn_terms(self, f) -> tuple[dict[str, int], set[str]]:
         """(term -> count in the turn, the question's terms) of segment features ``f``; kept on
         ``f`` (its lemmas do not change), and the question's terms shared by the turns after
-        the same question."""
+        the same question. For features with ``words_at``: only the codebook's terms, from
+        their transcript's lemma numbers (codebook_ids.turn_terms; the same scores and
+        matches)."""
         hit = f.codebook_terms
         if hit is not None:
             return hit
+        if f.words_at is not None:      # from its transcript's lemma numbers
+            from .codebook_ids import turn_terms
+            return turn_terms(self, f)
         tf: dict[str, int] = {}
         for t in self.terms(f.lemmas):
             tf[t] = tf.get(t, 0) + 1
@@ -239,9 +247,16 @@ class CodebookIndex:
         sparse products over the codebook's terms instead of a loop over each code of each
         term (the same numbers: each score is the same sum, rounded to 6 decimals)."""
         col, W, M, EX, norm = self._score_matrices()
-        rows, cols, vals, qrows, qcols = [], [], [], [], []
+        rows: list = []
+        cols: list = []
+        vals: list = []
+        qrows: list = []
+        qcols: list = []
         log = math.log
+        fast = [i for i, f in enumerate(feats) if f.words_at is not None]
         for i, f in enumerate(feats):
+            if f.words_at is not None:
+                continue
             tf, q = self.turn_terms(f)
             for t, n in tf.items():
                 j = col.get(t)
@@ -254,6 +269,13 @@ class CodebookIndex:
                 if j is not None and t not in tf:
                     qrows.append(i)
                     qcols.append(j)
+        entries: tuple = (rows, cols, vals, qrows, qcols)
+        if fast:    # from the lemma numbers of their transcripts (codebook_ids.py)
+            from .codebook_ids import turn_columns
+            more = turn_columns(self, [feats[i] for i in fast], fast)
+            entries = tuple(numpy.concatenate([numpy.asarray(a, b.dtype), b])
+                            for a, b in zip(entries, more))
+        rows, cols, vals, qrows, qcols = entries
         shape = (len(feats), len(col))
         tf_m = sparse.csr_matrix((vals, (rows, cols)), shape=shape)
         in_turn = sparse.csr_matrix((numpy.ones(len(rows)), (rows, cols)), shape=shape)
@@ -261,16 +283,15 @@ class CodebookIndex:
         raw = ((tf_m @ W).toarray() + ((in_q * QUESTION_WEIGHT) @ W).toarray()
                - (in_turn @ EX).toarray())
         matched = ((in_turn + in_q) @ M).toarray() > 0
+        from .codebook_ids import rounded6
+        scores = numpy.zeros(raw.shape)
+        scores[matched] = rounded6((numpy.maximum(raw, 0.0) / norm)[matched])
         out = numpy.zeros((len(feats), len(codes)))
         where = {c: k for k, c in enumerate(self.codes)}
         for j, c in enumerate(codes):
             k = where.get(c)
-            if k is None:
-                continue
-            r = numpy.flatnonzero(matched[:, k])
-            if len(r):
-                vs = numpy.maximum(raw[r, k], 0.0) / norm[k]
-                out[r, j] = [round(v, 6) for v in vs.tolist()]
+            if k is not None:
+                out[:, j] = scores[:, k]
         return out
 
     def _score_matrices(self) -> tuple:
@@ -314,7 +335,10 @@ class CodebookIndex:
             return None
         pos, qpos, neg = [], [], []
         s = 0.0
-        for t in self._code_terms[cid]:
+        # the code's terms present in the turn or its question, in the order of the code's
+        # terms (sorted): the others add nothing
+        terms = self._code_term_set[cid]
+        for t in sorted(terms.intersection(tf).union(terms.intersection(q))):
             if t in tf and t in w:
                 v = w[t] * (1.0 + math.log(tf[t]))
                 pos.append((v, t))
@@ -338,8 +362,11 @@ class CodebookIndex:
                              self._top(neg), all(t in names for _, t in pos + qpos))
 
     def _redundant(self, t: str, present) -> bool:
-        d = self.display.get(t)
-        return d is not None and all(w in present for w in d.split())
+        words = self._display_words.get(t)
+        if words is None:
+            d = self.display.get(t)
+            words = self._display_words[t] = tuple(d.split()) if d is not None else ()
+        return bool(words) and all(w in present for w in words)
 
     def _top(self, items) -> tuple:
         """The strongest matched words, a joined pair shown as its two words (and those words
@@ -366,22 +393,8 @@ def _stop_words(pipeline) -> frozenset:
 
 def corpus_frequencies(pipeline, texts, stop_words=None) -> tuple[dict[str, int], int]:
     """In how many of ``texts`` each content term occurs (lemmas by a quick regex tokenisation
-    and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number."""
-    import re
-    from collections import Counter
+    and the pipeline's lemma lookup: a statistic, not the suggestion itself), and their number
+    (counted from numbers in codebook_ids.py)."""
+    from .codebook_ids import corpus_frequencies as counted
     stop = stop_words if stop_words is not None else _stop_words(pipeline)
-    word = re.compile(r"\w+", re.UNICODE)
-    lemma = pipeline.lemma_word
-    terms = ContentTerms(stop)
-    lemmas_of: dict[str, str] = {}      # word as written -> lemma of its lowercase form
-
-    def add(w: str) -> str:
-        lem = lemmas_of[w] = lemma(w.lower())
-        return lem
-    df: Counter[str] = Counter()
-    n = 0
-    for text in texts:
-        n += 1
-        df.update(set(terms([lemmas_of[w] if w in lemmas_of else add(w)
-                             for w in word.findall(text)])))
-    return dict(df), n
+    return counted(pipeline.lemma_word, ContentTerms(stop), texts)

@@ -55,35 +55,70 @@ class SegmentFeatures:
     speaker: str = ""
     terms_cache: list | None = None    # term numbers of the learned evidence (vectors.segment_ids)
     codebook_terms: tuple | None = None   # (term counts, question terms) of the codebook evidence
+    # (TurnWords of the transcript, this segment's place in it): its words as lemma numbers,
+    # for the evidence's fast paths (None: a coded passage, or made by hand; the plain paths)
+    words_at: tuple | None = None
 
 
 def transcript_features(pipeline, ruleset, transcript) -> list[SegmentFeatures]:
-    """Features of every segment of ``transcript`` (one batched ``nlp.pipe`` pass)."""
+    """Features of every segment of ``transcript`` (one batched ``nlp.pipe`` pass; the lemmas
+    of the words, the content words and the keyword hits read from the batch's numbers)."""
+    from .tokens import CONTENT
     segs = transcript.segments
     if ruleset is not None and ruleset.empty:
         ruleset = None
-    parsed = pipeline.parse([s.text for s in segs], doc_lemmas=ruleset is not None)
-    out = [_features(seg, p, ruleset, pipeline) for seg, p in zip(segs, parsed)]
-    last_q = None
-    last_by_speaker: dict[str, SegmentFeatures] = {}   # in order of their last turn
-    context: tuple = ()     # one tuple shared by the turns after the same questions
-    for f in out:
-        if last_by_speaker:
-            f.context = context
-        if f.role == INTERVIEWER:
-            last_q = f
-            last_by_speaker.pop(f.speaker, None)
-            last_by_speaker[f.speaker] = f
-            context = tuple(w for q in reversed(last_by_speaker.values()) for w in q.lemmas)
-        elif last_q is not None:
-            f.question = last_q.content
-            f.question_rules = tuple(sorted(last_q.rules))
+    batch, parsed = pipeline.parse_batch([s.text for s in segs],
+                                         doc_lemmas=ruleset is not None)
+    tw = batch.turn_words()
+    names = batch.words.arrays()[3]
+    words = names[tw.lemma].tolist()
+    ws = tw.starts.tolist()
+    is_content = batch.kind == CONTENT
+    content = names[batch.lemma[is_content]].tolist()
+    cs = batch.offsets(is_content).tolist()
+    fuzzy = ruleset.fuzzy_texts(batch).tolist() if ruleset is not None else []
+    out = []
+    for k, (seg, p) in enumerate(zip(segs, parsed)):
+        best = (_rule_evidence(seg, p, ruleset, pipeline, bool(fuzzy[k]))
+                if ruleset is not None else {})
+        f = SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role,
+                            tuple(words[ws[k]:ws[k + 1]]), best,
+                            tuple(dict.fromkeys(content[cs[k]:cs[k + 1]])),
+                            speaker=seg.speaker or "")
+        f.words_at = (tw, k)
+        out.append(f)
+    _link_questions(out, tw)
     return out
 
 
-def _features(seg, parsed, ruleset, pipeline) -> SegmentFeatures:
+def _link_questions(out: list[SegmentFeatures], tw=None) -> None:
+    """Each segment's question and context (see SegmentFeatures); ``tw``: the segments'
+    TurnWords, whose ``contexts`` get the segments each context is made of."""
+    last_q = None
+    last_by_speaker: dict[str, int] = {}   # speaker -> their last turn, in order of it
+    context: tuple = ()     # one tuple shared by the turns after the same questions
+    parts: tuple = ()
+    contexts = []
+    for k, f in enumerate(out):
+        if last_by_speaker:
+            f.context = context
+        contexts.append(parts if last_by_speaker else ())
+        if f.role == INTERVIEWER:
+            last_q = f
+            last_by_speaker.pop(f.speaker, None)
+            last_by_speaker[f.speaker] = k
+            parts = tuple(reversed(last_by_speaker.values()))
+            context = tuple(w for q in parts for w in out[q].lemmas)
+        elif last_q is not None:
+            f.question = last_q.content
+            f.question_rules = tuple(sorted(last_q.rules))
+    if tw is not None:
+        tw.contexts = contexts
+
+
+def _rule_evidence(seg, parsed, ruleset, pipeline, fuzzy: bool = True) -> dict:
     best: dict[str, RuleEvidence] = {}
-    hits = ruleset.match(parsed.doc, parsed) if ruleset is not None else []
+    hits = ruleset.match(parsed.doc, parsed, fuzzy=fuzzy)
     if hits:
         starts = pipeline.sentence_starts(parsed) if pipeline.sentencizer is not None else None
         places: dict[str, set] = {}
@@ -96,6 +131,13 @@ def _features(seg, parsed, ruleset, pipeline) -> SegmentFeatures:
                                         seg.start + h.start, seg.start + h.end)
         for code, ev in best.items():
             ev.count = len(places[code])
+    return best
+
+
+def _features(seg, parsed, ruleset, pipeline) -> SegmentFeatures:
+    """The plain way to one segment's features, from its :class:`~.pipeline.Parsed` alone
+    (question and context not linked)."""
+    best = _rule_evidence(seg, parsed, ruleset, pipeline) if ruleset is not None else {}
     return SegmentFeatures(seg.transcript, seg.index, seg.start, seg.end, seg.role,
                            parsed.words(), best, parsed.content(), speaker=seg.speaker or "")
 

@@ -30,46 +30,86 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy
+
 from ..errors import ProjectError
+from .tokens import CONTENT, PUNCT, STOP, TokenBatch, Words, unique_inverse
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-# the kind of a token (Parsed.kinds)
-PUNCT = 0     # punctuation or space: not a word
-STOP = 1      # a stop word of the language
-CONTENT = 2   # any other word
+# the kind of a token (Parsed.kinds): PUNCT (punctuation or space: not a word), STOP (a stop
+# word of the language), CONTENT (any other word) — defined in tokens.py
+__all__ = ["CONTENT", "PUNCT", "STOP", "Parsed", "Pipeline", "build_pipeline"]
 
 
-@dataclass(slots=True)
 class Parsed:
-    """One text through :meth:`Pipeline.parse`: the doc (lemmas set), the text, each token's
-    ``orth`` id, and per token a row (lemma id, lowercase lemma, kind: :data:`PUNCT`,
-    :data:`STOP` or :data:`CONTENT`) — one shared tuple per distinct word."""
+    """One text through :meth:`Pipeline.parse`: the doc (lemmas set), the text, and its tokens
+    in ``batch`` (a :class:`~.tokens.TokenBatch`, text ``i``): each token's ``orth`` id, and per
+    token a row (lemma id, lowercase lemma, kind: :data:`PUNCT`, :data:`STOP` or
+    :data:`CONTENT`), made from the batch's numbers when asked for."""
 
-    doc: Doc
-    text: str
-    orths: list[int]
-    rows: list[tuple[int, str, int]]
+    __slots__ = ("doc", "text", "batch", "i", "_chars")
+
+    def __init__(self, doc: Doc, text: str, batch: TokenBatch, i: int):
+        self.doc = doc
+        self.text = text
+        self.batch = batch
+        self.i = i
+        self._chars: tuple[list[int], list[int]] | None = None
+
+    def chars(self) -> tuple[list[int], list[int]]:
+        """(first character, character after the last) of every token in the text, as
+        spaCy's ``Token.idx`` and ``idx + len(token)``."""
+        if self._chars is None:
+            a, b = self._span()
+            self._chars = (self.batch.idx[a:b].tolist(), self.batch.end[a:b].tolist())
+        return self._chars
+
+    def _span(self) -> tuple[int, int]:
+        st = self.batch.starts
+        return int(st[self.i]), int(st[self.i + 1])
+
+    @property
+    def orths(self) -> list[int]:
+        """The ``orth`` id of every token."""
+        a, b = self._span()
+        return self.batch.orth[a:b].tolist()
+
+    @property
+    def rows(self) -> list[tuple[int, str, int]]:
+        """(lemma id, lemma, kind) of every token."""
+        a, b = self._span()
+        _, _, hashes, names = self.batch.words.arrays()
+        lem = self.batch.lemma[a:b]
+        return list(zip(hashes[lem].tolist(), names[lem].tolist(),
+                        self.batch.kind[a:b].tolist()))
 
     @property
     def lemmas(self) -> list[str]:
         """The lemma of every token."""
-        return [r[1] for r in self.rows]
+        a, b = self._span()
+        return self.batch.words.arrays()[3][self.batch.lemma[a:b]].tolist()
 
     @property
     def kinds(self) -> list[int]:
         """The kind of every token."""
-        return [r[2] for r in self.rows]
+        a, b = self._span()
+        return self.batch.kind[a:b].tolist()
+
+    def _lemmas_where(self, keep) -> list[str]:
+        a, b = self._span()
+        lem = self.batch.lemma[a:b][keep(self.batch.kind[a:b])]
+        return self.batch.words.arrays()[3][lem].tolist()
 
     def words(self) -> tuple[str, ...]:
         """The lemmas of the words (no punctuation or space), in order."""
-        return tuple([r[1] for r in self.rows if r[2]])
+        return tuple(self._lemmas_where(lambda k: k != PUNCT))
 
     def content(self) -> tuple[str, ...]:
         """The distinct lemmas of the content words (no stop words), in order of first use."""
-        return tuple(dict.fromkeys([r[1] for r in self.rows if r[2] == CONTENT]))
+        return tuple(dict.fromkeys(self._lemmas_where(lambda k: k == CONTENT)))
 
 
 @dataclass
@@ -87,8 +127,7 @@ class Pipeline:
     # (None: nlp.pipe sets the sentences itself)
     sentencizer: Any = None
     _cache: dict = field(default_factory=dict, repr=False)     # orth -> lemma id
-    _info: dict = field(default_factory=dict, repr=False)      # orth -> (lemma id, lemma, kind)
-    _strings: dict = field(default_factory=dict, repr=False)   # lemma id -> lemma
+    words_table: Words = field(default_factory=Words, repr=False)   # distinct words, lemmas
     _sent_flags: dict = field(default_factory=dict, repr=False)  # orth -> (ends sent., punct)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -144,76 +183,119 @@ class Pipeline:
         if starts is None:
             starts = self.sentence_starts(parsed)
         k = bisect_right(starts, token) - 1
-        first = doc[starts[k]]
-        last = doc[(starts[k + 1] if k + 1 < len(starts) else len(doc)) - 1]
-        return first.idx, last.idx + len(last)      # as spaCy's Span.start_char / end_char
+        last = (starts[k + 1] if k + 1 < len(starts) else len(doc)) - 1
+        begin, end = parsed.chars()
+        return begin[starts[k]], end[last]      # as spaCy's Span.start_char / end_char
 
     def sentence_starts(self, parsed: Parsed) -> list[int]:
         """The tokens where sentences start, by the rule of spaCy's ``Sentencizer`` (a new
         sentence at the first token after sentence-final punctuation that is neither
-        punctuation nor a sentence-final character), on the cached flags of each word — the
-        sentences ``self.sentencizer`` would set, without a Python object per token."""
+        punctuation nor a sentence-final character), from the flags of each distinct word —
+        the sentences ``self.sentencizer`` would set, without a Python object per token (found
+        for the whole batch of ``parsed`` at once)."""
+        batch = parsed.batch
+        marks = batch.sentences
+        if marks is None:
+            marks = batch.sentences = self._sentence_marks(batch)
+        a, b = parsed._span()
+        return [0] + numpy.flatnonzero(marks[a:b]).tolist()
+
+    def _sentence_marks(self, batch: TokenBatch) -> numpy.ndarray:
+        """Per token of ``batch``: whether a sentence starts there (other than at the first
+        token of a text). A token starts one when it is a word (neither punctuation nor a
+        sentence-final character) and the last token before it in its text that is a word or
+        sentence-final is sentence-final: the Sentencizer's rule, as a scan would apply it."""
         flags = self._sent_flags
         punct_chars = self.sentencizer.punct_chars
-        vocab = parsed.doc.vocab
-        starts = [0]
-        seen_period = False
-        for i, orth in enumerate(parsed.orths):
+        vocab = self.nlp.vocab
+        uniq, _, inv = batch.distinct
+
+        def flag(orth: int) -> tuple[bool, bool]:
             fl = flags.get(orth)
             if fl is None:
                 lex = vocab[orth]
                 fl = flags[orth] = (lex.orth_ in punct_chars, bool(lex.is_punct))
-            if seen_period and not fl[1] and not fl[0]:
-                starts.append(i)
-                seen_period = False
-            elif fl[0]:
-                seen_period = True
-        return starts
+            return fl
+        fl = [flag(o) for o in uniq.tolist()]
+        final = numpy.fromiter((f[0] for f in fl), dtype=bool, count=len(fl))[inv]
+        punct = numpy.fromiter((f[1] for f in fl), dtype=bool, count=len(fl))[inv]
+        word = ~punct & ~final
+        at = numpy.flatnonzero(word | final)
+        text = numpy.searchsorted(batch.starts, at, side="right")
+        marks = numpy.zeros(len(batch.orth), dtype=bool)
+        starts = at[1:][word[at[1:]] & final[at[:-1]] & (text[1:] == text[:-1])]
+        marks[starts] = True
+        return marks
 
     def parse(self, texts, batch_size: int = 256, doc_lemmas: bool = True) -> list[Parsed]:
         """Every text through the pipeline in one batched pass (see module doc): its doc with
-        lemmas set (``doc_lemmas=False``: only in the lists, for callers that match nothing
+        lemmas set (``doc_lemmas=False``: only in the numbers, for callers that match nothing
         on the doc), and each token's orth, lemma and kind."""
-        from spacy.attrs import LEMMA, ORTH
-        out = []
+        return self.parse_batch(texts, batch_size, doc_lemmas)[1]
+
+    def parse_batch(self, texts, batch_size: int = 256, doc_lemmas: bool = True
+                    ) -> tuple[TokenBatch, list[Parsed]]:
+        """:meth:`parse`, and the batch of numbers its :class:`Parsed` are views of: the docs'
+        ``orth`` arrays, each distinct ``orth`` looked up once in the table of words, and the
+        lemmas and kinds of all tokens by indexing its arrays (no Python object per token)."""
+        from spacy.attrs import IDX, LEMMA, ORTH
         disable = ["sentencizer"] if self.sentencizer is not None else []
         with self.lock:
-            info = self._info
-            add = self._add_orth
             texts = list(texts)
-            for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size,
-                                                      disable=disable)):
-                orths = doc.to_array(ORTH).tolist() if len(doc) else []
-                rows = [info[o] if o in info else add(o, doc.vocab) for o in orths]
-                if self.model_lemmas:
-                    # the pipeline's own lemma of each token, with the word's kind
-                    self.set_lemmas(doc)
-                    strings = self._strings
-                    ids = doc.to_array(LEMMA).tolist() if len(doc) else []
-                    rows = [(h, strings[h] if h in strings else self._add_string(h, doc.vocab),
-                             r[2]) for h, r in zip(ids, rows)]
-                elif rows and doc_lemmas:
-                    import numpy
-                    doc.from_array([LEMMA], numpy.array([r[0] for r in rows],
-                                                        dtype=numpy.uint64))
-                out.append(Parsed(doc, text, orths, rows))
-        return out
+            docs = list(self.nlp.pipe(texts, batch_size=batch_size, disable=disable))
+            starts = numpy.zeros(len(docs) + 1, dtype=numpy.int64)
+            numpy.cumsum(numpy.fromiter(map(len, docs), dtype=numpy.int64, count=len(docs)),
+                         out=starts[1:])
+            arrays = [d.to_array([ORTH, IDX]) for d in docs if len(d)]
+            both = (numpy.concatenate(arrays) if arrays
+                    else numpy.zeros((0, 2), dtype=numpy.uint64))
+            orth = numpy.ascontiguousarray(both[:, 0]).astype(numpy.uint64, copy=False)
+            idx = both[:, 1].astype(numpy.int64)
+            table = self.words_table
+            uniq, first, inv = unique_inverse(orth)
+            word_of = table.word_of
+            vocab = self.nlp.vocab
+            wn = numpy.fromiter((word_of[o] if o in word_of else self._add_orth(o, vocab)
+                                 for o in uniq.tolist()), dtype=numpy.int64, count=len(uniq))
+            wl, wk, lh, _ = table.arrays()
+            wtok = wn[inv.reshape(-1)]
+            kind = wk[wtok]
+            if self.model_lemmas:
+                # the pipeline's own lemma of each token (lowercased), with the word's kind
+                for d in docs:
+                    self.set_lemmas(d)
+                ids = [d.to_array(LEMMA) for d in docs if len(d)]
+                hashes = (numpy.concatenate(ids).astype(numpy.uint64, copy=False) if ids
+                          else numpy.zeros(0, dtype=numpy.uint64))
+                hu, _, hinv = unique_inverse(hashes)
+                strings = vocab.strings
+                ln = numpy.fromiter((table.lemma_number(strings[h], h) for h in hu.tolist()),
+                                    dtype=numpy.int64, count=len(hu))
+                lemma = ln[hinv.reshape(-1)]
+            else:
+                lemma = wl[wtok]
+                if doc_lemmas and len(orth):
+                    lemma_h = lh[lemma]
+                    for i, d in enumerate(docs):
+                        if len(d):
+                            d.from_array([LEMMA], lemma_h[starts[i]:starts[i + 1]])
+            end = idx + table.word_lengths()[wtok]
+            batch = TokenBatch(table, orth, lemma, kind, starts, (uniq, first, inv), idx, end)
+            return batch, [Parsed(d, t, batch, i) for i, (t, d) in enumerate(zip(texts, docs))]
 
-    def _add_orth(self, orth: int, vocab) -> tuple[int, str, int]:
+    def _add_orth(self, orth: int, vocab) -> int:
+        """Number a word not seen before: its lemma (of the lowercase word) and kind."""
         lex = vocab[orth]
+        table = self.words_table
         if self.model_lemmas:
-            lemma_id, lemma = 0, ""      # the pipeline's lemma is per token
+            lemma_n = -1         # the pipeline's lemma is per token
         else:
             lemma = self.lemma_word(lex.lower_)
-            lemma_id = vocab.strings.add(lemma)
-            self._cache[orth] = lemma_id
+            h = vocab.strings.add(lemma)
+            self._cache[orth] = h
+            lemma_n = table.lemma_number(lemma, h)
         kind = PUNCT if (lex.is_punct or lex.is_space) else STOP if lex.is_stop else CONTENT
-        row = self._info[orth] = (lemma_id, lemma, kind)
-        return row
-
-    def _add_string(self, h: int, vocab) -> str:
-        s = self._strings[h] = vocab.strings[h]
-        return s
+        return table.add_word(orth, lemma_n, kind, len(lex.orth_))
 
     def keyword_lemmas(self, text: str) -> list[str]:
         """Lemmas of a keyword phrase, tokenized and lemmatized like the transcripts."""

@@ -32,9 +32,10 @@ from ..errors import CodebookError
 MIN_FUZZY_LEN = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleHit:
-    """One rule firing in a doc: character offsets relative to the doc's text."""
+    """One rule firing in a doc: character offsets relative to the doc's text (not frozen:
+    nothing changes a hit, and a frozen dataclass takes six times as long to make)."""
 
     code: str
     score: float      # 1.0 for keyword/pattern hits, rapidfuzz score / 100 for fuzzy hits
@@ -196,18 +197,43 @@ class RuleSet:
         self._fuzzy_cache[orth] = hit
         return hit
 
-    def match(self, doc, parsed=None) -> list[RuleHit]:
+    def fuzzy_texts(self, batch):
+        """Per text of a :class:`~.tokens.TokenBatch`: whether a word of it may be a misspelt
+        keyword word (:meth:`_fuzzy`, asked once per distinct word, with the lemma of its first
+        token); :meth:`match` need not look for fuzzy hits in the others."""
+        import numpy
+        n = len(batch.starts) - 1
+        if not (self._choices and self.fuzzy_threshold <= 100) or not len(batch.orth):
+            return numpy.zeros(n, dtype=bool)
+        uniq, first, inv = batch.distinct
+        names = batch.words.arrays()[3]
+        lemmas = names[batch.lemma[first]].tolist()
+        cache = self._fuzzy_cache
+        hit = numpy.fromiter(((cache[o] if o in cache else self._fuzzy(o, lem)) is not None
+                              for o, lem in zip(uniq.tolist(), lemmas)),
+                             dtype=bool, count=len(uniq))
+        per_token = hit[inv.reshape(-1)]
+        at = batch.offsets(per_token)
+        return at[1:] > at[:-1]
+
+    def match(self, doc, parsed=None, fuzzy: bool = True) -> list[RuleHit]:
         """All hits in a lemmatized doc, best first (score, then longer span, then position);
-        ``parsed``: the doc's :class:`~.pipeline.Parsed` when there is one."""
+        ``parsed``: the doc's :class:`~.pipeline.Parsed` when there is one; ``fuzzy=False``:
+        no word of it can be a misspelt keyword word (:meth:`fuzzy_texts`)."""
         if self.empty:
             return []
         hits: list[RuleHit] = []
         text = parsed.text if parsed is not None else None
         reasons = self._reasons
-        for key, s, e in self.phrase(doc):
+        found = self.phrase(doc)
+        chars = parsed.chars() if parsed is not None and found else None
+        for key, s, e in found:
             rule = self.rules[key]
-            first, last = doc[s], doc[e - 1]
-            a, b = first.idx, last.idx + len(last)      # as the span's start_char / end_char
+            if chars is not None:
+                a, b = chars[0][s], chars[1][e - 1]     # as the span's start_char / end_char
+            else:
+                first, last = doc[s], doc[e - 1]
+                a, b = first.idx, last.idx + len(last)
             low = (text[a:b] if text is not None else doc[s:e].text).lower()
             reason = reasons.get((key, low))
             if reason is None:
@@ -222,7 +248,7 @@ class RuleSet:
                 span = doc[s:e]
                 hits.append(RuleHit(rule.code, 1.0, f'pattern "{rule.label}"',
                                     span.start_char, span.end_char, s))
-        if self._choices and self.fuzzy_threshold <= 100:
+        if fuzzy and self._choices and self.fuzzy_threshold <= 100:
             if parsed is None:
                 hits.extend(self._fuzzy_hits(doc, [t.orth for t in doc],
                                              [(0, t.lemma_, 0) for t in doc]))

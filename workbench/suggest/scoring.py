@@ -12,6 +12,7 @@ import threading
 
 import numpy
 
+from ..cache import gc_paused
 from .combine import Combiner, keyword_value
 from .data import transcript_features
 from .explain import Suggestion, evidence_list, keyword_detail, learned_detail, reason_of
@@ -73,9 +74,10 @@ class Scorer:
             key = self._codebook_key()
             if self._index is None or key != self._index_sig:
                 from .codebook_text import CodebookIndex
-                df, n = self.corpus_stats()
-                self._index = CodebookIndex(self.pipeline, self.project.codebook,
-                                            list(self.project.codebook.codes), df, n)
+                with gc_paused():     # bulk derived state, no cycles (see features)
+                    df, n = self.corpus_stats()
+                    self._index = CodebookIndex(self.pipeline, self.project.codebook,
+                                                list(self.project.codebook.codes), df, n)
                 self._index_sig = key
             return self._index
 
@@ -118,7 +120,9 @@ class Scorer:
         if hit is not None and hit[0] == key:
             return hit[1]
         rules = self.rules
-        with self.pipeline.lock:
+        # many objects (docs, rows of features), no cycles among them: built without the
+        # cycle collector's passes (workbench.cache.gc_paused)
+        with self.pipeline.lock, gc_paused():
             feats = transcript_features(self.pipeline, rules, t)
         self._features[tid] = (key, feats)
         return feats

@@ -25,6 +25,7 @@ from types import EllipsisType
 
 import numpy
 
+from ..cache import gc_paused
 from ..errors import ProjectError
 from .combine import threshold_for
 from .data import coded_passages, digest, file_hash, logs_signature, training_units, transcript_features
@@ -174,12 +175,13 @@ class Suggester(Scorer):
         thresholds = numpy.array([threshold_for(code, cfg) for code in codes], dtype=float)
         above = numpy.greater_equal(S, thresholds)
         out: list[Suggestion] = []
-        for i in numpy.flatnonzero(above.any(axis=1)).tolist():
-            f = feats[i]
-            seg_out = [self.explain(f, i, j, codes, P, S, ev, model, index)
-                       for j in numpy.flatnonzero(above[i]).tolist()]
-            seg_out.sort(key=lambda s: (-s.score, s.code))
-            out.extend(seg_out)
+        with gc_paused():       # many small objects, no cycles among them
+            for i in numpy.flatnonzero(above.any(axis=1)).tolist():
+                f = feats[i]
+                seg_out = [self.explain(f, i, j, codes, P, S, ev, model, index)
+                           for j in numpy.flatnonzero(above[i]).tolist()]
+                seg_out.sort(key=lambda s: (-s.score, s.code))
+                out.extend(seg_out)
         return out
 
     # ---- training --------------------------------------------------------------------------------
@@ -262,7 +264,8 @@ class Suggester(Scorer):
                 parsed = self.pipeline.parse([t for _, t in todo], doc_lemmas=False)
                 for (f, t), p in zip(todo, parsed):
                     known[(f.transcript, f.index, t)] = (
-                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None))
+                        f, replace(f, lemmas=p.words(), terms_cache=None, codebook_terms=None,
+                                   words_at=None))
             for f, t, codes_ in extra:
                 feats.append(known[(f.transcript, f.index, t)][1])
                 labels.append(codes_)

@@ -23,6 +23,8 @@ import threading
 import numpy
 from scipy import sparse
 
+from .tokens import pair_codes, per_lemma, runs, unique_inverse
+
 CONTEXT_WEIGHT = 0.5
 LENGTH_SCALE = 5.0
 CONTEXT_PREFIX = "q:"
@@ -96,6 +98,11 @@ def segment_ids(f) -> list:
     hit = f.terms_cache
     if hit is not None:
         return hit
+    if f.words_at is not None:
+        tw, k = f.words_at
+        ids, n_words, ctx = turn_ids(tw)
+        hit = f.terms_cache = [ids[k], ctx[k][0], n_words[k], None, ctx[k]]
+        return hit
     words = terms(f.lemmas)
     ctx = f.context
     last = _LAST_CONTEXT[0]
@@ -107,6 +114,86 @@ def segment_ids(f) -> list:
     hit = [TERMS.ids_of(words), ctx_ids[0], _n_words(words), None, ctx_ids]
     f.terms_cache = hit
     return hit
+
+
+def turn_ids(tw) -> tuple[list, list[int], list[list]]:
+    """:func:`segment_ids` of every segment of a :class:`~.tokens.TurnWords` at once, from its
+    lemma numbers: (word term ids per segment, number of words per segment, [context term ids,
+    None] per segment, one list shared by the segments with the same context). The same terms
+    as :func:`terms` of the lemma strings: the usable lemmas in order, then their neighbouring
+    pairs within the segment."""
+    hit = tw.cache.get("vectors")
+    if hit is not None:
+        return hit
+    n = len(tw)
+    seg = tw.segment_of_words()
+    (ids, id_seg), su = _sequence_ids(tw.words, tw.lemma, seg)
+    n_words = numpy.bincount(su, minlength=n).tolist()
+    order = numpy.argsort(id_seg, kind="stable")     # each segment's words, then its pairs
+    at = runs(id_seg[order], n)
+    per_seg = numpy.split(ids[order], at[1:-1])
+    contexts: dict[tuple, list] = {}
+    ctx = []
+    prefixed = _prefixed
+    as_context = prefixed(ids)[order]   # every term of the turns as a context term
+    for parts in tw.contexts or [()] * n:
+        c = contexts.get(parts)
+        if c is None:
+            if not parts:
+                c_ids = numpy.zeros(0, dtype=numpy.int64)
+            elif len(parts) == 1:
+                c_ids = as_context[at[parts[0]]:at[parts[0] + 1]]
+            else:
+                lem = tw.lemmas_of(parts)
+                (c_flat, _), _ = _sequence_ids(tw.words, lem,
+                                               numpy.zeros(len(lem), dtype=numpy.int64))
+                c_ids = prefixed(c_flat)
+            c = contexts[parts] = [c_ids, None]
+        ctx.append(c)
+    out = (per_seg, n_words, ctx)
+    tw.cache["vectors"] = out
+    return out
+
+
+def _sequence_ids(words, lemma, seg) -> tuple[tuple, numpy.ndarray]:
+    """((term ids, their segments): the usable lemmas of ``lemma`` then the pairs of
+    neighbouring usable lemmas of the same segment, segment of each usable lemma)."""
+    usable = per_lemma(words, "vectors-usable", _usable, bool)
+    keep = usable[lemma]
+    lu, su = lemma[keep], seg[keep]
+    uni = per_lemma(words, "vectors-term",
+                    lambda w: TERMS.ids_of([w])[0] if _usable(w) else -1, numpy.int64)[lu]
+    same = su[1:] == su[:-1]
+    codes = pair_codes(lu[:-1][same], lu[1:][same])
+    known = words.derived.setdefault("vectors-pairs", {})
+    uc, _, inv = unique_inverse(codes)
+    names = words.lemma_names
+    shift = 1 << 32
+    new = [c for c in uc.tolist() if c not in known]
+    if new:
+        got = TERMS.ids_of([f"{names[c // shift]} {names[c % shift]}" for c in new]).tolist()
+        known.update(zip(new, got))
+    pair = numpy.fromiter(map(known.__getitem__, uc.tolist()), dtype=numpy.int64,
+                          count=len(uc))[inv.reshape(-1)]
+    return ((numpy.concatenate([uni, pair]), numpy.concatenate([su, su[1:][same]])), su)
+
+
+_CONTEXT_OF: list = [numpy.zeros(0, dtype=numpy.int64)]   # term id -> its "q:" term id (-1)
+
+
+def _prefixed(ids: numpy.ndarray) -> numpy.ndarray:
+    """The context terms (:data:`CONTEXT_PREFIX`) of term ids ``ids``."""
+    have = _CONTEXT_OF[0]
+    top = int(ids.max()) + 1 if len(ids) else 0
+    if top > len(have):
+        have = numpy.concatenate([have, numpy.full(max(top, 2 * len(have)) - len(have), -1,
+                                                   dtype=numpy.int64)])
+    todo = sorted(set(ids[have[ids] < 0].tolist()))
+    if todo:
+        names = TERMS.names
+        have[todo] = TERMS.ids_of([CONTEXT_PREFIX + names[i] for i in todo])
+    _CONTEXT_OF[0] = have
+    return have[ids]
 
 
 def distinct_ids(f) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -196,6 +283,39 @@ class Tfidf:
         return self._rows(rows[keep], cols[keep], n)
 
     def _rows(self, rows: numpy.ndarray, cols: numpy.ndarray, n: int) -> sparse.csr_matrix:
+        """The TF-IDF rows of the (row, column) term occurrences, L2-normalised: the very
+        matrix of :meth:`_rows_plain` (values and their order in each row), with the counts
+        made by one sort instead of scipy's conversions."""
+        v = max(1, len(self.vocab))
+        key = numpy.sort(rows * v + cols)
+        new = numpy.ones(len(key), dtype=bool)
+        numpy.not_equal(key[1:], key[:-1], out=new[1:])
+        first = numpy.flatnonzero(new)
+        counts = numpy.diff(numpy.append(first, len(key))).astype(numpy.float64)
+        r, c = key[first] // v, key[first] % v
+        indptr = runs(r, n)
+        idx = numpy.int32 if max(len(first), len(self.vocab)) < 2 ** 31 - 1 else numpy.int64
+        data = (1.0 + numpy.log(counts)) * self.idf[c]
+        m = sparse.csr_matrix((data, c.astype(idx), indptr.astype(idx)),
+                              shape=(n, len(self.vocab)))
+        m.has_canonical_format = True
+        norms = numpy.sqrt(numpy.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        # as sparse.diags(1 / norms) @ m: each value times its row's factor, the entries of a
+        # row in descending column order (as scipy's sparse product leaves them)
+        vals = (1.0 / norms)[r] * data
+        at = indptr[r] + indptr[r + 1] - 1 - numpy.arange(len(r))
+        out_data = numpy.empty_like(vals)
+        out_idx = numpy.empty(len(c), dtype=idx)
+        out_data[at] = vals
+        out_idx[at] = c
+        if not out_data.all():      # a zero product is dropped by the product
+            return self._rows_plain(rows, cols, n)
+        return sparse.csr_matrix((out_data, out_idx, indptr.astype(idx)),
+                                 shape=(n, len(self.vocab)))
+
+    def _rows_plain(self, rows: numpy.ndarray, cols: numpy.ndarray, n: int
+                    ) -> sparse.csr_matrix:
         m = sparse.csr_matrix((numpy.ones(len(cols)), (rows, cols)), shape=(n, len(self.vocab)))
         m.sum_duplicates()
         m.data = (1.0 + numpy.log(m.data)) * self.idf[m.indices]
