@@ -25,6 +25,7 @@ import gc
 import json
 import os
 import sys
+import threading
 import time
 import zlib
 from array import array
@@ -40,14 +41,24 @@ _HEAD_WIDTH = 200   # bytes of the header line written by CacheFile.save_stream 
 
 
 @contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(settle: bool = False) -> Iterator[None]:
     """Pause Python's cycle collector while derived state is built in bulk (a catalog, a
     replayed log, a coder's current codings: many objects, no cycles among them): otherwise its
-    passes over the growing heap cost as much as the building."""
+    passes over the growing heap cost as much as the building.
+
+    ``settle``: when done, move what was built to the collector's oldest generation, where its
+    young passes would move it after traversing each object once or twice (0.1 s for 200,000
+    codings): ``gc.freeze()`` then ``gc.unfreeze()`` moves them without a traversal. Not done
+    when objects are frozen already (the app freezes its loaded state: unfreezing would release
+    those too), nor off the main thread (the app could freeze its state in between)."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
+        if settle and gc.get_freeze_count() == 0 \
+                and threading.current_thread() is threading.main_thread():
+            gc.freeze()
+            gc.unfreeze()
     finally:
         if was:
             gc.enable()

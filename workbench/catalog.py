@@ -337,7 +337,7 @@ class Catalog:
         if refresh and self._pending is not None:
             self._pending[2].close()
             self._pending = None
-        with gc_paused():
+        with gc_paused(settle=True):
             return self._read_infos()
 
     def prefetch(self) -> bool:

@@ -14,7 +14,6 @@ then placed only on unambiguous evidence, and flagged for review otherwise.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
@@ -346,13 +345,8 @@ def current_by_transcript(project: Project, coder: str, tid: str | None = None
     store = ContextStore(project, coder)
     try:
         for t in sorted(by_t):
-            was = gc.isenabled()      # the cycle collector paused while a transcript's are made
-            gc.disable()              # (as cache.gc_paused, without its cost per transcript)
-            try:
+            with gc_paused():       # a transcript's codings: many objects, no cycles
                 out = _current(t, by_t[t], project, coder, cat.get(t), cb, resolved, store)
-            finally:
-                if was:
-                    gc.enable()
             yield t, out
     finally:
         with gc_paused():

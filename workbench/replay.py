@@ -4,11 +4,9 @@ marks and memos — keeping a snapshot in ``.workbench/cache/`` (see :mod:`workb
 The format is described in :mod:`workbench.codinglog`, which writes the logs."""
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
-import threading
 import zlib
 from operator import itemgetter
 from pathlib import Path
@@ -235,22 +233,8 @@ def replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) 
 
     The log is read in blocks and each event applied as it is read (:class:`_Stream`): memory
     holds the state, not the log's lines or events."""
-    with gc_paused():
-        st = _replay(path, coder, cache_dir)
-        _to_oldest_generation()
-        return st
-
-
-def _to_oldest_generation() -> None:
-    """Move the objects just built (a state's codings: many, long-lived, without cycles) to the
-    cycle collector's oldest generation, where its young passes would move them after
-    traversing each of them once or twice (0.1 s for 200,000 codings): ``gc.freeze()`` then
-    ``gc.unfreeze()`` moves them without a traversal. Not done when objects are frozen already
-    (the app freezes its loaded state: unfreezing would release those too), nor off the main
-    thread (the app could freeze its state in between)."""
-    if gc.get_freeze_count() == 0 and threading.current_thread() is threading.main_thread():
-        gc.freeze()
-        gc.unfreeze()
+    with gc_paused(settle=True):
+        return _replay(path, coder, cache_dir)
 
 
 def _replay(path: Path, coder: str | None = None, cache_dir: Path | None = None) -> LogState:
