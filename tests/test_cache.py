@@ -271,3 +271,18 @@ def test_a_coded_project_gives_the_same_codings_with_and_without_caches(tmp_path
     shutil.rmtree(root / ".workbench")
     cold = [c.to_dict() for c in Project.open(root).codings("ann")]
     assert warm == again == cold and cold[0]["start"] == i and cold[0]["status"] == "ok"
+
+
+def test_status_caches_a_log_with_a_lone_surrogate_without_a_traceback(tmp_path, capsys):
+    """Found in review: a log line holding a \\ud800 escape (replay accepts it) made `status`
+    crash while saving its summary cache."""
+    from workbench.cli import main
+    root = _demo(tmp_path)
+    log = root / "codings" / "anna.jsonl"
+    with log.open("a", encoding="utf-8") as f:
+        f.write('{"v":1,"op":"done","transcript":"P\\ud800"}\n')
+    _age(log)
+    for _ in range(2):          # computed and cached, then read from the cache
+        assert main(["status", str(root)]) == 0
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err and "anna" in out.out

@@ -244,3 +244,14 @@ def test_a_long_unique_quote_with_edits_near_both_ends_is_found():
     got = place(a, a + len(quote), sel["quote"], sel["prefix"], sel["suffix"], new)
     assert (got.status, new[got.start:got.end]) == ("moved", quote)
     assert 0.5 <= got.confidence < 0.9
+
+
+def test_a_coding_whose_offsets_span_more_than_its_quote_is_not_ok():
+    """Found in review: a coding without context whose recorded span is longer than its quote
+    was `ok` over the longer span (even past the end of the text)."""
+    text = "Anna: hello world, and more words here."
+    s = text.index("hello")
+    got = place(s, s + 11, "hello", None, None, text)
+    assert got.status == "needs_review" and text[got.start:got.end] == "hello"
+    assert place(s, 10**6, "hello", None, None, text).status == "needs_review"
+    assert place(s, s + 5, "hello", None, None, text).status == "ok"

@@ -173,7 +173,7 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
         return _review(at, at + n, best)
     if hits:   # no context recorded: only a quote still at its offsets, and found nowhere else,
         # and not now running on into a longer word at either end
-        if hits == [start] and not _runs_on(text, start, start + n):
+        if hits == [start] and end == start + n and not _runs_on(text, start, end):
             return Placement("ok", start, end, 0.9)
         near = min(hits, key=lambda h: abs(h - start))
         return _review(near, near + n, 0.5 / len(hits))

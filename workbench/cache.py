@@ -115,7 +115,7 @@ class CacheFile:
             return None
 
     def save(self, payload: Any) -> None:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = json_bytes(payload)
         head = json.dumps({"kind": self.kind, "version": self.version, "length": len(body),
                            "crc": zlib.crc32(body)}).encode("ascii")
         try:
