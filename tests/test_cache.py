@@ -286,3 +286,22 @@ def test_status_caches_a_log_with_a_lone_surrogate_without_a_traceback(tmp_path,
         assert main(["status", str(root)]) == 0
         out = capsys.readouterr()
         assert "Traceback" not in out.err and "anna" in out.out
+
+
+def test_a_status_summary_cached_by_other_code_is_not_used(tmp_path, monkeypatch):
+    """Found in review: an upgrade that places codings differently kept showing the problems
+    the older code had cached. The status cache's version includes a digest of the code."""
+    from workbench import cache as cache_mod
+    from workbench import status as status_mod
+    root = _demo(tmp_path)
+    _age(root / "codings" / "anna.jsonl")
+    first = status_mod.coder_summary(Project.open(root), "anna")
+    calls = []
+    real = status_mod.compute_summary
+    monkeypatch.setattr(status_mod, "compute_summary",
+                        lambda p, c: calls.append(c) or real(p, c))
+    assert status_mod.coder_summary(Project.open(root), "anna") == first and calls == []
+    monkeypatch.setattr(cache_mod, "_CODE_DIGESTS", {})       # as if the code had changed
+    import workbench
+    monkeypatch.setattr(workbench, "__version__", "9.9")
+    assert status_mod.coder_summary(Project.open(root), "anna") == first and calls == ["anna"]

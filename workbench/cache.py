@@ -87,7 +87,7 @@ class CacheFile:
     another kind or version, damaged); ``save(payload)`` replaces it atomically, quietly doing
     nothing where the project cannot be written (a read-only project works, only slower)."""
 
-    def __init__(self, path: Path, kind: str, version: int):
+    def __init__(self, path: Path, kind: str, version: int | str):
         self.path = Path(path)
         self.kind = kind
         self.version = version
@@ -178,6 +178,36 @@ def unpack_ints(code: str, text: str, cls: type[array] = array) -> array:
 
 # ---- JSON written in pieces (CacheFile.save_stream) ----------------------------------------------
 _PIECE = 20_000        # items of a list written at a time
+
+
+_CODE_DIGESTS: dict[tuple[str, ...], str] = {}
+
+
+def code_digest(*modules: str) -> str:
+    """A digest of the workbench's version and of the source of ``modules`` (dotted names; a
+    package counts with all its files), for a cache whose content depends on how that code
+    computes it: an upgrade that changes the code then ignores what the old code cached.
+    Computed once per process."""
+    key = tuple(modules)
+    if key not in _CODE_DIGESTS:
+        import importlib.util
+
+        from . import __version__
+        crc = zlib.crc32(__version__.encode())
+        for name in modules:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec else None
+            if not origin:
+                continue
+            files = sorted(Path(origin).parent.glob("*.py")) if spec is not None and \
+                spec.submodule_search_locations else [Path(origin)]
+            for f in files:
+                try:
+                    crc = zlib.crc32(f.read_bytes(), crc)
+                except OSError:
+                    pass
+        _CODE_DIGESTS[key] = f"{crc:08x}"
+    return _CODE_DIGESTS[key]
 
 
 def json_bytes(value) -> bytes:

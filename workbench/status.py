@@ -8,8 +8,10 @@ fingerprints of the files it was computed from — the coder's log, the codebook
 store (``context-<coder>.json``, which decides where an older log's codings lie in an edited
 transcript) and of what the catalog holds of every transcript (id, CRC-32 and modification time
 of its file, length, turns and their roles). It is used only while all of these are the same,
-and not saved when one of the files was modified in the last 2 s. A warm ``status`` on a large
-project then replays no log and places no coding.
+and not saved when one of the files was modified in the last 2 s; the cache's version includes a
+digest of the source of the modules that compute it (:data:`_COMPUTED_BY`), so an upgrade never
+shows what older code computed. A warm ``status`` on a large project then replays no log and
+places no coding.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cache import SETTLE_NS, CacheFile, file_fingerprint
+from .cache import SETTLE_NS, CacheFile, code_digest, file_fingerprint
 from .coding import UNPLACED, Coding
 from .errors import ProjectError
 from .paths import PROJECT_FILE
@@ -31,6 +33,11 @@ if TYPE_CHECKING:
     from .project import Project
 
 STATUS_VERSION = 1
+# the code a summary depends on: a cached summary is ignored once any of it changed (an upgrade
+# that places codings differently must not show the old problems)
+_COMPUTED_BY = ("workbench.status", "workbench.anchoring", "workbench.reanchor",
+                "workbench.replay", "workbench.snapshot", "workbench.catalog", "workbench.coding",
+                "workbench.codebook", "workbench.transcripts")
 
 
 @dataclass
@@ -88,7 +95,7 @@ def coder_summary(project: Project, coder: str) -> CoderSummary:
     :meth:`Project.prefetch_catalog`)."""
     log = project.log_file(coder)
     cache = CacheFile(project.state_dir / "cache" / f"status-{coder}.json", "status",
-                      STATUS_VERSION)
+                      f"{STATUS_VERSION}:{code_digest(*_COMPUTED_BY)}")
     key = _files_key(project, coder, log)
     if key is not None:
         raw = cache.load()
