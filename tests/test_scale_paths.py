@@ -7,9 +7,11 @@ transcript or the context store changes; a JSON list written in pieces (the quic
 strings) is the JSON of the list."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import time
 
 import pytest
@@ -241,3 +243,84 @@ def test_a_list_in_pieces_is_the_json_of_the_list(values, piece):
         cache._PIECE = old
     assert got == cache.json_bytes(values)
     assert json.loads(got) == values
+
+
+@contextlib.contextmanager
+def _no_hang(seconds: int = 60):
+    """A hang becomes this test's failure (TimeoutError), not the end of the whole run."""
+    def timeout(*_):
+        raise TimeoutError(f"still waiting after {seconds} s")
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _die_on_three(x: int) -> int:
+    if x == 3:
+        os.kill(os.getpid(), signal.SIGKILL)     # what the OOM killer does to a worker
+    return x
+
+
+def test_a_killed_worker_ends_the_map_at_once_and_leaves_nothing_running(monkeypatch):
+    """Found in review: a worker killed by the system made the command wait forever."""
+    import threading
+    monkeypatch.setenv("WORKBENCH_PROCESSES", "2")
+    if not parallel.can_fork():
+        pytest.skip("no fork here (or other threads running)")
+    with _no_hang():
+        results = parallel.map_in_processes(_die_on_three, list(range(8)), workers=2)
+        assert results is not None
+        got = []
+        with pytest.raises(Exception) as e:
+            for r in results:
+                got.append(r)
+    assert type(e.value).__name__ == "BrokenProcessPool" and got == [0, 1, 2]
+    assert threading.active_count() == 1 and parallel.can_fork()
+    import multiprocessing
+    assert multiprocessing.active_children() == []
+
+
+_MAIN_PID = os.getpid()
+
+
+def _parse_or_die(job):
+    """The catalog's job, except that a worker process is killed as the system would."""
+    if os.getpid() != _MAIN_PID:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return catalog_module._parse_job(job)
+
+
+def test_a_killed_worker_leaves_the_catalog_to_this_process(many, monkeypatch):
+    serial, serial_file = _catalog(many, monkeypatch, "1")
+    real = catalog_module.map_in_processes
+    used = []
+
+    def spy(fn, jobs, workers=None):
+        out = real(_parse_or_die, jobs, workers)
+        used.append(out is not None)
+        return out
+    monkeypatch.setattr(catalog_module, "map_in_processes", spy)
+    with _no_hang():
+        infos, cache_file = _catalog(many, monkeypatch, "2")
+    assert used == [True]                        # the workers were started, and killed
+    assert infos == serial and cache_file == serial_file
+
+
+def test_status_failing_on_a_log_leaves_no_worker_running(many, monkeypatch):
+    """Found in review: the catalog's prefetch kept its worker when status stopped on an error
+    before reading the catalog."""
+    import multiprocessing
+
+    from workbench.errors import LogError
+    from workbench.status import status_report
+    monkeypatch.setenv("WORKBENCH_PROCESSES", "2")
+    shutil.rmtree(many / ".workbench", ignore_errors=True)
+    (many / "codings" / "anna.jsonl").open("a").write("not json\n{}\n")
+    project = Project.open(many)
+    with _no_hang(), pytest.raises(LogError):
+        status_report(project)
+    assert multiprocessing.active_children() == [] and parallel.can_fork()

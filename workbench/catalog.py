@@ -185,9 +185,16 @@ class _Parsing:
         self._done: dict[str, dict | None] = {}
 
     def take(self, rel: str) -> dict | None:
-        """The entry of ``rel``, one of :attr:`rels` (each is taken once)."""
+        """The entry of ``rel``, one of :attr:`rels` (each is taken once); None also when the
+        workers failed (a worker killed): the caller then parses the rest itself."""
         while rel not in self._done:
-            (_, _, part), entries = next(self._next)
+            try:
+                (_, _, part), entries = next(self._next)
+            except Exception:       # BrokenProcessPool and the like: no entry from them
+                self.close()
+                self._next = iter(())
+                self.rels = set()
+                return None
             self._done.update(zip(part, entries))
         return self._done.pop(rel)
 
@@ -350,6 +357,13 @@ class Catalog:
             with gc_paused():
                 self._pending = self._plan(background=True)
         return self._pending is not None and self._pending[2].results is not None
+
+    def cancel_prefetch(self) -> None:
+        """Stop what :meth:`prefetch` started (the workers), when the catalog will not be read
+        after all (an error came first)."""
+        if self._pending is not None:
+            self._pending[2].close()
+            self._pending = None
 
     def _plan(self, background: bool = False
               ) -> tuple[dict, list[tuple[str, os.stat_result, list[int] | None]], _Parsing]:

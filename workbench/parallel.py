@@ -12,10 +12,13 @@ the same code.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 MAX_PROCESSES = 4
@@ -45,7 +48,8 @@ def can_fork() -> bool:
 class ProcessMap:
     """Results of :func:`map_in_processes` being computed: iterate to have them, in the order of
     the jobs (the workers start at once and go on while this process does other work);
-    :meth:`close` stops the workers."""
+    :meth:`close` stops the workers. A worker that dies (killed, out of memory) makes the
+    iteration raise ``BrokenProcessPool`` at once, never wait forever."""
 
     def __init__(self, pool, results: Iterator):
         self._pool = pool
@@ -58,9 +62,18 @@ class ProcessMap:
             self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.terminate()     # a job under way is not waited for
+            pool.shutdown(wait=True, cancel_futures=True)   # its threads end too
+
+
+def _worker_start() -> None:
+    """In a worker: Ctrl-C is for the command, which stops the workers itself (otherwise each
+    worker would print a traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def map_in_processes(fn: Callable[[T], R], jobs: Sequence[T],
@@ -76,7 +89,9 @@ def map_in_processes(fn: Callable[[T], R], jobs: Sequence[T],
     if n < (2 if workers is None else 1) or processes() < 2 or not can_fork():
         return None
     try:
-        pool = multiprocessing.get_context("fork").Pool(n)
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_start)
+        results = pool.map(fn, jobs)
     except OSError:
         return None     # no processes to be had (limits): the caller works alone
-    return ProcessMap(pool, pool.imap(fn, jobs))
+    return ProcessMap(pool, results)

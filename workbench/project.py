@@ -123,6 +123,10 @@ class Project:
         before they need the transcripts. Whether it did."""
         return self._catalog.prefetch()
 
+    def cancel_prefetch(self) -> None:
+        """Stop the background reading :meth:`prefetch_catalog` started (on an error)."""
+        self._catalog.cancel_prefetch()
+
     def info(self, tid: str) -> TranscriptInfo:
         return self._catalog.info(tid)
 

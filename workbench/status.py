@@ -126,7 +126,11 @@ def status_report(project: Project) -> tuple[list[dict], list[str]]:
     """:func:`status_rows` and the warnings of the coders' logs, in coder order."""
     if not project.prefetch_catalog():
         project.catalog()           # read first, as every command does
-    summaries = [(coder, coder_summary(project, coder)) for coder in project.coders()]
+    try:
+        summaries = [(coder, coder_summary(project, coder)) for coder in project.coders()]
+    except BaseException:
+        project.cancel_prefetch()   # no worker left running after an error
+        raise
     ids = project.transcript_ids()
     rows: list[dict] = []
     warnings: list[str] = []
