@@ -255,3 +255,20 @@ def test_a_coding_whose_offsets_span_more_than_its_quote_is_not_ok():
     assert got.status == "needs_review" and text[got.start:got.end] == "hello"
     assert place(s, 10**6, "hello", None, None, text).status == "needs_review"
     assert place(s, s + 5, "hello", None, None, text).status == "ok"
+
+
+def test_a_short_answer_is_not_flagged_because_another_answer_has_its_shape():
+    """Found in review: "Yes." between "Ms. Ivanova: " and "\nInterviewer" was flagged after any
+    edit anywhere, because "No." stands between the same words elsewhere and looked like the
+    coded answer changed in place."""
+    text = ("Interviewer: Did the members pay fees?\nMs. Ivanova: Yes.\n"
+            "Interviewer: And the state?\nMs. Ivanova: No.\nInterviewer: Thank you for your time.\n")
+    a = text.index("Yes.")
+    sel = selector(text, a, a + 4)
+    for new in (text.replace("Thank you for", "Thank you very much for"), text):
+        got = place(a, a + 4, sel["quote"], sel["prefix"], sel["suffix"], new)
+        assert (got.status, got.start) == ("ok", a)
+    # the coded answer itself changed: flagged, not moved onto the other answer
+    changed = text.replace("Yes.", "Yes, partly.")
+    assert place(a, a + 4, sel["quote"], sel["prefix"], sel["suffix"], changed).status \
+        == "needs_review"

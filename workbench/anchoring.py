@@ -57,6 +57,7 @@ BOTH_SIDES = 0.8   # a quote repeated within its own context needs both sides to
 PARTLY = 0.35      # a long quote found once is also placed when each side agrees at least this
 UNIQUE_ACCEPT = 0.5  # … and both together (the mean) at least this
 _SITE = 12        # characters each side that mark where a coded passage stood (see _edited_in_place)
+_SITE_SLACK = 0.25  # … a site whose context agrees this much less than the candidate's is not it
 _WINDOW = 5000     # how far from its old place a changed quote is looked for (needs_review)
 
 
@@ -161,7 +162,7 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
             # the quote repeats right beside itself ("office office"): one side agreeing cannot
             # tell the copies apart when one of them was deleted; both sides must agree
             return _review(at, at + n, best)
-        if _edited_in_place(text, quote, pre, suf, at):
+        if _edited_in_place(text, quote, prefix, suffix, at, best):
             return _review(at, at + n, best)
         if best >= ACCEPT and best - runner_up >= MARGIN:
             return Placement("ok" if at == start else "moved", at, at + n, round(best, 3))
@@ -183,11 +184,12 @@ def place(start: int, end: int, quote: str | None, prefix: str | None, suffix: s
     return Placement("needs_review" if in_range else "out_of_range", start, end, 0.0)
 
 
-def _edited_in_place(text: str, quote: str, prefix: str, suffix: str, at: int) -> bool:
+def _edited_in_place(text: str, quote: str, prefix: str | None, suffix: str | None, at: int,
+                     best: float = 0.0) -> bool:
     """Whether the text right around the quote's recorded place still stands somewhere other
     than at ``at`` with *other* text between (the coded passage itself was edited there): then
     a copy of the quote elsewhere — a repeated line, a stage direction — is not the coding."""
-    before, after = prefix[-_SITE:], suffix[:_SITE]
+    before, after = (prefix or "")[-_SITE:], (suffix or "")[:_SITE]
     if len(before) < _SITE or len(after) < _SITE:
         return False
     reach = 2 * len(quote) + _SITE
@@ -199,8 +201,13 @@ def _edited_in_place(text: str, quote: str, prefix: str, suffix: str, at: int) -
             gap = text[gap_start:j]
             limit = max(_SITE, len(quote) // 5)
             if gap != quote and (not gap.strip() or
-                                 Indel.distance(gap, quote, score_cutoff=limit) <= limit):
-                return True   # the quote deleted there, or changed by a few characters
+                                 Indel.distance(gap, quote, score_cutoff=limit) <= limit) \
+                    and (context_score(text, gap_start, j, prefix, suffix) or 0.0) \
+                    >= best - _SITE_SLACK:
+                # the quote deleted there, or changed by a few characters — unless the site's
+                # context agrees clearly less than the candidate's: another passage of the same
+                # shape (a short answer between the same two speaker labels)
+                return True
         i = text.find(before, i + 1)
     return False
 
