@@ -7,7 +7,6 @@ transcript or the context store changes; a JSON list written in pieces (the quic
 strings) is the JSON of the list."""
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ import signal
 import time
 
 import pytest
+from helpers import bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -245,20 +245,6 @@ def test_a_list_in_pieces_is_the_json_of_the_list(values, piece):
     assert json.loads(got) == values
 
 
-@contextlib.contextmanager
-def _no_hang(seconds: int = 60):
-    """A hang becomes this test's failure (TimeoutError), not the end of the whole run."""
-    def timeout(*_):
-        raise TimeoutError(f"still waiting after {seconds} s")
-    old = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _die_on_three(x: int) -> int:
     if x == 3:
         os.kill(os.getpid(), signal.SIGKILL)     # what the OOM killer does to a worker
@@ -271,7 +257,7 @@ def test_a_killed_worker_ends_the_map_at_once_and_leaves_nothing_running(monkeyp
     monkeypatch.setenv("WORKBENCH_PROCESSES", "2")
     if not parallel.can_fork():
         pytest.skip("no fork here (or other threads running)")
-    with _no_hang():
+    with bounded(60):
         results = parallel.map_in_processes(_die_on_three, list(range(8)), workers=2)
         assert results is not None
         got = []
@@ -304,7 +290,7 @@ def test_a_killed_worker_leaves_the_catalog_to_this_process(many, monkeypatch):
         used.append(out is not None)
         return out
     monkeypatch.setattr(catalog_module, "map_in_processes", spy)
-    with _no_hang():
+    with bounded(60):
         infos, cache_file = _catalog(many, monkeypatch, "2")
     assert used == [True]                        # the workers were started, and killed
     assert infos == serial and cache_file == serial_file
@@ -321,6 +307,6 @@ def test_status_failing_on_a_log_leaves_no_worker_running(many, monkeypatch):
     shutil.rmtree(many / ".workbench", ignore_errors=True)
     (many / "codings" / "anna.jsonl").open("a").write("not json\n{}\n")
     project = Project.open(many)
-    with _no_hang(), pytest.raises(LogError):
+    with bounded(60), pytest.raises(LogError):
         status_report(project)
     assert multiprocessing.active_children() == [] and parallel.can_fork()
