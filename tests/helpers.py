@@ -54,3 +54,17 @@ def bounded(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def plain_corpus_frequencies(pipeline, texts, stop) -> tuple[dict[str, int], int]:
+    """The oracle for ``codebook_text.corpus_frequencies``: per content term (lemmatised, as the
+    plain path makes it), in how many of ``texts`` it occurs; and how many texts."""
+    import re
+
+    from workbench.suggest.codebook_text import content_terms
+    counts: dict[str, int] = {}
+    for text in texts:
+        lemmas = [pipeline.lemma_word(w.lower()) for w in re.findall(r"\w+", text)]
+        for term in set(content_terms(lemmas, stop)):
+            counts[term] = counts.get(term, 0) + 1
+    return counts, len(texts)

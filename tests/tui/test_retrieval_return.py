@@ -4,7 +4,7 @@ filter, selected quote); Ctrl+R later brings the same view back."""
 from __future__ import annotations
 
 from textual.widgets import DataTable, Input
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text
+from tui_helpers import copy_demo_with_logs, make_app, open_retrieval, screen_text
 
 CODE = "value.competitiveness"
 
@@ -19,13 +19,7 @@ def where(screen) -> tuple:
 
 async def set_up_view(pilot):
     """Ctrl+R, the code, every coder (w), region=Samara, the third quote selected."""
-    app = pilot.app
-    await ready(pilot, "project")
-    await pilot.press("ctrl+r")
-    await pilot.pause()
-    screen = app.screen
-    screen.query_one("#retrieval-codes").move_cursor(screen._code_nodes[CODE], animate=False)
-    await pilot.pause()
+    screen = await open_retrieval(pilot, CODE)
     assert screen.code == CODE
     await pilot.press("w")                 # anna → every coder (no consensus log here)
     await pilot.pause()
@@ -91,12 +85,7 @@ async def test_the_view_comes_back_with_the_quotes_coded_meanwhile(tmp_path):
     root = copy_demo_with_logs(tmp_path / "demo")
     app = make_app(root, coder="anna")
     async with app.run_test(size=(140, 40)) as pilot:
-        await ready(pilot, "project")
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#retrieval-codes").move_cursor(screen._code_nodes[CODE], animate=False)
-        await pilot.pause()
+        screen = await open_retrieval(pilot, CODE)
         n = len(screen.shown)
         first = screen.shown[0]
         screen.query_one(DataTable).focus()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from textual.widgets import DataTable
-from tui_helpers import copy_demo_with_logs, make_app, ready, screen_text, settle_workers
+from tui_helpers import copy_demo_with_logs, make_app, open_retrieval, screen_text, settle_workers
 
 from workbench.agreement.reconcile import reconcile_state
 from workbench.cli import main
@@ -32,13 +32,8 @@ async def test_one_passage_one_number_on_every_screen(tmp_path, capsys):
 
     app = make_app(root, coder="anna")
     async with app.run_test(size=(140, 40)) as pilot:
-        await ready(pilot, "project")
         # retrieval: the seg column and the quote pane
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#retrieval-codes").move_cursor(screen._code_nodes[code], animate=False)
-        await pilot.pause()
+        screen = await open_retrieval(pilot, code)
         await pilot.pause()
         table = screen.query_one(DataTable)
         row = next(i for i, r in enumerate(screen.shown)

@@ -80,3 +80,15 @@ async def open_transcript(pilot, tid: str, segment: int | None = None) -> None:
 def screen_text(app) -> str:
     """Every line the terminal shows right now, as plain text."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def open_retrieval(pilot, code: str):
+    """From the project screen: Ctrl+R, then the code chosen in the code tree; the retrieval
+    screen."""
+    await ready(pilot, "project")
+    await pilot.press("ctrl+r")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.query_one("#retrieval-codes").move_cursor(screen._code_nodes[code], animate=False)
+    await pilot.pause()
+    return screen
