@@ -126,7 +126,7 @@ def _old_log_codings(p, coder="erik", n=30):
 
 
 def test_contexts_taken_at_a_first_read_come_back_from_the_store(p06):
-    from workbench.reanchor import ContextStore
+    from workbench.contexts import ContextStore
     p, path, text = p06
     ids = _old_log_codings(p)
     first = {c.id: c for c in Project.open(p.root).codings("erik")}     # contexts taken, saved
@@ -194,7 +194,7 @@ def test_a_context_file_grouped_by_transcript_is_read(p06):
 @pytest.mark.parametrize("damage", ["lengths", "context", "start", "crc"])
 def test_a_damaged_context_file_is_taken_again(p06, damage):
     from workbench.cache import CacheFile
-    from workbench.reanchor import CONTEXT_VERSION
+    from workbench.contexts import CONTEXT_VERSION
     p, path, text = p06
     _old_log_codings(p, n=5)
     expected = [c.to_dict() for c in Project.open(p.root).codings("erik")]
