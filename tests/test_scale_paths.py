@@ -4,9 +4,7 @@ in worker processes (and prefetched while a log is replayed) is the catalog pars
 process, and a file the workers cannot parse raises the same error; the status summary read from
 its cache is the one computed, and the cache is not used once the log, the codebook, a
 transcript or the context store changes; a JSON list written in pieces (the quick way for plain
-strings) is the JSON of the list; a cold status that places half of a coder's codings in a worker
-process gives the rows, the context store (byte for byte) and the codings of one process, also
-when the worker fails or is killed."""
+strings) is the JSON of the list."""
 from __future__ import annotations
 
 import os
@@ -311,111 +309,4 @@ def test_status_failing_on_a_log_leaves_no_worker_running(many, monkeypatch):
     project = Project.open(many)
     with bounded(60), pytest.raises(LogError):
         status_report(project)
-    assert multiprocessing.active_children() == [] and parallel.can_fork()
-
-
-# ---- a cold status placing half of the codings in a worker process -------------------------------
-def _old_style_codings(root, coder: str, tids: list[str], per: int = 6) -> None:
-    """Codings as older logs hold them (a quote, no context), on each transcript of ``tids``."""
-    p = Project.open(root)
-    with p.log(coder) as log:
-        for tid in tids:
-            text = p.text(tid)
-            for k in range(per):
-                a = 200 + 53 * k
-                log.code(tid, a, a + 17, "value.joint_rnd", quote=text[a:a + 17])
-            log.code(tid, 10, 20, "value.joint_rnd")        # no quote at all
-
-
-def _cold_status(root, monkeypatch, processes: str, keep: set[str] = frozenset()):
-    """status_rows with every cache gone but the files named in ``keep``; the rows, the context
-    files (bytes) and every coder's current codings."""
-    from workbench.status import status_rows
-    monkeypatch.setenv("WORKBENCH_PROCESSES", processes)
-    cache = root / ".workbench" / "cache"
-    saved = {n: (cache / n).read_bytes() for n in keep if (cache / n).exists()}
-    shutil.rmtree(root / ".workbench", ignore_errors=True)
-    if saved:
-        cache.mkdir(parents=True)
-        for n, data in saved.items():
-            (cache / n).write_bytes(data)
-    rows = status_rows(Project.open(root))
-    contexts = {f.name: f.read_bytes() for f in sorted(cache.glob("context-*.json"))}
-    p = Project.open(root)
-    codings = {c: [(x.id, x.transcript, x.start, x.end, x.code, x.status, x.confidence,
-                    x.segment) for x in p.codings(c)] for c in p.coders()}
-    return rows, contexts, codings
-
-
-@pytest.fixture
-def placing(many, monkeypatch):
-    """``many`` with an older-style log over every transcript, placed in two processes from the
-    first coding on."""
-    from workbench import reanchor
-    tids = Project.open(many).transcript_ids()
-    _old_style_codings(many, "erik", tids)
-    monkeypatch.setattr(reanchor, "_PARALLEL_CODINGS", 1)
-    used: list[bool] = []
-    real = reanchor.map_in_processes
-
-    def spy(fn, jobs, workers=None):
-        out = real(fn, jobs, workers)
-        used.append(out is not None)
-        return out
-    monkeypatch.setattr(reanchor, "map_in_processes", spy)
-    return many, tids, used
-
-
-def test_a_cold_status_placed_in_two_processes_is_the_one_placed_here(placing, monkeypatch):
-    root, tids, used = placing
-    serial = _cold_status(root, monkeypatch, "1")
-    assert not any(used)
-    used.clear()
-    two = _cold_status(root, monkeypatch, "2")
-    assert used and all(used)                  # every coder's second half went to a worker
-    assert serial == two                       # rows, context files byte for byte, codings
-    assert len(two[1]) >= 2 and sum(len(v) for v in two[2].values()) > 7 * len(tids)
-    # then: a transcript of the worker's half edited, more codings, the context store kept —
-    # entries replaced and taken on both sides, merged in the same order
-    late = tids[-3]
-    path = next((root / "transcripts").glob(f"{late}.*"))
-    path.write_text("Note: a line added.\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    _old_style_codings(root, "erik", [tids[1], late, tids[-1]], per=3)
-    past = time.time() - 60
-    for f in [path, *(root / "codings").iterdir()]:
-        os.utime(f, (past, past))
-    keep = {"context-erik.json"}
-    used.clear()
-    serial = _cold_status(root, monkeypatch, "1", keep)
-    two = _cold_status(root, monkeypatch, "2", keep)
-    assert used.count(True) >= 1 and serial == two
-    moved = {x[5] for x in two[2]["erik"] if x[1] == late}
-    assert "moved" in moved                    # the edit was followed, from the kept contexts
-
-
-def _part_fails(tids):
-    return None
-
-
-_TEST_PID = os.getpid()
-
-
-def _part_killed(tids):
-    from workbench import reanchor
-    if os.getpid() != _TEST_PID:
-        os.kill(os.getpid(), signal.SIGKILL)   # what the OOM killer does to a worker
-    return reanchor._summarise_part(tids)
-
-
-@pytest.mark.parametrize("failing", [_part_fails, _part_killed])
-def test_a_worker_that_fails_leaves_its_half_to_this_process(placing, monkeypatch, failing):
-    from workbench import reanchor
-    root, _, used = placing
-    serial = _cold_status(root, monkeypatch, "1")
-    used.clear()
-    monkeypatch.setattr(reanchor, "_summarise_part", failing)
-    with bounded(60):
-        two = _cold_status(root, monkeypatch, "2")
-    assert used and all(used) and two == serial
-    import multiprocessing
     assert multiprocessing.active_children() == [] and parallel.can_fork()

@@ -192,37 +192,6 @@ class ContextStore:
             self._parts = []
         self.changed = True
 
-    def take_new(self) -> tuple:
-        """What :meth:`put` and :meth:`put_many` added since the store was read or this was
-        last called, removed from the store (for :meth:`merge` in the process that forked this
-        one)."""
-        self._flush_parts()
-        ids, starts, ends, qcrcs, quotes, crcs, lengths, texts = self._new
-        out = ((ids, array("q", starts), array("q", ends), qcrcs, quotes, crcs, lengths, texts),
-               self._replaced, self.changed)
-        self._new = ([], [], [], array("q"), [], [], array("I"), [])
-        self._replaced = set()
-        self.changed = False
-        return out
-
-    def merge(self, taken: tuple) -> None:
-        """Add what another copy of this store took (:meth:`take_new`), after what this one
-        took."""
-        (ids, starts, ends, qcrcs, quotes, crcs, lengths, texts), replaced, changed = taken
-        self._flush_parts()
-        for mine, theirs in zip(self._new, (ids, starts, ends, qcrcs, quotes, crcs, lengths,
-                                            texts)):
-            mine.extend(theirs)
-        for cid in replaced:
-            self._entries.pop(cid, None)
-        self._replaced |= replaced
-        self.changed = self.changed or changed
-
-    def _flush_parts(self) -> None:
-        if self._parts:
-            self._new[7].append("".join(self._parts))
-            self._parts = []
-
     def save(self) -> None:
         if not self.changed:
             return

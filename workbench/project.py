@@ -11,9 +11,9 @@ Derived state lives in ``.workbench/`` (safe to delete, rebuilt on demand; see
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from . import frames
 from .anchoring import selector
@@ -24,7 +24,7 @@ from .codinglog import CodingLog
 from .config import CONSENSUS, ProjectConfig, SuggestConfig, load_config, validate_coder
 from .errors import LogError, ProjectError
 from .paths import PROJECT_FILE, state_dir
-from .reanchor import current_by_transcript, current_codings, summarise_by_transcript
+from .reanchor import current_by_transcript, current_codings
 from .replay import LogState, replay
 from .scaffold import init_project
 from .transcripts import Transcript
@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Project", "ProjectConfig", "SuggestConfig", "TranscriptInfo", "Coding", "CONSENSUS",
            "UNPLACED", "ATTRIBUTES_FILE", "init_project", "validate_coder", "load_config"]
-
-
-R = TypeVar("R")
 
 
 class Project:
@@ -225,13 +222,6 @@ class Project:
         """:meth:`codings` one transcript at a time (transcript id, its codings), in the same
         order: for summaries of large projects, which need not hold every coding at once."""
         return current_by_transcript(self, coder)
-
-    def summarise_by_transcript(self, coder: str, fn: Callable[[Project, str, list[Coding]], R]
-                                ) -> list[tuple[str, R]]:
-        """``fn(project, transcript id, codings)`` for each transcript of
-        :meth:`codings_by_transcript`, in its order; on a large project half of them in a worker
-        process (:func:`workbench.reanchor.summarise_by_transcript`)."""
-        return summarise_by_transcript(self, coder, fn)
 
     # ---- tables ------------------------------------------------------------------------------
     def codings_frame(self, coders: list[str] | None = None) -> pd.DataFrame:

@@ -6,34 +6,30 @@ segment.
 Codings written by this version record their quote, context and the transcript's CRC-32. Codings
 from older logs or other tools may lack them: their context (and the CRC) is taken from the
 transcript the first time the coding is read while its quote is still at its offsets — exactly
-what the coding would have recorded — and kept in ``.workbench/cache/context-<coder>.json``. An
-entry is used only for the coding it was taken for (same id, offsets and quote). Losing the file
-loses nothing that cannot be taken again, except for a transcript edited since: its codings are
-then placed only on unambiguous evidence, and flagged for review otherwise.
+what the coding would have recorded — and kept in ``.workbench/cache/context-<coder>.json``
+(:mod:`workbench.contexts`). An entry is used only for the coding it was taken for (same id,
+offsets and quote). Losing the file loses nothing that cannot be taken again, except for a
+transcript edited since: its codings are then placed only on unambiguous evidence, and flagged
+for review otherwise.
 """
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from array import array
 from collections.abc import Callable, Iterator
 from operator import attrgetter
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from .anchoring import Placement, place
 from .cache import gc_paused
 from .catalog import TranscriptInfo
 from .coding import UNPLACED, Coding
 from .contexts import Anchor, ContextStore
-from .parallel import map_in_processes
 from .transcripts.model import segment_index_for
 
 if TYPE_CHECKING:
     from .codebook import Codebook
     from .project import Project
-
-R = TypeVar("R")
-
 
 def current_codings(project: Project, coder: str, tid: str | None = None) -> list[Coding]:
     """See :meth:`Project.codings`."""
@@ -51,95 +47,6 @@ def current_by_transcript(project: Project, coder: str, tid: str | None = None
     """:func:`current_codings` one transcript at a time, in transcript order, each list in
     position order: for a reader that needs only a summary of each transcript (``status``), so
     that every coding of a large project is not held twice at once."""
-    groups = _logged_groups(project, coder, tid)
-    store = ContextStore(project, coder)
-    try:
-        yield from _placed(project, coder, groups, sorted(groups), store, {})
-    finally:
-        with gc_paused():
-            store.save()
-
-
-def summarise_by_transcript(project: Project, coder: str,
-                            fn: Callable[[Project, str, list[Coding]], R]) -> list[tuple[str, R]]:
-    """``(t, fn(project, t, codings))`` for every transcript ``t`` with codings of ``coder``,
-    its current codings as :func:`current_by_transcript` gives them, in transcript order. On a
-    large project (:data:`_PARALLEL_CODINGS` codings or more) the second half of the transcripts
-    is placed in a worker process forked for it (:func:`workbench.parallel.map_in_processes`),
-    which sends back ``fn``'s results and the contexts it took, a part at a time, while this
-    process places the first half; the results and the context store are the same as in one
-    process (tested). ``fn`` must be a module-level function and its results small. A part the
-    worker could not do is done here (which then raises any error there is to raise)."""
-    global _FORKED
-    groups = _logged_groups(project, coder, None)
-    tids = sorted(groups)
-    store = ContextStore(project, coder)
-    store.empty()                   # read before a worker is forked: it needs it too
-    resolved: dict[str, str] = {}
-    split, parts, results = len(tids), [], None
-    if sum(map(len, groups.values())) >= _PARALLEL_CODINGS and len(tids) >= 2:
-        split = len(tids) // 2
-        step = -(-(len(tids) - split) // _PARTS)
-        parts = [tids[i:i + step] for i in range(split, len(tids), step)]
-        _FORKED = (project, coder, groups, store, resolved, fn)
-        try:
-            results = map_in_processes(_summarise_part, parts, workers=1)
-        finally:
-            _FORKED = None
-        if results is None:
-            split, parts = len(tids), []
-
-    def here(some: list[str]) -> list[tuple[str, R]]:
-        return [(t, fn(project, t, cs))
-                for t, cs in _placed(project, coder, groups, some, store, resolved)]
-    try:
-        out = here(tids[:split])
-        got_parts = iter(results) if results is not None else None
-        for part in parts:
-            got = None
-            if got_parts is not None:
-                try:
-                    got = next(got_parts)
-                except Exception:   # BrokenProcessPool and the like: the rest is done here
-                    got_parts = None
-            if got is None:
-                out += here(part)
-            else:
-                out += got[0]
-                store.merge(got[1])
-    finally:
-        if results is not None:
-            results.close()
-        with gc_paused():
-            store.save()
-    return out
-
-
-# what a worker forked by summarise_by_transcript works on (set only while it is forked)
-_FORKED: tuple | None = None
-_PARALLEL_CODINGS = 20_000      # fewer codings are placed in less time than a fork takes
-_PARTS = 2                      # the worker's half is sent back in so many parts
-
-
-def _summarise_part(tids: list[str]) -> tuple[list, tuple] | None:
-    """In a worker process: :func:`summarise_by_transcript` for ``tids``, and the contexts
-    taken meanwhile (:meth:`ContextStore.take_new`); None when anything failed (the caller then
-    does it itself, and raises the error there)."""
-    if _FORKED is None:
-        return None
-    project, coder, groups, store, resolved, fn = _FORKED
-    gc.disable()    # its passes over the inherited heap would copy every page of it
-    try:
-        out = [(t, fn(project, t, cs))
-               for t, cs in _placed(project, coder, groups, tids, store, resolved)]
-        return out, store.take_new()
-    except Exception:
-        store.take_new()    # what this part took is not sent with the next
-        return None
-
-
-def _logged_groups(project: Project, coder: str, tid: str | None) -> dict[str, list[Coding]]:
-    """The coder's logged codings by transcript (of ``tid`` only, when given), in log order."""
     st = project.state(coder)
     by_t: dict[str, list[Coding]] = {}
     if tid is None:
@@ -153,18 +60,18 @@ def _logged_groups(project: Project, coder: str, tid: str | None) -> dict[str, l
         group = [c for c in st.codings.values() if c.transcript == tid]
         if group:
             by_t[tid] = group
-    return by_t
-
-
-def _placed(project: Project, coder: str, groups: dict[str, list[Coding]], tids: list[str],
-            store: ContextStore, resolved: dict[str, str]) -> Iterator[tuple[str, list[Coding]]]:
-    """The current codings of each transcript of ``tids`` (contexts taken go to ``store``)."""
     cat = project.catalog()
     cb = project.codebook
-    for t in tids:
-        with gc_paused():       # a transcript's codings: many objects, no cycles
-            out = _current(t, groups[t], project, coder, cat.get(t), cb, resolved, store)
-        yield t, out
+    resolved: dict[str, str] = {}
+    store = ContextStore(project, coder)
+    try:
+        for t in sorted(by_t):
+            with gc_paused():       # a transcript's codings: many objects, no cycles
+                out = _current(t, by_t[t], project, coder, cat.get(t), cb, resolved, store)
+            yield t, out
+    finally:
+        with gc_paused():
+            store.save()
 
 
 def _current(t: str, logged: list[Coding], project: Project, coder: str,

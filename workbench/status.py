@@ -1,8 +1,8 @@
 """The summary ``workbench status`` shows — per coder and transcript: codings, coded
 interviewee turns, done, problems — and its cache, ``.workbench/cache/status-<coder>.json``.
 
-A coder's summary is computed from their current codings, one transcript at a time
-(:meth:`Project.summarise_by_transcript`), and kept under the rule of :mod:`workbench.cache`: it records the
+A coder's summary is computed from their current codings (:meth:`Project.codings_by_transcript`,
+one transcript at a time) and kept under the rule of :mod:`workbench.cache`: it records the
 fingerprints of the files it was computed from — the coder's log, the codebook,
 ``workbench.toml`` — and, for what is itself derived, the content: the CRC-32 of the context
 store (``context-<coder>.json``, which decides where an older log's codings lie in an edited
@@ -37,8 +37,7 @@ STATUS_VERSION = 1
 # that places codings differently must not show the old problems)
 _COMPUTED_BY = ("workbench.status", "workbench.anchoring", "workbench.reanchor",
                 "workbench.contexts", "workbench.replay", "workbench.snapshot", "workbench.catalog",
-                "workbench.coding",
-                "workbench.codebook", "workbench.transcripts")
+                "workbench.coding", "workbench.codebook", "workbench.transcripts")
 
 
 @dataclass
@@ -77,20 +76,16 @@ def turns_coded(cs: list[Coding], info: TranscriptInfo | None) -> int:
 def compute_summary(project: Project, coder: str) -> CoderSummary:
     """A coder's summary from their current codings (no cache)."""
     st = project.state(coder)       # the log first: the catalog may be parsed meanwhile
-    project.catalog()
-    rows = dict(project.summarise_by_transcript(coder, summary_row))
+    cat = project.catalog()
+    rows: dict[str, tuple[int, int, str]] = {}
+    for tid, cs in project.codings_by_transcript(coder):
+        problems: dict[str, int] = {}
+        for c in cs:
+            if c.status != "ok":
+                problems[c.status] = problems.get(c.status, 0) + 1
+        rows[tid] = (len(cs), turns_coded(cs, cat.get(tid)),
+                     ", ".join(f"{n} {k}" for k, n in sorted(problems.items())))
     return CoderSummary(rows, set(st.done), list(st.warnings))
-
-
-def summary_row(project: Project, tid: str, cs: list[Coding]) -> tuple[int, int, str]:
-    """(codings, coded interviewee turns, problems as text) of one transcript's current
-    codings ``cs``."""
-    problems: dict[str, int] = {}
-    for c in cs:
-        if c.status != "ok":
-            problems[c.status] = problems.get(c.status, 0) + 1
-    return (len(cs), turns_coded(cs, project.catalog().get(tid)),
-            ", ".join(f"{n} {k}" for k, n in sorted(problems.items())))
 
 
 def coder_summary(project: Project, coder: str) -> CoderSummary:
