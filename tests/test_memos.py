@@ -139,3 +139,106 @@ def test_every_export_has_the_memos(memo_project, tmp_path, fmt):
             "whole interview was rushed"} <= texts
     row = next(r for r in got if r["text"] == "funding: regional money only")
     assert int(row["turn"]) == 4 and row["kind"] == "coding"
+
+
+# ---- a memo on a span follows its passage when the transcript is edited (as codings do) --------
+def _edit_transcript(root, tid: str, old: str, new: str) -> None:
+    path = root / "transcripts" / f"{tid}.txt"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def span_memo(small_project):
+    """P01 with a memo on "a membership fee" in the last turn, written through the session
+    (as the coding screen writes it)."""
+    from workbench.session import CodingSession
+    root = small_project
+    write_transcript(root, "P01", TURNS, region="Perm")
+    p = Project.open(root)
+    text = p.text("P01")
+    a = text.index("a membership fee")
+    s = CodingSession.open(p, "anna").load()
+    try:
+        m = s.memo("fees are symbolic", "P01", start=a, end=a + len("a membership fee"))
+    finally:
+        s.close()
+    return root, m, a
+
+
+def _memo_row(root):
+    rows = to_records(memos_frame(Project.open(root), "anna"))
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_a_span_memo_records_its_quote_and_context(span_memo):
+    root, m, a = span_memo
+    ev = [json.loads(x) for x in (root / "codings" / "anna.jsonl").read_text().splitlines()
+          if '"memo"' in x][-1]
+    assert ev["quote"] == "a membership fee" and ev["prefix"].endswith("region, and ")
+    assert ev["transcript_crc"] == Project.open(root).info("P01").crc
+    assert m.quote == "a membership fee"
+
+
+def test_a_span_memo_moves_with_its_passage(span_memo):
+    from workbench.memos import MemoIndex
+    root, _, a = span_memo
+    _edit_transcript(root, "P01", "How do members benefit?",
+                     "How do the members of your cluster benefit, in your view?")
+    p = Project.open(root)
+    row = _memo_row(root)
+    shift = len("How do the members of your cluster benefit, in your view?") \
+        - len("How do members benefit?")
+    assert (row["status"], row["start"], row["quote"], row["turn"]) == \
+        ("moved", a + shift, "a membership fee", 4)
+    assert p.text("P01")[row["start"]:row["end"]] == "a membership fee"
+    # retrieval and the coding screen find it on its passage, not at its old offsets
+    index = MemoIndex(p.memos("anna"))
+    assert [x.text for x in index.on("P01", a + shift, a + shift + 5)] == ["fees are symbolic"]
+    assert index.on("P01", a, a + 5) == []
+    from workbench.session import CodingSession
+    s = CodingSession.open(p, "anna").load()
+    try:
+        assert [x.text for x in s.memos_for("P01", a + shift, a + shift + 3)] \
+            == ["fees are symbolic"]
+        assert s.memos_for("P01", a, a + 3) == []
+    finally:
+        s.close()
+
+
+def test_a_span_memo_whose_passage_was_rewritten_is_flagged_not_moved(span_memo):
+    from workbench.memos import MemoIndex
+    root, _, a = span_memo
+    _edit_transcript(root, "P01", "a membership fee", "a fee for membership")
+    row = _memo_row(root)
+    assert row["status"] == "needs_review"
+    assert row["quote"] == "a membership fee"        # what the memo was written on
+    p = Project.open(root)
+    assert MemoIndex(p.memos("anna")).on("P01", 0, len(p.text("P01"))) == []
+    from workbench.interchange.refi_write import qdpx_bytes
+    _, res = qdpx_bytes(p)      # the memo goes to its transcript, and the export says why
+    assert [d.kind for d in res.skipped] == ["memo span"] and res.memos == 1
+
+
+def test_an_older_span_memo_stands_only_while_its_transcript_is_unchanged(small_project):
+    """A memo on a span written before memos recorded their quote: `ok` while the transcript
+    file is as it was when the memo was written, `needs_review` after an edit (its old offsets
+    may now be on other words), never silently shown on whatever text is there now."""
+    import os
+    import time
+    root = small_project
+    write_transcript(root, "P01", TURNS, region="Perm")
+    past = time.time() - 3600
+    os.utime(root / "transcripts" / "P01.txt", (past, past))
+    p = Project.open(root)
+    a = p.text("P01").index("a membership fee")
+    with p.log("anna") as log:       # the event as older versions wrote it: offsets only
+        log.append({"op": "memo", "transcript": "P01", "target": None, "start": a,
+                    "end": a + 16, "text": "fees are symbolic",
+                    "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(past + 60))})
+    assert (_memo_row(root)["status"], _memo_row(root)["quote"]) == ("ok", "a membership fee")
+    _edit_transcript(root, "P01", "How do members", "So, how do members")
+    row = _memo_row(root)
+    assert row["status"] == "needs_review" and row["start"] == a

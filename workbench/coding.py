@@ -65,7 +65,13 @@ CODING_FIELDS = tuple(f.name for f in fields(Coding))
 @dataclass(slots=True)
 class Memo:
     """A memo: on a coding (``target``), a span of a transcript (``start``/``end``), a whole
-    transcript, or a code (``code``, an analytic memo about a theme)."""
+    transcript, or a code (``code``, an analytic memo about a theme).
+
+    A memo on a span records, like a coding, its ``quote``, ``prefix``/``suffix`` and the
+    ``transcript_crc`` (memos written before this version have none); :meth:`Project.memos`
+    gives them placed in the transcript as it is now, with a ``status`` as codings have
+    (``ok``, ``moved``, ``needs_review``, ``out_of_range``, ``orphan``; ``ok`` for memos not on
+    a span)."""
 
     id: str
     transcript: str | None
@@ -75,3 +81,19 @@ class Memo:
     end: int | None = None
     at: str | None = None
     code: str | None = None
+    quote: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+    transcript_crc: int | None = None
+    status: str = "ok"
+
+    @property
+    def on_span(self) -> bool:
+        """Whether the memo is on a span of a transcript (not a coding, transcript or code)."""
+        return not self.target and self.transcript is not None and self.start is not None
+
+    @property
+    def placed(self) -> bool:
+        """Whether the memo stands where its offsets say (a span memo found again, or a memo
+        not on a span): one that needs review or lost its place is shown beside no passage."""
+        return self.status in ("ok", "moved")

@@ -228,11 +228,16 @@ class CodingLog:
         return self.append({"op": "reopen", "transcript": transcript})
 
     def memo(self, text: str, *, transcript: str | None = None, target: str | None = None,
-             start: int | None = None, end: int | None = None, code: str | None = None) -> dict:
+             start: int | None = None, end: int | None = None, code: str | None = None,
+             **anchor: Any) -> dict:
+        """A memo event; on a span, ``anchor`` holds what :meth:`Project.coding_fields` gives
+        (quote, prefix, suffix, transcript_crc), recorded as a code event records them."""
         ev: dict[str, Any] = {"op": "memo", "transcript": transcript, "target": target,
                               "text": text}
         if start is not None and end is not None:
             ev.update(start=int(start), end=int(end))
+            ev.update({k: v for k, v in anchor.items()
+                       if k in ("quote", "prefix", "suffix", "transcript_crc") and v is not None})
         if code is not None:
             ev["code"] = code
         return self.append(ev)

@@ -112,11 +112,14 @@ class _Context:
             return _Place(tid, turn, code, quote, c.start, c.end,
                           "ok" if code in cb.codes else "unknown_code")
         if kind == "segment" and m.start is not None:
+            # placed by Project.memos: ok/moved stand on today's text; a memo that needs review
+            # shows the passage it was written on (when recorded) at its old offsets
             start, end = m.start, (m.end if m.end is not None else m.start)
             text = self.text(tid)
-            if not 0 <= start <= end <= len(text):
-                return _Place(tid, None, None, None, start, end, "out_of_range")
-            return _Place(tid, self.turn(tid, start), None, text[start:end], start, end, "ok")
+            if m.status == "out_of_range" or not 0 <= start <= end <= len(text):
+                return _Place(tid, None, None, m.quote, start, end, "out_of_range")
+            quote = text[start:end] if m.placed or m.quote is None else m.quote
+            return _Place(tid, self.turn(tid, start), None, quote, start, end, m.status)
         return _Place(tid, None, None, None, None, None, "ok")
 
 
@@ -180,7 +183,10 @@ def memos_frame(project: Project, coders: list[str] | str | None = None, *,
     ``quote`` (the coded passage or the segment's text), ``target`` (coding id), ``start``,
     ``end``, ``current`` (False: an earlier memo on a coding, replaced by a later one; only with
     ``history``), ``status`` (``ok``; ``coding_removed`` — the coding was undone; ``orphan`` —
-    the transcript is gone; ``unknown_code``; ``out_of_range``).
+    the transcript is gone; ``unknown_code``; ``out_of_range``; for a memo on a span, as for a
+    coding: ``moved`` — found again with its quote and context after the transcript was edited,
+    ``needs_review`` — not found with certainty: its ``quote`` is the passage it was written on,
+    at its old offsets).
 
     ``code`` keeps memos whose code is one of these ids or prefixes (``value.``; a code memo
     or a memo on a coding), ``transcript`` those on that transcript. Sorted: code memos first,
@@ -196,7 +202,7 @@ def memos_frame(project: Project, coders: list[str] | str | None = None, *,
                              hint=f"coders with a log: {', '.join(known) or 'none'}")
     rows = []
     for c in coders:
-        rows.extend(memo_rows(project, c, project.state(c).memos, history=history))
+        rows.extend(memo_rows(project, c, project.memos(c), history=history))
     return filter_memos(_frame(rows, project.codebook), project, code=code,
                         transcript=transcript)
 
@@ -249,8 +255,8 @@ class MemoIndex:
         for m in memos:
             if m.target:
                 self.on_coding[m.target] = m       # the latest memo on a coding is its memo
-            elif m.transcript and m.start is not None:
-                self.by_transcript.setdefault(m.transcript, []).append(m)
+            elif m.on_span and m.placed:    # one that needs review is beside no passage
+                self.by_transcript.setdefault(m.transcript or "", []).append(m)
         self.on_coding = {k: m for k, m in self.on_coding.items() if (m.text or "").strip()}
 
     def on(self, tid: str, start: int, end: int, coding_id: str | None = None) -> list[Memo]:

@@ -19,12 +19,12 @@ from . import frames
 from .anchoring import selector
 from .catalog import ATTRIBUTES_FILE, Catalog, TranscriptInfo
 from .codebook import Codebook
-from .coding import UNPLACED, Coding
+from .coding import UNPLACED, Coding, Memo
 from .codinglog import CodingLog
 from .config import CONSENSUS, ProjectConfig, SuggestConfig, load_config, validate_coder
 from .errors import LogError, ProjectError
 from .paths import PROJECT_FILE, state_dir
-from .reanchor import current_by_transcript, current_codings
+from .reanchor import current_by_transcript, current_codings, current_memos
 from .replay import LogState, replay
 from .scaffold import init_project
 from .transcripts import Transcript
@@ -217,6 +217,12 @@ class Project:
         ``status``, ``confidence`` and ``segment`` filled in; sorted by transcript and position.
         New objects on every call."""
         return current_codings(self, coder, tid)
+
+    def memos(self, coder: str) -> list[Memo]:
+        """The coder's memos in log order; a memo on a span placed in its transcript as it is
+        now (offsets moved with its quote and context, a ``status`` as codings have: see
+        :class:`Memo`). New objects for the memos on spans."""
+        return current_memos(self, coder)
 
     def codings_by_transcript(self, coder: str) -> Iterator[tuple[str, list[Coding]]]:
         """:meth:`codings` one transcript at a time (transcript id, its codings), in the same

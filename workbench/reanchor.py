@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .anchoring import Placement, place
 from .cache import gc_paused
 from .catalog import TranscriptInfo
-from .coding import UNPLACED, Coding
+from .coding import UNPLACED, Coding, Memo
 from .contexts import Anchor, ContextStore
 from .transcripts.model import segment_index_for
 
@@ -155,7 +156,49 @@ def _placement(c: Coding, info: TranscriptInfo, text_of: _Lazy, store: ContextSt
     return place(c.start, c.end, anchor.quote, anchor.prefix, anchor.suffix, text_of())
 
 
-def _still_there(c: Coding, info: TranscriptInfo, text_of: _Lazy) -> bool:
+def current_memos(project: Project, coder: str) -> list[Memo]:
+    """See :meth:`Project.memos`."""
+    cat = project.catalog()
+    texts: dict[str, _Lazy] = {}
+    out = []
+    for m in project.state(coder).memos:
+        if not m.on_span:
+            out.append(m)
+            continue
+        info = cat.get(m.transcript or "")
+        if info is None:
+            out.append(replace(m, status="orphan"))
+            continue
+        text_of = texts.get(info.id)
+        if text_of is None:
+            text_of = texts[info.id] = _Lazy(project.text, info.id)
+        status, start, end, _ = _memo_placement(m, info, text_of)
+        out.append(replace(m, start=start, end=end, status=status))
+    return out
+
+
+def _memo_placement(m: Memo, info: TranscriptInfo, text_of: _Lazy) -> Placement:
+    """Where memo ``m``'s span lies now: as a coding's (:func:`_placement`), with no store of
+    contexts (a memo from before this version has no quote: it stands only while its
+    transcript file is unchanged since the memo was written)."""
+    start = m.start if m.start is not None else 0
+    end = m.end if m.end is not None else start
+    in_range = 0 <= start <= end <= info.n_chars
+    if m.transcript_crc is not None and m.transcript_crc == info.crc and in_range:
+        return Placement("ok", start, end)
+    if m.quote:
+        if in_range and m.prefix is None and m.suffix is None \
+                and text_of()[start:end] == m.quote:
+            return Placement("ok", start, end)      # recorded without context: still there
+        return place(start, end, m.quote, m.prefix, m.suffix, text_of())
+    if not in_range:
+        return Placement("out_of_range", start, end, 0.0)
+    if _still_there(m, info, text_of):
+        return Placement("ok", start, end)
+    return Placement("needs_review", start, end, 0.0)
+
+
+def _still_there(c: Coding | Memo, info: TranscriptInfo, text_of: _Lazy) -> bool:
     """Whether a coding without a recorded context is still on the text it was made on: its
     quote is at its offsets; a coding without a quote, when the transcript file was not modified
     after the coding was made (its ``at``; one second of slack for clocks that round)."""

@@ -155,15 +155,20 @@ def _intern(value: str) -> str:
     return sys.intern(value)
 
 
+def _crc(ev: dict, path: Path, no: int) -> int | None:
+    crc = ev.get("transcript_crc")
+    if crc is not None and crc.__class__ is not int:
+        raise _bad(path, no, "'transcript_crc' must be a whole number")
+    return crc
+
+
 def _code_event(ev: dict, coder: str, path: Path, no: int) -> Coding:
     start = _offset(ev, "start", path, no)
     end = _offset(ev, "end", path, no)
     settles = ev.get("settles")
     if settles is not None and settles.__class__ is not dict:
         raise _bad(path, no, "'settles' must be an object")
-    crc = ev.get("transcript_crc")
-    if crc is not None and crc.__class__ is not int:
-        raise _bad(path, no, "'transcript_crc' must be a whole number")
+    crc = _crc(ev, path, no)
     return Coding(
         id=_text(ev, "id", path, no, True) or "", coder=coder,
         transcript=_intern(_text(ev, "transcript", path, no, True) or ""),
@@ -204,7 +209,10 @@ def _apply(st: LogState, events: list[tuple[int, dict]], path: Path) -> None:
                         target=_text(ev, "target", path, no),
                         start=_offset(ev, "start", path, no, False),
                         end=_offset(ev, "end", path, no, False),
-                        at=_text(ev, "at", path, no), code=_text(ev, "code", path, no))
+                        at=_text(ev, "at", path, no), code=_text(ev, "code", path, no),
+                        quote=_text(ev, "quote", path, no), prefix=_text(ev, "prefix", path, no),
+                        suffix=_text(ev, "suffix", path, no),
+                        transcript_crc=_crc(ev, path, no))
             st.memos.append(memo)
             if memo.target and memo.target in codings:
                 codings[memo.target].memo = memo.text or None

@@ -91,7 +91,7 @@ class CodingSession:
             totals[c.code] += 1
         self._by_tid, self.code_totals = by_tid, totals
         self.done = set(st.done)
-        self.memos = list(st.memos)
+        self.memos = self.project.memos(self.coder)    # span memos placed in today's text
         self._coded = self._count_all_coded()
         self.loaded = True
         return self
@@ -178,7 +178,8 @@ class CodingSession:
         ids = {c.id for c in self._by_tid.get(tid, {}).values() if c.start < end and c.end > start}
         return [m for m in self.memos if m.transcript == tid and (
             (m.target and m.target in ids) or
-            (not m.target and m.start is not None and m.start < end and (m.end or 0) > start))]
+            (m.on_span and m.placed and m.start is not None and m.start < end
+             and (m.end or 0) > start))]
 
     # ---- in-memory updates (only after the log append) -----------------------------------------
     def _add(self, c: Coding) -> None:
@@ -300,9 +301,13 @@ class CodingSession:
              start: int | None = None, end: int | None = None, code: str | None = None) -> Memo:
         """Write a memo on a coding (``target``), a span, a whole transcript (``tid`` only) or a
         code (``code``, with ``tid`` None): log first, then memory."""
-        ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end, code=code)
+        anchor = self.project.coding_fields(tid, start, end) \
+            if tid is not None and not target and start is not None and end is not None else {}
+        ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end, code=code,
+                           **anchor)
         m = Memo(id=ev["id"], transcript=tid, text=text, target=target, start=start, end=end,
-                 at=ev["at"], code=code)
+                 at=ev["at"], code=code, quote=anchor.get("quote"), prefix=anchor.get("prefix"),
+                 suffix=anchor.get("suffix"), transcript_crc=anchor.get("transcript_crc"))
         self.memos.append(m)
         if target and tid is not None:
             c = self._by_tid.get(tid, {}).get(target)

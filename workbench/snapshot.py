@@ -20,7 +20,7 @@ from .coding import Coding, Memo
 if TYPE_CHECKING:
     from .replay import LogState
 
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3   # 3: a memo keeps its quote, context and transcript CRC
 _TEXT_COLUMNS = ("quote", "memo", "prefix", "suffix", "transcript_crc", "settles")
 _REPEATED_COLUMNS = ("transcript", "code", "source", "at")
 _NUMBER_COLUMNS = ("start", "end", "line")
@@ -74,7 +74,8 @@ def _pieces(st: LogState, meta: dict) -> Iterator[bytes]:
             json_bytes(pack_ints(array("q", map(attrgetter(name), cs))))
     yield b"}," + json_bytes({"done": sorted(st.done), "warnings": st.warnings,
                               "memos": [[m.id, m.transcript, m.text, m.target, m.start, m.end,
-                                         m.at, m.code] for m in st.memos],
+                                         m.at, m.code, m.quote, m.prefix, m.suffix,
+                                         m.transcript_crc] for m in st.memos],
                               "n_events": st.n_events,
                               "last_transcript": st.last_transcript})[1:]
     yield b"}"

@@ -219,7 +219,8 @@ def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: s
     if not codes:
         written.append(log.append({"op": "memo", "transcript": d.transcript, "start": d.start,
                                    "end": d.end, "text": "consensus: no code",
-                                   "settles": settles}))
+                                   "settles": settles,
+                                   **project.coding_fields(d.transcript, d.start, d.end, text)}))
     d.settled = codes
     return written
 

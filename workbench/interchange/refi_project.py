@@ -321,7 +321,7 @@ class _Plan:
         self.done = {c: set(st.done) for c, st in known.items()}
         ext_c = _obj(self.ext, "codings")
         self.coding_event: dict[str, tuple[str, str, str]] = {}   # guid -> (coder, id, tid)
-        self.selection_at: dict[str, tuple[str, int, int]] = {}
+        self.selection_at: dict[str, tuple[str, int, int, dict]] = {}   # + a memo's anchor
         for src, tid, placer in placed:
             for sel in src.selections:
                 span = placer.place(sel.start, sel.end, src.text[sel.start:sel.end])
@@ -329,7 +329,8 @@ class _Plan:
                     self.drop("selection", squash(src.text[sel.start:sel.end])[:60] or sel.guid,
                               f"could not be placed in transcript {tid}")
                     continue
-                self.selection_at[sel.guid] = (tid, *span)
+                self.selection_at[sel.guid] = (tid, span[0], span[1],
+                                               self._fields(tid, span[0], span[1], placer.text))
                 self.s.placement[sel.check] = self.s.placement.get(sel.check, 0) + 1
                 for c in sel.codings:
                     self._coding(c, tid, span, placer.text, ext_c.get(c.guid), sel.user, sel.created)
@@ -395,8 +396,8 @@ class _Plan:
                 _, target, tid = self.coding_event[g]
                 ev.update(transcript=tid, target=target)
             elif kind == "selection" and g in self.selection_at:
-                tid, a, b = self.selection_at[g]
-                ev.update(transcript=tid, start=a, end=b)
+                tid, a, b, anchor = self.selection_at[g]
+                ev.update(transcript=tid, start=a, end=b, **anchor)
             elif kind == "source" and g in self.source_tid:
                 ev["transcript"] = self.source_tid[g]
             elif kind != "project":

@@ -300,7 +300,7 @@ class _ProjectWriter:
         code_notes: dict[str, list[str]] = {}
         project_notes: list[str] = []
         for coder in self.coders:
-            for m in self.p.state(coder).memos:
+            for m in self.p.memos(coder):       # span memos placed in today's text
                 g = event_guid("memo", coder, m.id)
                 if g in self.ext["memos"]:
                     continue
@@ -318,6 +318,11 @@ class _ProjectWriter:
                     coding_notes.setdefault(target_guid, []).append(g)
                 elif m.transcript and m.transcript in texts:
                     span = _span(m, len(texts[m.transcript]))
+                    if span and m.on_span and not m.placed:
+                        self.skip("memo span", f"{coder}: {label}", f"status {m.status}: its "
+                                  "place in the text is not certain; the memo is attached to "
+                                  "its transcript instead")
+                        span = None
                     if span:
                         spans.setdefault((m.transcript, *span),
                                          {"codings": [], "notes": []})["notes"].append(g)

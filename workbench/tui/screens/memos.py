@@ -87,7 +87,7 @@ class MemoBrowserScreen(Screen):
                     codings = {c.id: c for c in session.all_codings()}
                     rows += memo_rows(project, coder, session.memos, codings=codings)
                 else:
-                    rows += memo_rows(project, coder, project.state(coder).memos)
+                    rows += memo_rows(project, coder, project.memos(coder))
             except WorkbenchError as e:
                 self.app.notify(f"{coder}'s memos cannot be read: {e}", severity="error")
         self.rows = to_records(frame_from_rows(rows, project.codebook))

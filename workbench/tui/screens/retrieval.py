@@ -206,7 +206,7 @@ class RetrievalScreen(Screen):
         if coder == self.app.coder:
             return MemoIndex(self.app.session.memos)
         try:
-            return MemoIndex(self.app.project.state(coder).memos)
+            return MemoIndex(self.app.project.memos(coder))
         except WorkbenchError:
             return MemoIndex([])
 
