@@ -13,6 +13,12 @@ file) and the replay snapshots of the coding logs (:mod:`workbench.codinglog`). 
 serves a log that only *grew* since: it stands for the first bytes of the log, identified by
 their digest, and only the appended lines are replayed.
 
+**Paths.** A cache holds no path of the project folder: the folder may be moved, renamed or
+opened through another mount, and its caches stay valid (a fingerprint is size and time). Text
+about a file — a warning ``path:line: …`` — is kept with a placeholder for the file's path
+(:func:`path_free`) and read back with the path the file has now (:func:`with_path`), so that
+what a cache gives is what computing it again gives.
+
 A cache file is one header line (JSON: kind, version, length and CRC-32 of the payload) and a
 JSON payload. JSON, not pickle: a planted cache file can never run code.
 """
@@ -147,6 +153,32 @@ class CacheFile:
             self.path.unlink()
         except OSError:
             pass  # nothing to remove
+
+
+# ---- texts that name a file ---------------------------------------------------------------------
+_HERE = "\0"    # at the start of a cached text: the path of the file it is about (no path has it)
+
+
+def path_free(texts: list[str], path: str | os.PathLike) -> list[str]:
+    """``texts`` as a cache keeps them: a text beginning with ``path:`` (a warning about a line
+    of that file) begins with a placeholder instead, ``\\0:``; one that begins with ``\\0``
+    otherwise gets another in front (see :func:`with_path`)."""
+    head = f"{os.fspath(path)}:"
+    n = len(head) - 1
+    return [_HERE + t[n:] if t.startswith(head) else _HERE + t if t.startswith(_HERE) else t
+            for t in texts]
+
+
+def with_path(texts: Iterable, path: str | os.PathLike) -> list[str]:
+    """Texts a cache kept with :func:`path_free`, naming ``path`` (where the file is now) again;
+    TypeError when one is not text."""
+    p = os.fspath(path)
+    out = []
+    for t in texts:
+        if t.__class__ is not str:
+            raise TypeError("a cached text is not text")
+        out.append(t if not t.startswith(_HERE) else p + t[1:] if t[1:2] == ":" else t[1:])
+    return out
 
 
 # ---- numbers in a JSON cache ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ marks and memos — keeping a snapshot in ``.workbench/cache/`` (see :mod:`workb
 The format is described in :mod:`workbench.codinglog`, which writes the logs."""
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ import zlib
 from operator import itemgetter
 from pathlib import Path
 
-from .cache import fingerprint, gc_paused
+from .cache import fingerprint, gc_paused, path_free, with_path
 from .coding import Coding, Memo
 from .errors import LogError
 from .snapshot import SNAPSHOT_VERSION, restore_state, save_snapshot, snapshot_file
@@ -223,10 +224,10 @@ def _apply(st: LogState, events: list[tuple[int, dict]], path: Path) -> None:
 
 
 # ---- snapshots -------------------------------------------------------------------------------
-def _restore(coder: str, d: dict) -> LogState:
-    """The LogState of a snapshot's ``state`` (KeyError/TypeError/ValueError/IndexError when
-    it is not one)."""
-    st = LogState(coder, list(d["warnings"]))
+def _restore(coder: str, d: dict, path: Path) -> LogState:
+    """The LogState of a snapshot's ``state``, its warnings naming the log at ``path``, where
+    it is now (KeyError/TypeError/ValueError/IndexError when it is not one)."""
+    st = LogState(coder, with_path(d["warnings"], path))
     restore_state(st, d)
     return st
 
@@ -260,7 +261,7 @@ def _replay(path: Path, coder: str | None = None, cache_dir: Path | None = None)
     snap = snap_file.load() if snap_file is not None else None
     if snap is not None and fp is not None and snap.get("fp") == fp:
         try:
-            return _restore(coder, snap["state"])
+            return _restore(coder, snap["state"], path)
         except (KeyError, TypeError, ValueError, IndexError):
             snap = None  # damaged in a way the checksum could not see: replay it
     try:
@@ -278,7 +279,7 @@ def _replay(path: Path, coder: str | None = None, cache_dir: Path | None = None)
                 prefix = _prefix_crc(f, size)
                 if size > 0 and prefix is not None and prefix == snap["crc"]:
                     crc = prefix
-                    st = _restore(coder, snap["state"])
+                    st = _restore(coder, snap["state"], path)
                     start, line_base = size, int(snap["lines"])
             except (KeyError, TypeError, ValueError, IndexError):
                 pass
@@ -298,8 +299,10 @@ def _replay(path: Path, coder: str | None = None, cache_dir: Path | None = None)
     size = start + run.size
     if snap_file is not None and size and run.last_byte == b"\n" and not warnings \
             and (fp is not None or start == 0):
-        save_snapshot(snap_file, st, {"fp": fp, "size": size,
-                                       "lines": line_base + run.no, "crc": run.crc})
+        kept = copy.copy(st)    # its warnings without the log's path: the folder may move
+        kept.warnings = path_free(st.warnings, path)
+        save_snapshot(snap_file, kept, {"fp": fp, "size": size,
+                                         "lines": line_base + run.no, "crc": run.crc})
     return st
 
 

@@ -20,7 +20,9 @@ from .coding import Coding, Memo
 if TYPE_CHECKING:
     from .replay import LogState
 
-SNAPSHOT_VERSION = 3   # 3: a memo keeps its quote, context and transcript CRC
+# 3: a memo keeps its quote, context and transcript CRC; warnings name the log by a
+# placeholder (cache.path_free)
+SNAPSHOT_VERSION = 3
 _TEXT_COLUMNS = ("quote", "memo", "prefix", "suffix", "transcript_crc", "settles")
 _REPEATED_COLUMNS = ("transcript", "code", "source", "at")
 _NUMBER_COLUMNS = ("start", "end", "line")

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cache import SETTLE_NS, CacheFile, code_digest, file_fingerprint
+from .cache import SETTLE_NS, CacheFile, code_digest, file_fingerprint, path_free, with_path
 from .coding import UNPLACED, Coding
 from .errors import ProjectError
 from .paths import PROJECT_FILE
@@ -101,7 +101,7 @@ def coder_summary(project: Project, coder: str) -> CoderSummary:
         raw = cache.load()
         if isinstance(raw, dict) and isinstance(raw.get("key"), list) \
                 and raw["key"][:4] == key:
-            hit = _summary(raw, [*key, _catalog_digest(project)])
+            hit = _summary(raw, [*key, _catalog_digest(project)], log)
             if hit is not None:
                 return hit
     summary = compute_summary(project, coder)
@@ -111,7 +111,8 @@ def coder_summary(project: Project, coder: str) -> CoderSummary:
         if after is not None and after[:3] == key[:3] and digest is not None:
             cache.save({"key": [*after, digest],
                         "rows": [[t, *r] for t, r in summary.rows.items()],
-                        "done": sorted(summary.done), "warnings": summary.warnings})
+                        "done": sorted(summary.done),
+                        "warnings": path_free(summary.warnings, log)})
     return summary
 
 
@@ -190,8 +191,9 @@ def _content_digest(path: Path) -> list[int] | None:
     return [size, crc]
 
 
-def _summary(raw, key: list) -> CoderSummary | None:
-    """The cached summary when it was made for ``key`` (and is well formed), else None."""
+def _summary(raw, key: list, log: Path) -> CoderSummary | None:
+    """The cached summary when it was made for ``key`` (and is well formed), else None; its
+    warnings name the log at ``log``, where it is now."""
     if not isinstance(raw, dict) or raw.get("key") != key:
         return None
     try:
@@ -205,6 +207,6 @@ def _summary(raw, key: list) -> CoderSummary | None:
         if not all(isinstance(x, str) for x in done) \
                 or not all(isinstance(w, str) for w in warnings):
             return None
-        return CoderSummary(rows, set(done), list(warnings))
+        return CoderSummary(rows, set(done), with_path(warnings, log))
     except (KeyError, TypeError, ValueError):
         return None
