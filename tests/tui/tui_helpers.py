@@ -31,10 +31,18 @@ def copy_demo_with_logs(root: Path, coders: tuple[str, ...] = ("anna", "boris"))
 
 
 async def settle_workers(pilot) -> None:
-    """Wait for the screen's worker threads (agreement, counts…) and the redraw after them."""
+    """Wait for the screen's worker threads (agreement, counts…) and the redraws after them:
+    until two screenshots in a row are the same (a table filled by a worker lays its columns
+    out on a later refresh; a snapshot taken between the two was flaky)."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    await pilot.pause()
+    last = None
+    for _ in range(50):
+        await pilot.pause(0.02)
+        shot = pilot.app.export_screenshot()
+        if shot == last:
+            return
+        last = shot
 
 
 def make_app(root: Path, coder: str | None = CODER, **kw):
