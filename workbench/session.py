@@ -238,16 +238,17 @@ class CodingSession:
         c = self._write_code(tid, start, end, code, source=source, text=text)
         return self._record(Change(f"code {code}", added=[c]))
 
-    def toggle(self, tid: str, segment, code: str) -> Change:
+    def toggle(self, tid: str, segment, code: str, *, text: str | None = None) -> Change:
         """Toggle ``code`` on a segment: uncode the coder's codings of that code overlapping the
-        segment if there are any, else code the whole segment."""
+        segment if there are any, else code the whole segment. ``text``: the transcript's text
+        the segment's offsets are in (the screen's: the file may have changed on disk since)."""
         existing = [c for c in self.segment_codings(tid, segment.index)
                     if self.resolve(c.code) == code]
         if existing:
             for c in existing:
                 self._write_uncode(c)
             return self._record(Change(f"uncode {code}", removed=existing))
-        c = self._write_code(tid, segment.start, segment.end, code)
+        c = self._write_code(tid, segment.start, segment.end, code, text=text)
         return self._record(Change(f"code {code}", added=[c]))
 
     def accept(self, suggestions, text: str) -> Change:
@@ -298,10 +299,13 @@ class CodingSession:
         return out
 
     def memo(self, text: str, tid: str | None, *, target: str | None = None,
-             start: int | None = None, end: int | None = None, code: str | None = None) -> Memo:
+             start: int | None = None, end: int | None = None, code: str | None = None,
+             transcript_text: str | None = None) -> Memo:
         """Write a memo on a coding (``target``), a span, a whole transcript (``tid`` only) or a
-        code (``code``, with ``tid`` None): log first, then memory."""
-        anchor = self.project.coding_fields(tid, start, end) \
+        code (``code``, with ``tid`` None): log first, then memory. A memo on a span records its
+        quote and context from ``transcript_text``, the text its offsets are in (the screen's:
+        the file may have changed on disk since it was opened), by default the project's."""
+        anchor = self.project.coding_fields(tid, start, end, transcript_text) \
             if tid is not None and not target and start is not None and end is not None else {}
         ev = self.log.memo(text, transcript=tid, target=target, start=start, end=end, code=code,
                            **anchor)

@@ -421,3 +421,39 @@ async def test_keys_typed_in_a_burst_act_in_order(demo):
         assert [(e["op"], e.get("start")) for e in evs] == [("code", seg.start), ("code", nxt.start),
                                                            ("uncode", None)]
         assert evs[2]["id"] == evs[1]["id"]
+
+
+async def test_memo_and_coding_written_after_the_file_changed_on_disk_keep_what_was_shown(demo):
+    """The transcript file is edited (by another program) while it is open in the app, and the
+    app's parse of it is no longer kept in memory (64 others read since): a memo written on the
+    turn on screen and a code key on it record the quote of the text the coder saw — the offsets
+    are in that text — not the words now at those offsets in the changed file (which the memo
+    and the coding would later be shown on, as `ok`)."""
+    from workbench.memos import memos_frame
+    from workbench.project import Project
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P03", 1)
+        seg = app.screen.transcript.segments[1]
+        path = demo / "transcripts" / "P03.txt"
+        raw = path.read_text(encoding="utf-8")
+        path.write_text(raw.replace("OK, the recorder is on.",
+                                    "OK, the recorder is on, I checked it twice.", 1),
+                        encoding="utf-8")
+        app.project._catalog._parsed.clear()   # as reading 64 other transcripts since would
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"check wording")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        memo, coding = events(demo)[-2:]
+        assert memo["op"] == "memo" and coding["op"] == "code"
+        assert memo["quote"] == seg.text and coding["quote"] == seg.text
+    p = Project.open(demo)
+    row = memos_frame(p, CODER).iloc[0]
+    assert row["quote"] == seg.text and row["status"] == "moved"
+    c = p.codings(CODER, "P03")[0]
+    assert (c.status, p.text("P03")[c.start:c.end]) == ("moved", seg.text)

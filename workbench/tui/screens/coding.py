@@ -217,7 +217,7 @@ class CodingScreen(Screen):
                                                 text=self.transcript.text)
                 self.view.stop_span()
             else:
-                change = self.session.toggle(self.tid, seg, code)
+                change = self.session.toggle(self.tid, seg, code, text=self.transcript.text)
             self.show_change(change)
             self.panel.highlight(code)
 
@@ -300,7 +300,8 @@ class CodingScreen(Screen):
                 else:
                     self.session.memo(text, self.tid, target=target,
                                       start=None if target else start,
-                                      end=None if target else end)
+                                      end=None if target else end,
+                                      transcript_text=self.transcript.text)
             if self.app.write_failed:
                 return
             if whole:
