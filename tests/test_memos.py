@@ -242,3 +242,54 @@ def test_an_older_span_memo_stands_only_while_its_transcript_is_unchanged(small_
     _edit_transcript(root, "P01", "How do members", "So, how do members")
     row = _memo_row(root)
     assert row["status"] == "needs_review" and row["start"] == a
+
+
+def test_an_older_span_memo_that_needs_review_does_not_quote_todays_words(small_project):
+    """An older span memo (offsets only) flagged after an edit: its `quote` is documented as the
+    passage it was written on, which is not known — so none, not whatever words are at its old
+    offsets now (here other words: the edit shifted the text)."""
+    import os
+    import time
+    root = small_project
+    write_transcript(root, "P01", TURNS, region="Perm")
+    past = time.time() - 3600
+    os.utime(root / "transcripts" / "P01.txt", (past, past))
+    p = Project.open(root)
+    a = p.text("P01").index("a membership fee")
+    with p.log("anna") as log:
+        log.append({"op": "memo", "transcript": "P01", "target": None, "start": a,
+                    "end": a + 16, "text": "fees are symbolic",
+                    "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(past + 60))})
+    _edit_transcript(root, "P01", "How do members", "So, how do members")
+    row = _memo_row(root)
+    assert row["status"] == "needs_review" and row["start"] == a
+    assert row["quote"] is None
+
+
+def test_a_memo_at_a_point_is_beside_the_passage_that_starts_there(small_project):
+    """A memo with a start and no end (or end == start: another tool's note on a place) on the
+    first character of a coded turn is beside that coding in retrieval and in the coding
+    screen's memo list, as one inside the turn is."""
+    from workbench.memos import MemoIndex
+    from workbench.session import CodingSession
+    root = small_project
+    write_transcript(root, "P01", TURNS, region="Perm")
+    p = Project.open(root)
+    seg = p.transcript("P01").segments[3]
+    with p.log("anna") as log:
+        log.code("P01", seg.start, seg.end, "value.funding", **p.coding_fields(
+            "P01", seg.start, seg.end))
+        log.append({"op": "memo", "transcript": "P01", "target": None, "start": seg.start,
+                    "text": "no end"})
+        log.memo("a point", transcript="P01", start=seg.start, end=seg.start)
+        log.memo("inside", transcript="P01", start=seg.start + 3, end=seg.start + 3)
+    p = Project.open(root)
+    want = ["no end", "a point", "inside"]
+    assert [m.text for m in MemoIndex(p.memos("anna")).on("P01", seg.start, seg.end)] == want
+    s = CodingSession.open(p, "anna").load()
+    try:
+        assert [m.text for m in s.memos_for("P01", seg.start, seg.end)] == want
+    finally:
+        s.close()
+    assert [r["end"] for r in to_records(memos_frame(p, "anna"))] == [seg.start] * 2 \
+        + [seg.start + 3]

@@ -93,6 +93,13 @@ class Memo:
         return not self.target and self.transcript is not None and self.start is not None
 
     @property
+    def extent(self) -> tuple[int, int]:
+        """``(start, end)`` of a memo on a span, at least one character wide: a memo at a point
+        (no ``end``, or ``end == start``) is on the character there."""
+        start = self.start or 0
+        return start, max(self.end if self.end is not None else start, start + 1)
+
+    @property
     def placed(self) -> bool:
         """Whether the memo stands where its offsets say (a span memo found again, or a memo
         not on a span): one that needs review or lost its place is shown beside no passage."""

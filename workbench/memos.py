@@ -118,7 +118,8 @@ class _Context:
             text = self.text(tid)
             if m.status == "out_of_range" or not 0 <= start <= end <= len(text):
                 return _Place(tid, None, None, m.quote, start, end, "out_of_range")
-            quote = text[start:end] if m.placed or m.quote is None else m.quote
+            # (an older memo recorded no quote: the words it was written on are not known)
+            quote = text[start:end] if m.placed else m.quote
             return _Place(tid, self.turn(tid, start), None, quote, start, end, m.status)
         return _Place(tid, None, None, None, None, None, "ok")
 
@@ -185,8 +186,8 @@ def memos_frame(project: Project, coders: list[str] | str | None = None, *,
     ``history``), ``status`` (``ok``; ``coding_removed`` — the coding was undone; ``orphan`` —
     the transcript is gone; ``unknown_code``; ``out_of_range``; for a memo on a span, as for a
     coding: ``moved`` — found again with its quote and context after the transcript was edited,
-    ``needs_review`` — not found with certainty: its ``quote`` is the passage it was written on,
-    at its old offsets).
+    ``needs_review`` — not found with certainty: its ``quote`` is the passage it was written on
+    (None when it recorded none), its offsets a best guess or its old ones).
 
     ``code`` keeps memos whose code is one of these ids or prefixes (``value.``; a code memo
     or a memo on a coding), ``transcript`` those on that transcript. Sorted: code memos first,
@@ -265,8 +266,8 @@ class MemoIndex:
         for m in self.by_transcript.get(tid, ()):
             if m.start is None:
                 continue
-            m_end = m.end if m.end is not None else m.start + 1
-            if m.start < end and m_end > start and (m.text or "").strip():
+            m_start, m_end = m.extent
+            if m_start < end and m_end > start and (m.text or "").strip():
                 out.append(m)
         return out
 

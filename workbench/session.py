@@ -178,8 +178,7 @@ class CodingSession:
         ids = {c.id for c in self._by_tid.get(tid, {}).values() if c.start < end and c.end > start}
         return [m for m in self.memos if m.transcript == tid and (
             (m.target and m.target in ids) or
-            (m.on_span and m.placed and m.start is not None and m.start < end
-             and (m.end or 0) > start))]
+            (m.on_span and m.placed and m.extent[0] < end and m.extent[1] > start))]
 
     # ---- in-memory updates (only after the log append) -----------------------------------------
     def _add(self, c: Coding) -> None:
