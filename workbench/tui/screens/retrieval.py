@@ -63,6 +63,7 @@ class RetrievalScreen(Screen):
         self.shown: list[dict] = []
         self.source = SOURCE_CODER
         self._logs: dict[str, list] = {}  # other coders' codings, read once per screen
+        self._memo_logs: dict[str, MemoIndex] = {}   # and their memos (placed once)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="retrieval-title", classes="title-bar")
@@ -205,10 +206,12 @@ class RetrievalScreen(Screen):
         """``coder``'s memos: the live session's for this coder, the log's for anyone else."""
         if coder == self.app.coder:
             return MemoIndex(self.app.session.memos)
-        try:
-            return MemoIndex(self.app.project.memos(coder))
-        except WorkbenchError:
-            return MemoIndex([])
+        if coder not in self._memo_logs:
+            try:
+                self._memo_logs[coder] = MemoIndex(self.app.project.memos(coder))
+            except WorkbenchError:
+                self._memo_logs[coder] = MemoIndex([])
+        return self._memo_logs[coder]
 
     def _totals(self) -> Counter:
         """How often each code was applied by the coders shown (the tree's counts)."""
