@@ -293,3 +293,31 @@ def test_a_memo_at_a_point_is_beside_the_passage_that_starts_there(small_project
         s.close()
     assert [r["end"] for r in to_records(memos_frame(p, "anna"))] == [seg.start] * 2 \
         + [seg.start + 3]
+
+
+def test_a_replay_snapshot_from_before_memos_kept_their_quote_is_not_used(span_memo):
+    """Both changes of snapshot version 3 were made on two branches at once: one build wrote
+    version 3 with memos as 8 fields (no quote, context or CRC), the other with 12. A snapshot
+    in the first layout, read as current, would give the memo no quote: flagged after an edit
+    where the log says it moved."""
+    import os
+    import time
+
+    from workbench.cache import CacheFile
+    from workbench.snapshot import snapshot_file
+    root, _, a = span_memo
+    log = root / "codings" / "anna.jsonl"
+    past = time.time() - 60
+    os.utime(log, (past, past))                 # old enough to have a fingerprint
+    p = Project.open(root)
+    p.state("anna")                             # writes the snapshot
+    cur = snapshot_file(p.state_dir / "cache", "anna")
+    payload = cur.load()
+    assert payload is not None and len(payload["state"]["memos"][0]) == 12
+    payload["state"]["memos"] = [m[:8] for m in payload["state"]["memos"]]
+    CacheFile(cur.path, "replay", 3).save(payload)   # as the branch without memo anchors wrote
+    _edit_transcript(root, "P01", "How do members", "So, how do members")
+    later = time.time() + 10                    # edited a while after the memo was written
+    os.utime(root / "transcripts" / "P01.txt", (later, later))
+    row = _memo_row(root)
+    assert (row["status"], row["start"]) == ("moved", a + 4)

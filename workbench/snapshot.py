@@ -20,9 +20,9 @@ from .coding import Coding, Memo
 if TYPE_CHECKING:
     from .replay import LogState
 
-# 3: a memo keeps its quote, context and transcript CRC; warnings name the log by a
-# placeholder (cache.path_free)
-SNAPSHOT_VERSION = 3
+# 4: a memo keeps its quote, context and transcript CRC; warnings name the log by a
+# placeholder (cache.path_free). (3 was each of these alone, on two branches: not read.)
+SNAPSHOT_VERSION = 4
 _TEXT_COLUMNS = ("quote", "memo", "prefix", "suffix", "transcript_crc", "settles")
 _REPEATED_COLUMNS = ("transcript", "code", "source", "at")
 _NUMBER_COLUMNS = ("start", "end", "line")
