@@ -321,3 +321,25 @@ def test_a_replay_snapshot_from_before_memos_kept_their_quote_is_not_used(span_m
     os.utime(root / "transcripts" / "P01.txt", (later, later))
     row = _memo_row(root)
     assert (row["status"], row["start"]) == ("moved", a + 4)
+
+
+def test_a_lone_surrogate_in_a_log_is_printed_as_its_escape_not_a_traceback(memo_project):
+    """Found in review: a ``\\udfff`` escape in a log's text (valid JSON, no valid character)
+    ended `memos --json` and `codings` in a UnicodeEncodeError traceback. It is printed as the
+    escape: in JSON output the same escape, read back as the same text."""
+    import subprocess
+    import sys
+    log = memo_project / "codings" / "anna.jsonl"
+    with log.open("a", encoding="utf-8") as f:
+        f.write('{"v":1,"op":"memo","id":"odd","transcript":"P02","target":null,'
+                '"text":"half \\udfff a pair"}\n')
+    run = [sys.executable, "-m", "workbench"]
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "utf-8"}
+    out = subprocess.run([*run, "memos", str(memo_project), "--json"], capture_output=True,
+                         text=True, errors="surrogateescape", env=env)
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    texts = [r["text"] for r in json.loads(out.stdout)]
+    assert "half \udfff a pair" in texts
+    table = subprocess.run([*run, "memos", str(memo_project)], capture_output=True, text=True,
+                           env=env)
+    assert table.returncode == 0 and "half \\udfff a pair" in table.stdout

@@ -48,7 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _escape_unencodable_output() -> None:
+    """Text a log holds that no encoding can write (a lone surrogate from a ``\\udXXX`` escape,
+    which JSON allows) is printed as that escape, not a traceback: in ``--json`` output it is
+    the same JSON escape, read back as the same text."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass    # a stream that cannot change (closed, or not a text file)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _escape_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
