@@ -118,7 +118,7 @@ class CodingScreen(Screen):
                 c = next((c for c in session.codings_in(tid) if c.id == m.target), None)
                 span = (c.start, c.end) if c else None
             elif m.on_span and m.placed:    # one that needs review is on no turn
-                span = (m.start or 0, m.end or (m.start or 0) + 1)
+                span = m.extent
             if span:
                 i = self.transcript.segment_index_at(span[0])
                 if i is not None:
