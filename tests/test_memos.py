@@ -222,26 +222,36 @@ def test_a_span_memo_whose_passage_was_rewritten_is_flagged_not_moved(span_memo)
     assert [d.kind for d in res.skipped] == ["memo span"] and res.memos == 1
 
 
-def test_an_older_span_memo_stands_only_while_its_transcript_is_unchanged(small_project):
-    """A memo on a span written before memos recorded their quote: `ok` while the transcript
-    file is as it was when the memo was written, `needs_review` after an edit (its old offsets
-    may now be on other words), never silently shown on whatever text is there now."""
+def _older_span_memo(root, text: str, a: int, at: float) -> None:
+    """A memo event as versions before memos recorded their quote wrote it: offsets only."""
+    import time
+    with Project.open(root).log("anna") as log:
+        log.append({"op": "memo", "transcript": "P01", "target": None, "start": a,
+                    "end": a + 16, "text": text,
+                    "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))})
+
+
+def test_an_older_span_memo_gets_its_context_at_a_first_read(small_project):
+    """A memo on a span written before memos recorded their quote stands while the transcript
+    file is as it was when the memo was written: read then, it gets its quote and context (as
+    an older log's coding does) and follows its passage through a later edit; one never read
+    before the edit is `needs_review` — never silently shown on whatever text is there now."""
     import os
     import time
     root = small_project
     write_transcript(root, "P01", TURNS, region="Perm")
     past = time.time() - 3600
     os.utime(root / "transcripts" / "P01.txt", (past, past))
-    p = Project.open(root)
-    a = p.text("P01").index("a membership fee")
-    with p.log("anna") as log:       # the event as older versions wrote it: offsets only
-        log.append({"op": "memo", "transcript": "P01", "target": None, "start": a,
-                    "end": a + 16, "text": "fees are symbolic",
-                    "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(past + 60))})
+    a = Project.open(root).text("P01").index("a membership fee")
+    _older_span_memo(root, "fees are symbolic", a, past + 60)
     assert (_memo_row(root)["status"], _memo_row(root)["quote"]) == ("ok", "a membership fee")
+    _older_span_memo(root, "never read before the edit", a, past + 60)
     _edit_transcript(root, "P01", "How do members", "So, how do members")
-    row = _memo_row(root)
-    assert row["status"] == "needs_review" and row["start"] == a
+    rows = {r["text"]: r for r in to_records(memos_frame(Project.open(root), "anna"))}
+    read = rows["fees are symbolic"]
+    assert (read["status"], read["start"], read["quote"]) == \
+        ("moved", a + len("So, "), "a membership fee")
+    assert rows["never read before the edit"]["status"] == "needs_review"
 
 
 def test_an_older_span_memo_that_needs_review_does_not_quote_todays_words(small_project):

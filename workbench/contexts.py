@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .anchoring import CONTEXT
 from .cache import CacheFile, json_bytes, json_list_pieces, pack_ints, unpack_ints
-from .coding import Coding
+from .coding import Coding, Memo
 
 if TYPE_CHECKING:
     from .project import Project
@@ -84,7 +84,7 @@ class ContextStore:
             self._index = {}
         return self._index
 
-    def unchanged(self, c: Coding, crc: int | None) -> bool:
+    def unchanged(self, c: Coding | Memo, crc: int | None) -> bool:
         """Whether ``c``'s context was taken on this very transcript file (same CRC) for the
         same offsets: then it still stands without looking at the text."""
         k = self._load().get(c.id)
@@ -97,7 +97,7 @@ class ContextStore:
         starts, ends, _, _, crcs = self._cols[:5]
         return starts[k] == c.start and ends[k] == c.end and crcs[k] == crc
 
-    def has(self, c: Coding) -> bool:
+    def has(self, c: Coding | Memo) -> bool:
         """Whether :meth:`get` has an anchor for ``c`` (without making it)."""
         k = self._load().get(c.id)
         if k is None:
@@ -106,7 +106,7 @@ class ContextStore:
         return starts[k] == c.start and ends[k] == c.end and qcrcs[k] == _quote_crc(c.quote) \
             and crcs[k].__class__ is int
 
-    def get(self, c: Coding) -> Anchor | None:
+    def get(self, c: Coding | Memo) -> Anchor | None:
         """The context taken for coding ``c`` (same offsets and quote), else None."""
         k = self._load().get(c.id)
         if k is None:
@@ -122,7 +122,7 @@ class ContextStore:
         return Anchor(quote, context[off[2 * k]:off[2 * k + 1]],
                       context[off[2 * k + 1]:off[2 * k + 2]], crcs[k])
 
-    def _get_older(self, c: Coding) -> Anchor | None:
+    def _get_older(self, c: Coding | Memo) -> Anchor | None:
         e = self._entries.get(c.id)
         try:
             if e is not None and e[0] == c.start and e[1] == c.end \
@@ -165,10 +165,12 @@ class ContextStore:
             self._parts = []
         self.changed = True
 
-    def put(self, c: Coding, text: str, crc: int | None) -> None:
+    def put(self, c: Coding | Memo, text: str, crc: int | None) -> None:
         """Take coding ``c``'s context from ``text`` (where its quote is at its offsets), as
         :func:`workbench.anchoring.selector` records it."""
         start, end = c.start, c.end
+        if start is None or end is None:
+            return      # a memo with no span: nothing to take
         prefix, suffix = text[max(0, start - CONTEXT):start], text[end:end + CONTEXT]
         if c.id in self._load() or c.id in self._entries:
             self._replaced.add(c.id)

@@ -160,42 +160,55 @@ def current_memos(project: Project, coder: str) -> list[Memo]:
     """See :meth:`Project.memos`."""
     cat = project.catalog()
     texts: dict[str, _Lazy] = {}
+    store = ContextStore(project, coder)     # for memos from before they recorded context
     out = []
-    for m in project.state(coder).memos:
-        if not m.on_span:
-            out.append(m)
-            continue
-        info = cat.get(m.transcript or "")
-        if info is None:
-            out.append(replace(m, status="orphan"))
-            continue
-        text_of = texts.get(info.id)
-        if text_of is None:
-            text_of = texts[info.id] = _Lazy(project.text, info.id)
-        status, start, end, _ = _memo_placement(m, info, text_of)
-        out.append(replace(m, start=start, end=end, status=status))
+    try:
+        for m in project.state(coder).memos:
+            if not m.on_span:
+                out.append(m)
+                continue
+            info = cat.get(m.transcript or "")
+            if info is None:
+                out.append(replace(m, status="orphan"))
+                continue
+            text_of = texts.get(info.id)
+            if text_of is None:
+                text_of = texts[info.id] = _Lazy(project.text, info.id)
+            status, start, end, _ = _memo_placement(m, info, text_of, store)
+            out.append(replace(m, start=start, end=end, status=status))
+    finally:
+        with gc_paused():
+            store.save()
     return out
 
 
-def _memo_placement(m: Memo, info: TranscriptInfo, text_of: _Lazy) -> Placement:
-    """Where memo ``m``'s span lies now: as a coding's (:func:`_placement`), with no store of
-    contexts (a memo from before this version has no quote: it stands only while its
-    transcript file is unchanged since the memo was written)."""
+def _memo_placement(m: Memo, info: TranscriptInfo, text_of: _Lazy,
+                    store: ContextStore) -> Placement:
+    """Where memo ``m``'s span lies now, as a coding's (:func:`_placement`). A memo from before
+    memos recorded their quote and context gets them, as an older log's coding does, at a first
+    read while it is still on the text it was written on (its transcript file not modified
+    since the memo was written), kept in the context store."""
     start = m.start if m.start is not None else 0
     end = m.end if m.end is not None else start
+    m = replace(m, start=start, end=end)
     in_range = 0 <= start <= end <= info.n_chars
     if m.transcript_crc is not None and m.transcript_crc == info.crc and in_range:
         return Placement("ok", start, end)
-    if m.quote:
-        if in_range and m.prefix is None and m.suffix is None \
-                and text_of()[start:end] == m.quote:
-            return Placement("ok", start, end)      # recorded without context: still there
-        return place(start, end, m.quote, m.prefix, m.suffix, text_of())
-    if not in_range:
-        return Placement("out_of_range", start, end, 0.0)
-    if _still_there(m, info, text_of):
-        return Placement("ok", start, end)
-    return Placement("needs_review", start, end, 0.0)
+    anchor = Anchor(m.quote, m.prefix, m.suffix, m.transcript_crc)
+    if m.transcript_crc is None and m.prefix is None and m.suffix is None:
+        if in_range and store.unchanged(m, info.crc):
+            return Placement("ok", start, end)
+        taken = store.get(m)
+        if taken is not None:
+            anchor = taken
+        elif in_range and _still_there(m, info, text_of):
+            store.put(m, text_of(), info.crc)
+            return Placement("ok", start, end)
+    if not anchor.quote:
+        if not in_range:
+            return Placement("out_of_range", start, end, 0.0)
+        return Placement("needs_review", start, end, 0.0)
+    return place(start, end, anchor.quote, anchor.prefix, anchor.suffix, text_of())
 
 
 def _still_there(c: Coding | Memo, info: TranscriptInfo, text_of: _Lazy) -> bool:
