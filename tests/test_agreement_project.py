@@ -238,3 +238,22 @@ def test_settle_does_not_reread_the_consensus_log(two_coders, monkeypatch):
         rc.settle(p, log, d, {"finance.fees"}, "b", st.coders)
     assert calls == []
     assert set(consensus_units(p)["T1#3"]["codes"]) == {"finance.fees"}
+
+
+def test_settling_a_unit_of_a_transcript_changed_on_disk_writes_nothing(two_coders):
+    """A unit's offsets are in the text the catalog read: when the file was edited since,
+    settling it is one clear error and the consensus log gets nothing (not codings quoting
+    other words)."""
+    from workbench.agreement.reconcile import settle
+    from workbench.errors import TranscriptError
+    p = two_coders
+    st = reconcile_state(p, ["a", "b"])
+    d = st.open[0]
+    path = p.root / p.info(d.transcript).path
+    path.write_text("Interviewer: A new first line.\n" + path.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    p._catalog._parsed.clear()
+    with p.log("consensus") as log, pytest.raises(TranscriptError):
+        settle(p, log, d, {"finance.fees"}, "b", st.coders)
+    log_file = p.log_path("consensus")
+    assert not log_file.exists() or read_events(log_file)[0] == []

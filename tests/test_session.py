@@ -106,3 +106,50 @@ def test_opening_a_session_writes_nothing_until_the_first_event(tmp_path):
         assert (root / "codings" / "newbie.jsonl").exists()
     finally:
         s.close()
+
+
+def _edit_on_disk(root, old: str, new: str) -> None:
+    path = root / "transcripts" / "T1.txt"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_undo_brings_a_coding_back_on_its_own_words_when_the_file_changed_meanwhile(tmp_path):
+    """Found in review: undoing an uncode wrote the coding again with the words now at its
+    offsets in the file on disk; when the transcript had been edited meanwhile (in an editor,
+    or by a colleague's pull) and the app's parse of it was no longer in memory, the restored
+    coding recorded other words than its own and was shown on them as ok."""
+    root = _study(tmp_path)
+    p = Project.open(root)
+    s = CodingSession.open(p, "ann").load()
+    try:
+        seg = p.transcript("T1").segments[3]
+        s.code_span("T1", seg.start, seg.start + 15, "finance.fees")
+        [c] = s.segment_codings("T1", 3)
+        s.toggle("T1", seg, "finance.fees")                 # uncoded ...
+        _edit_on_disk(root, "What do members get?", "What, in your view, do members get?")
+        p._catalog._parsed.clear()                          # (the parse has left memory)
+        change = s.undo()                                    # ... and brought back
+        assert [x.quote for x in change.added] == ["A membership fe"]
+    finally:
+        s.close()
+    [back] = Project.open(root).codings("ann")
+    assert back.status == "moved" and back.quote == "A membership fe"
+    assert Project.open(root).text("T1")[back.start:back.end] == "A membership fe"
+
+
+def test_a_writer_never_takes_a_quote_from_a_file_changed_since_the_catalog_read_it(tmp_path):
+    """The same for every writer that has no text of its own (reconcile's settle): one clear
+    error and nothing written, instead of a quote sliced from other words."""
+    import pytest
+
+    from workbench.errors import TranscriptError
+    root = _study(tmp_path)
+    p = Project.open(root)
+    seg = p.transcript("T1").segments[3]
+    _edit_on_disk(root, "What do members get?", "What, in your view, do members get?")
+    p._catalog._parsed.clear()
+    with pytest.raises(TranscriptError) as e:
+        p.coding_fields("T1", seg.start, seg.end)
+    assert "changed on disk" in str(e.value) and "T1.txt" in str(e.value)
+    assert "\n" not in str(e.value)

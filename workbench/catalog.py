@@ -479,6 +479,26 @@ class Catalog:
         self._remember(tid, zlib.crc32(data), t)
         return t
 
+    def checked_text(self, tid: str) -> str:
+        """:meth:`text`, made sure to be the text the catalog read (the file's CRC-32 is the
+        one the catalog holds): what a writer of codings slices offsets from. TranscriptError
+        when the file was changed since (the offsets in hand belong to the earlier text)."""
+        info = self.info(tid)
+        hit = self._parsed.get(tid)
+        if hit is not None and hit[0] == info.crc:
+            return self.text(tid)
+        path = self.root / info.path
+        data = path.read_bytes()
+        if zlib.crc32(data) != info.crc:
+            raise TranscriptError("the transcript was changed on disk since the workbench read "
+                                  "it; nothing was written", file=path,
+                                  hint="open the transcript again (or restart the workbench), "
+                                       "then repeat what you did")
+        if info.format in ("txt", "md"):
+            from .transcripts.lines import decode, normalize
+            return normalize(decode(data, path))
+        return self.transcript(tid).text
+
     def text(self, tid: str) -> str:
         """The normalized text of a transcript; for txt/md without segmenting it."""
         hit = self._parsed.get(tid)

@@ -137,6 +137,11 @@ class Project:
         """The normalized text of a transcript (txt/md read without segmenting)."""
         return self._catalog.text(tid)
 
+    def checked_text(self, tid: str) -> str:
+        """:meth:`text`, made sure to be the text the catalog read (TranscriptError when the
+        file was changed on disk since): what offsets taken from the catalog are in."""
+        return self._catalog.checked_text(tid)
+
     def transcripts(self) -> Iterator[Transcript]:
         for tid in self.catalog():
             yield self.transcript(tid)
@@ -206,9 +211,11 @@ class Project:
     def coding_fields(self, tid: str, start: int, end: int, text: str | None = None) -> dict:
         """What a new ``code`` event records about its text so that it can be found again when
         the transcript is edited: ``quote``, ``prefix``, ``suffix`` (:func:`anchoring.selector`)
-        and ``transcript_crc``. Every writer of codings adds these."""
+        and ``transcript_crc``. Every writer of codings adds these. ``text``: the text the
+        offsets are in (a screen's); by default the transcript as the catalog read it
+        (TranscriptError when the file was changed since: the offsets are not in it)."""
         if text is None:
-            text = self.text(tid)
+            text = self.checked_text(tid)
         return {**selector(text, start, end), "transcript_crc": self.info(tid).crc}
 
     def codings(self, coder: str, tid: str | None = None) -> list[Coding]:

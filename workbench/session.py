@@ -208,11 +208,24 @@ class CodingSession:
         self._coded.pop(c.transcript, None)
 
     # ---- writers (log first, then memory) -------------------------------------------------------
+    def _fields_again(self, c: Coding) -> dict:
+        """The quote, context and transcript CRC for coding ``c`` written again (an undone
+        uncode): its own when it recorded them — the CRC only while it stands unchanged on that
+        very file, so that its offsets, perhaps moved, are never trusted on the old text —, else
+        taken from the transcript as the catalog read it (:meth:`Project.coding_fields`)."""
+        if c.quote is not None and c.prefix is not None and c.suffix is not None:
+            same = c.status == "ok" and c.transcript_crc == self.project.info(c.transcript).crc
+            return {"quote": c.quote, "prefix": c.prefix, "suffix": c.suffix,
+                    "transcript_crc": c.transcript_crc if same else None}
+        return self.project.coding_fields(c.transcript, c.start, c.end)
+
     def _write_code(self, tid: str, start: int, end: int, code: str, *,
-                    source: str = "manual", text: str | None = None) -> Coding:
+                    source: str = "manual", text: str | None = None,
+                    fields: dict | None = None) -> Coding:
         """Log a coding with its quote and context (see :func:`workbench.anchoring.selector`)
-        and the transcript file's CRC, then add it to the index."""
-        fields = self.project.coding_fields(tid, start, end, text)
+        and the transcript file's CRC (or ``fields`` given), then add it to the index."""
+        if fields is None:
+            fields = self.project.coding_fields(tid, start, end, text)
         ev = self.log.code(tid, start, end, code, source=source, **fields)
         c = Coding(id=ev["id"], coder=self.coder, transcript=tid, code=code, start=start, end=end,
                    at=ev["at"], source=source, quote=fields["quote"], prefix=fields["prefix"],
@@ -274,14 +287,18 @@ class CodingSession:
         """Revert the last action of this session with new events; None when nothing is left."""
         if not self.history:
             return None
+        # a coding brought back records what it recorded (its place is known by it): taken
+        # first, so that an error leaves the action in the history and the log unchanged
+        restored = [self._fields_again(c) for c in self.history[-1].removed]
         last = self.history.pop()
         out = Change(f"undo {last.label}")
         for c in last.added:
             if c.id in self._by_tid.get(c.transcript, {}):
                 self._write_uncode(c)
                 out.removed.append(c)
-        for c in last.removed:
-            again = self._write_code(c.transcript, c.start, c.end, c.code, source=c.source)
+        for c, fields in zip(last.removed, restored):
+            again = self._write_code(c.transcript, c.start, c.end, c.code, source=c.source,
+                                     fields=fields)
             out.added.append(again)
         for tid in last.done:
             self.log.reopen(tid)

@@ -377,6 +377,34 @@ async def test_nothing_shown_when_the_log_cannot_be_written(demo):
     assert events(demo) == []
 
 
+async def test_undo_that_cannot_be_written_says_so_and_keeps_the_app(demo):
+    """An undo whose coding cannot be written again (here: its transcript changed on disk and
+    the coding recorded no context to find its words by) is one NOT SAVED notice, not a crash;
+    the action stays to be undone later."""
+    from workbench.errors import TranscriptError
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await open_transcript(pilot, "P01", 1)
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("1")              # uncoded again: undo would bring it back
+        await pilot.pause()
+
+        def changed(*a, **k):
+            raise TranscriptError("the transcript was changed on disk since the workbench "
+                                  "read it; nothing was written", file="P01.txt")
+        app.session._fields_again = changed
+        before = events(demo)
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.is_running
+        assert any("NOT SAVED" in str(n.message) and "changed on disk" in str(n.message)
+                   for n in app._notifications)
+        assert events(demo) == before and len(app.session.history) == 2
+        assert "Joint R&D" not in segment_text(app.screen.view, 1)
+
+
 async def test_mouse_click_and_drag_select_a_span(demo):
     app = make_app(demo)
     async with app.run_test(size=(120, 36)) as pilot:

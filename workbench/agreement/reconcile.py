@@ -204,12 +204,14 @@ def settle(project: Project, log: CodingLog, d: Disagreement, codes, decision: s
                          hint="see the ids with 'workbench codebook'")
     settles = {"coders": list(coders), "unit": d.unit, "decision": decision}
     written = []
+    # the unit's offsets are in the text the catalog read: the quotes are taken from it (an
+    # error, before anything is written, when the file was changed on disk since)
+    text = project.checked_text(d.transcript)
     # the unit's live consensus events were read once by reconcile_state and are kept up to date
     # here, so settling many units does not re-read the consensus log each time
     for ev_id in d.settled_ids.values():
         written.append(log.uncode(ev_id))
     d.settled_ids = {}
-    text = project.text(d.transcript)
     for code in sorted(codes):
         s, e = _span_for(project, d, code, coders)
         ev = log.code(d.transcript, s, e, code, source="consensus", settles=settles,

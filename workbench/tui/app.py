@@ -200,6 +200,9 @@ class WorkbenchApp(App):
             self.write_failed = True
             self.notify(f"NOT SAVED — the coding log could not be written: {e}",
                         severity="error", timeout=10)
+        except WorkbenchError as e:     # e.g. the transcript changed on disk: nothing written
+            self.write_failed = True
+            self.notify(f"NOT SAVED — {e}", severity="error", timeout=10)
 
     # ---- suggestions (optional: the UI works without workbench.suggest) -----------------------
     def get_suggester(self):

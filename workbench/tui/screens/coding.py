@@ -252,6 +252,7 @@ class CodingScreen(Screen):
             self.view.move_caret(delta, extend=False)
 
     def action_undo(self) -> None:
+        change = None
         with self.app.writing():
             change = self.session.undo()
         if change is None and self.app.write_failed:
