@@ -153,3 +153,42 @@ def test_a_writer_never_takes_a_quote_from_a_file_changed_since_the_catalog_read
         p.coding_fields("T1", seg.start, seg.end)
     assert "changed on disk" in str(e.value) and "T1.txt" in str(e.value)
     assert "\n" not in str(e.value)
+
+
+def test_undo_never_makes_a_flagged_coding_certain(tmp_path):
+    """Bringing back a coding whose place was not certain (needs_review after an edit of its
+    own words) would write it at its best guess and read it back there as placed: the undo is
+    refused in one line and the log keeps the uncode; a coding that moved is brought back where
+    it is now, and read back there."""
+    import pytest
+
+    from workbench.errors import UsageError
+    root = _study(tmp_path)
+    p = Project.open(root)
+    s = CodingSession.open(p, "ann").load()
+    segs = p.transcript("T1").segments
+    s.toggle("T1", segs[1], "value.rnd")
+    s.toggle("T1", segs[3], "finance.fees")
+    s.close()
+    _edit_on_disk(root, "Joint research with", "Joint, applied research with")   # its words
+    _edit_on_disk(root, "What do members get?", "What, in your view, do members get?")
+    p = Project.open(root)
+    s = CodingSession.open(p, "ann").load()
+    try:
+        flagged = next(c for c in p.codings("ann") if c.code == "value.rnd")
+        moved = next(c for c in p.codings("ann") if c.code == "finance.fees")
+        assert (flagged.status, moved.status) == ("needs_review", "moved")
+        segs = p.transcript("T1").segments
+        s.toggle("T1", segs[3], "finance.fees")
+        s.undo()                                   # the moved one: back where it is now
+        [again] = [c for c in Project.open(root).codings("ann") if c.code == "finance.fees"]
+        assert again.status == "ok" and (again.start, again.end) == (moved.start, moved.end)
+        s.toggle("T1", segs[1], "value.rnd")
+        n = len((root / "codings" / "ann.jsonl").read_text().splitlines())
+        with pytest.raises(UsageError) as e:
+            s.undo()
+        assert "not certain" in str(e.value) and len(s.history) == 1     # still to undo
+        assert len((root / "codings" / "ann.jsonl").read_text().splitlines()) == n
+        assert [c.code for c in Project.open(root).codings("ann")] == ["finance.fees"]
+    finally:
+        s.close()

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .coding import Coding, Memo
+from .errors import UsageError
 from .fileio import atomic_write
 
 
@@ -210,14 +211,23 @@ class CodingSession:
     # ---- writers (log first, then memory) -------------------------------------------------------
     def _fields_again(self, c: Coding) -> dict:
         """The quote, context and transcript CRC for coding ``c`` written again (an undone
-        uncode): its own when it recorded them — the CRC only while it stands unchanged on that
-        very file, so that its offsets, perhaps moved, are never trusted on the old text —, else
-        taken from the transcript as the catalog read it (:meth:`Project.coding_fields`)."""
-        if c.quote is not None and c.prefix is not None and c.suffix is not None:
-            same = c.status == "ok" and c.transcript_crc == self.project.info(c.transcript).crc
-            return {"quote": c.quote, "prefix": c.prefix, "suffix": c.suffix,
-                    "transcript_crc": c.transcript_crc if same else None}
-        return self.project.coding_fields(c.transcript, c.start, c.end)
+        uncode), so that it is read back where it was: its place is certain (``ok``,
+        ``moved``: its offsets are in the transcript as the catalog read it, whose CRC it gets)
+        and it keeps the quote and context it recorded (else they are taken there); a coding
+        of an unknown code is written again as it was logged. One whose place is not certain
+        (``needs_review`` …) is not: written anywhere, it would be read back as placed."""
+        own = c.quote is not None and c.prefix is not None and c.suffix is not None
+        if c.status in ("ok", "moved"):
+            if not own:
+                return self.project.coding_fields(c.transcript, c.start, c.end)
+            crc = self.project.info(c.transcript).crc
+        elif c.status == "unknown_code":
+            crc = c.transcript_crc
+        else:
+            raise UsageError(f"this coding ({c.code}) cannot be brought back: its place in "
+                             f"{c.transcript} is not certain ({c.status})",
+                             hint="code the passage again where it belongs")
+        return {"quote": c.quote, "prefix": c.prefix, "suffix": c.suffix, "transcript_crc": crc}
 
     def _write_code(self, tid: str, start: int, end: int, code: str, *,
                     source: str = "manual", text: str | None = None,
