@@ -95,3 +95,23 @@ async def test_one_coder_explains_instead_of_failing(tmp_path):
         assert "choose at least two coders" in screen_text(app)
         await pilot.press("escape", "q")
         assert app.screen.id == "project"
+
+
+async def test_the_table_is_drawn_with_its_widths_the_moment_it_is_filled(tmp_path):
+    """CI caught a snapshot with every column only as wide as its header ("9" for 99 units,
+    "■ Re" for a code's name): the table had been drawn before the DataTable measured its new
+    cells on an idle. The screen gives each column its width when it fills the table."""
+    app = make_app(copy_demo_with_logs(tmp_path / "demo"), coder="anna")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, "project")
+        await pilot.press("ctrl+t")
+        await settle_workers(pilot)
+        screen = app.screen
+        screen._fill_table()          # as the worker's result does, with no idle after it
+        table = screen.query_one(DataTable)
+        widths = {str(k.value): c.get_render_width(table) - 2 for k, c in table.columns.items()}
+        assert widths["n_units"] >= len("99")
+        assert widths["label"] >= len("■ Reliance on the local environment")
+        assert widths["percent_agreement"] >= len("100.0%")
+        line = table.render_line(1).text   # the first row (under the header), drawn now
+        assert "Reliance on the local environment" in line and " 99 " in line

@@ -31,18 +31,28 @@ def copy_demo_with_logs(root: Path, coders: tuple[str, ...] = ("anna", "boris"))
 
 
 async def settle_workers(pilot) -> None:
-    """Wait for the screen's worker threads (agreement, counts…) and the redraws after them:
-    until two screenshots in a row are the same (a table filled by a worker lays its columns
-    out on a later refresh; a snapshot taken between the two was flaky)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    last = None
-    for _ in range(50):
-        await pilot.pause(0.02)
-        shot = pilot.app.export_screenshot()
-        if shot == last:
-            return
+    """Wait for the screen's worker threads (agreement, counts…) and the redraws after them.
+
+    A worker may start only after the key that opens its screen has been handled, so waiting
+    for the workers running *now* is not enough (a snapshot of "computing…" was flaky in CI):
+    wait until no worker is pending or running, nothing on screen says it is computing, and
+    three screenshots in a row (50 ms apart) are the same (a table filled by a worker lays its
+    columns out on a later refresh)."""
+    app = pilot.app
+    last, same = None, 0
+    for _ in range(400):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        busy = any(not w.is_finished for w in app.workers)
+        shot = app.export_screenshot()
+        if busy or "computing" in screen_text(app):
+            last, same = None, 0
+            continue
+        same = same + 1 if shot == last else 0
         last = shot
+        if same >= 2:
+            return
+    raise AssertionError("the screen never settled: " + screen_text(app)[:300])
 
 
 def make_app(root: Path, coder: str | None = CODER, **kw):

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...errors import WorkbenchError
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
+from ..widgets.table_fill import fill_table
 from .coder_choice import compared_coders, left_out_text, too_few_coders
 
 UNITS = ("segment", "transcript", "span")
@@ -213,7 +214,6 @@ class AgreementScreen(Screen):
         table = self.query_one(DataTable)
         keep = self.selected_code()
         self._wide = self.size.width >= WIDE
-        table.clear(columns=True)
         cols = self._columns()
         # the label column gets what the other columns leave (cell padding: 1 + 1)
         probe = [self._cells(r, cols, 10) for r in self.rows]
@@ -222,10 +222,8 @@ class AgreementScreen(Screen):
             if kind != "label":
                 fixed += max([len(header), *(p[j].cell_len for p in probe)]) + 2
         label_w = max(16, min(60, self.size.width - fixed - 4))
-        for header, key, _ in cols:
-            table.add_column(header, key=key)
-        for r in self.rows:
-            table.add_row(*self._cells(r, cols, label_w), key=r["code"])
+        fill_table(table, [(header, key) for header, key, _ in cols],
+                   [(r["code"], self._cells(r, cols, label_w)) for r in self.rows])
         if keep is not None and keep in {r["code"] for r in self.rows}:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._detail(table.cursor_row if self.rows else None)

@@ -17,8 +17,10 @@ from ...errors import WorkbenchError
 from ...memos import frame_from_rows, memo_rows, to_records
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
+from ..widgets.table_fill import fill_table
 
 MEMO_CELL = 60
+COLUMNS = [(key, key) for key in ("coder", "on", "transcript", "turn", "code", "memo")]
 SORTS = ("transcript", "code", "coder", "time")
 KIND_LABEL = {"code": "code", "coding": "coding", "segment": "segment",
               "transcript": "transcript"}
@@ -62,8 +64,7 @@ class MemoBrowserScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key in ("coder", "on", "transcript", "turn", "code", "memo"):
-            table.add_column(key, key=key)
+        fill_table(table, COLUMNS, [])
         self.load()
         table.focus()
 
@@ -122,9 +123,7 @@ class MemoBrowserScreen(Screen):
     def apply_filter(self) -> None:
         keys, words = parse_filter(self.query_one("#memos-filter", Input).value)
         self.shown = self._sorted([r for r in self.rows if self._matches(r, keys, words)])
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows([self._cells(r) for r in self.shown])
+        fill_table(self.query_one(DataTable), COLUMNS, [(None, self._cells(r)) for r in self.shown])
         whose = "every coder: " + ", ".join(self.coders()) if self.every_coder else \
             f"coder {self.app.coder}"
         n = len(self.shown)

@@ -21,6 +21,7 @@ from ...memos import MemoIndex
 from ..bindings import bindings_for
 from ..widgets.code_panel import CodeTree
 from ..widgets.labels import swatch
+from ..widgets.table_fill import fill_table
 
 QUOTE_CELL = 70
 MEMO_CELL = 30
@@ -150,18 +151,15 @@ class RetrievalScreen(Screen):
         self.app.retrieval_state = self.state()
 
 
+    def _columns(self) -> list[tuple[str, str]]:
+        """(header, key) of the table's columns for whose codings are shown."""
+        return [("transcript", "transcript"), ("seg", "segment"),
+                *([("coder", "coder")] if self.source == SOURCE_ALL else []),
+                ("quote", "quote"), ("speaker", "speaker"), ("memo", "memo"),
+                *((a, f"attr:{a}") for a in self._attrs)]
+
     def _add_columns(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_column("transcript", key="transcript")
-        table.add_column("seg", key="segment")
-        if self.source == SOURCE_ALL:
-            table.add_column("coder", key="coder")
-        table.add_column("quote", key="quote")
-        table.add_column("speaker", key="speaker")
-        table.add_column("memo", key="memo")
-        for a in self._attrs:
-            table.add_column(a, key=f"attr:{a}")
+        fill_table(self.query_one(DataTable), self._columns(), [])
 
     # ---- whose codings --------------------------------------------------------------------------
     def sources(self) -> list[str]:
@@ -304,9 +302,8 @@ class RetrievalScreen(Screen):
                 continue
             out.append(r)
         self.shown = out
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows([self._cells(r) for r in out])
+        fill_table(self.query_one(DataTable), self._columns(),
+                   [(None, self._cells(r)) for r in out])
         cb = self.app.project.codebook
         name = cb.codes[self.code].name if self.code in cb.codes else self.code
         n_t = len({r["transcript"] for r in out})

@@ -25,6 +25,7 @@ from textual.worker import WorkerState
 
 from ..bindings import bindings_for
 from ..widgets.labels import swatch
+from ..widgets.table_fill import fill_table
 from .agreement import fmt
 
 GROUP = "suggest-evaluate"
@@ -218,15 +219,11 @@ class SuggestReportScreen(Screen):
 
     def _fill_table(self, report) -> None:
         table = self.query_one(DataTable)
-        table.clear(columns=True)
         if not report.per_code:
+            table.clear(columns=True)
             return
         cb = self.app.project.codebook
-        for header, key in (("code", "code"), ("support", "support"), ("sugg", "suggested"),
-                            ("prec", "precision"), ("recall", "recall"), ("F1", "f1"),
-                            ("κ", "kappa"), ("coders' κ", "human_kappa"),
-                            ("evidence", "evidence")):
-            table.add_column(header, key=key)
+        rows = []
         room = max(16, min(48, self.size.width - 92))
         for p in report.per_code:
             cid = p["code"]
@@ -241,7 +238,11 @@ class SuggestReportScreen(Screen):
                 shown = fmt(p.get(k))
                 nums.append(Text(shown, justify="right", style="dim" if shown == "—" else ""))
             nums.append(Text(", ".join(p.get("evidence") or []) or "—", style="dim"))
-            table.add_row(label, *nums, key=cid)
+            rows.append((cid, [label, *nums]))
+        fill_table(table, [("code", "code"), ("support", "support"), ("sugg", "suggested"),
+                           ("prec", "precision"), ("recall", "recall"), ("F1", "f1"),
+                           ("κ", "kappa"), ("coders' κ", "human_kappa"),
+                           ("evidence", "evidence")], rows)
 
     def action_rerun(self) -> None:
         if running(self.app):
