@@ -137,7 +137,7 @@ async def test_a_broken_codebook_is_named_as_the_codebook(demo):
                     encoding="utf-8")
     app = make_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(50):
+        for _ in range(250):
             await pilot.pause(0.02)
             if "Cannot" in screen_text(app):
                 break

@@ -55,7 +55,7 @@ async def test_report_in_a_worker_then_kept(tmp_path, monkeypatch):
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot, "project")
         app.action_view("suggestions")
-        for _ in range(50):
+        for _ in range(250):
             await pilot.pause(0.02)
             if "fold 1/5" in screen_text(app):
                 break

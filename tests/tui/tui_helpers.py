@@ -64,7 +64,7 @@ def make_app(root: Path, coder: str | None = CODER, **kw):
 async def ready(pilot, screen_id: str | None = None) -> None:
     """Wait until the coder's log is read (and the given screen is on top)."""
     app = pilot.app
-    for _ in range(200):
+    for _ in range(500):
         if app.ready and (screen_id is None or app.screen.id == screen_id):
             break
         await pilot.pause(0.02)
@@ -88,7 +88,7 @@ def segment_text(view, i: int) -> str:
 
 async def open_transcript(pilot, tid: str, segment: int | None = None) -> None:
     pilot.app.open_transcript(tid, segment)
-    for _ in range(100):
+    for _ in range(300):
         if pilot.app.screen.id == "coding":
             break
         await pilot.pause(0.02)
