@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 from helpers import SMALL_CODEBOOK, write_transcript  # noqa: F401  (re-exported)
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 
+# property tests are never timed (a loaded CI machine would fail hypothesis's 200 ms deadline
+# for no fault of the code); examples and strategies stay as each test sets them
+settings.register_profile("workbench", deadline=None)
+settings.load_profile("workbench")
 
 
 @pytest.fixture
